@@ -1,0 +1,1 @@
+"""paper_catalogue: a static site generator for research-paper catalogues."""

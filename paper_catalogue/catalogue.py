@@ -1,0 +1,51 @@
+"""Entries from every dump -> one de-duplicated list of papers, merged by normalised title."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import Entry, Paper
+from .text import find_links
+from .urls import paper_id, title_key
+
+
+def richness(entry: Entry) -> int:
+    """How much metadata a listing showed for a paper; the richest listing wins a merge."""
+    return sum(
+        value is not None
+        for value in (entry.published, entry.upvotes, entry.authors, entry.organization)
+    ) + bool(entry.abstract)
+
+
+def merge_entries(entries: Iterable[Entry]) -> tuple[Paper, ...]:
+    """One paper per normalised title, sorted by id.
+
+    Each field comes from the richest entry that has it (ties go to the first read), the
+    abstract is the longest one shown, and every entry's file and line is kept as a source.
+    """
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(title_key(entry.title), []).append(entry)
+    papers = [_merge_group(group) for group in groups.values()]
+    return tuple(sorted(papers, key=lambda paper: paper.id))
+
+
+def _merge_group(group: list[Entry]) -> Paper:
+    by_richness = sorted(group, key=richness, reverse=True)  # stable: reading order breaks ties
+
+    def first(field: str):
+        return next((getattr(e, field) for e in by_richness if getattr(e, field) is not None), None)
+
+    abstract = max((entry.abstract for entry in group), key=len)
+    title = by_richness[0].title
+    return Paper(
+        id=paper_id(title),
+        title=title,
+        abstract=abstract,
+        published=first("published"),
+        upvotes=first("upvotes"),
+        authors=first("authors"),
+        organization=first("organization"),
+        links=find_links(abstract),
+        sources=tuple(sorted({entry.source for entry in group}, key=lambda s: (s.file, s.line))),
+    )

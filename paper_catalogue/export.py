@@ -1,0 +1,42 @@
+"""The public papers.json export: the catalogue as plain JSON, in a documented, stable shape."""
+
+from __future__ import annotations
+
+import json
+
+from .models import Catalogue, Paper
+from .urls import paper_url, topic_url
+
+
+def paper_record(paper: Paper) -> dict:
+    """One paper in the export's shape (documented in the README)."""
+    return {
+        "id": paper.id,
+        "url": paper_url(paper.id),
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "published": paper.published.isoformat() if paper.published else None,
+        "upvotes": paper.upvotes,
+        "authors": paper.authors,
+        "organization": paper.organization.model_dump() if paper.organization else None,
+        "topics": list(paper.topics),
+        "related": list(paper.related),
+        "links": list(paper.links),
+        "sources": [source.model_dump() for source in paper.sources],
+    }
+
+
+def papers_json(catalogue: Catalogue) -> bytes:
+    """The whole export as UTF-8 bytes; papers in id order, so two builds are byte-identical."""
+    counts: dict[str, int] = {}
+    for paper in catalogue.papers:
+        for slug in paper.topics:
+            counts[slug] = counts.get(slug, 0) + 1
+    document = {
+        "papers": [paper_record(paper) for paper in catalogue.papers],
+        "topics": [
+            {"slug": t.slug, "name": t.name, "url": topic_url(t.slug), "count": counts.get(t.slug, 0)}
+            for t in catalogue.topics
+        ],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

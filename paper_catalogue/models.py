@@ -1,0 +1,97 @@
+"""Validated records of the catalogue and the site config: the data every stage passes along."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Record(BaseModel):
+    """Immutable, strict base: records are validated once, where data enters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(Record):
+    """Where an entry was read: a seed file name and a 1-based line number."""
+
+    file: str
+    line: int = Field(ge=1)
+
+
+class Organization(Record):
+    """The organisation a listing shows: its hub handle and display name."""
+
+    handle: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class Entry(Record):
+    """One paper as one listing shows it, before merging across files."""
+
+    title: str = Field(min_length=1)
+    abstract: str = ""
+    published: dt.date | None = None
+    upvotes: int | None = Field(default=None, ge=0)
+    authors: int | None = Field(default=None, ge=1)
+    organization: Organization | None = None
+    source: Source
+
+    @field_validator("title", "abstract")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return value.strip()
+
+
+class Paper(Record):
+    """One distinct paper: the merged metadata of every entry that showed it."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=96)
+    title: str = Field(min_length=1)
+    abstract: str
+    published: dt.date | None = None
+    upvotes: int | None = Field(default=None, ge=0)
+    authors: int | None = Field(default=None, ge=1)
+    organization: Organization | None = None
+    topics: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class Topic(Record):
+    """A topic of the taxonomy, as the site owner defined it in site_src/topics.toml."""
+
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: str = Field(min_length=1)
+    description: str = ""
+
+
+class Catalogue(Record):
+    """Every paper and topic of the site, papers sorted by id."""
+
+    papers: tuple[Paper, ...]
+    topics: tuple[Topic, ...] = ()
+
+
+class SiteConfig(Record):
+    """The site owner's settings, from site_src/site.toml."""
+
+    title: str = "Paper catalogue"
+    """Shown in the header, the page titles and the feeds."""
+    description: str = "A browsable catalogue of research papers."
+    """One sentence for the home page and meta descriptions."""
+    base_url: str = "http://127.0.0.1:8000/"
+    """Absolute URL the site is served from; overridden by --base-url."""
+    capture_year: int | None = Field(default=None, ge=1900, le=2200)
+    """Year the listings were captured; inferred per file when absent."""
+    language: str = "en"
+    """The BCP 47 language of the pages."""
+    cname: str | None = None
+    """Custom domain for GitHub Pages, written to CNAME when set."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _ends_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"

@@ -1,0 +1,80 @@
+"""build(): the ordered stages that turn seeds into a site.
+
+The order, and why:
+1. read     - every seed file -> entries -> merged papers (validated here, once);
+2. topics   - assign each paper its topics (needs every paper);
+3. related  - similar papers (needs the whole catalogue);
+4. render   - every output file as bytes, in memory;
+5. write    - the only stage that touches the disk: staging folder, then an atomic swap;
+6. index    - Pagefind, over the staging folder, after every HTML file exists.
+Like MkDocs, nothing is written until everything has been read and validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .catalogue import merge_entries
+from .config import load_site_config
+from .diagnostics import BuildError, Diagnostic
+from .export import papers_json
+from .models import Catalogue, Entry, SiteConfig
+from .seeds import read_seed_file, seed_files
+from .writer import write_site
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line chose; paths relative to the working folder."""
+
+    seeds: Path = Path("seeds")
+    out: Path = Path("_site")
+    site_src: Path = Path("site_src")
+    base_url: str | None = None
+    strict: bool = False
+
+
+@dataclass
+class BuildResult:
+    """What a build made and what it had to work around."""
+
+    catalogue: Catalogue
+    config: SiteConfig
+    warnings: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+
+
+class StrictFailure(BuildError):
+    """--strict was given and the build had warnings; they travel with the error to be shown."""
+
+    def __init__(self, warnings: list[Diagnostic]) -> None:
+        super().__init__(f"{len(warnings)} warning(s), and --strict makes warnings fatal")
+        self.warnings = warnings
+
+
+def read_catalogue(seeds: Path, config: SiteConfig) -> tuple[Catalogue, list[Diagnostic]]:
+    """Stage 1: every seed file, in name order, into one merged, validated catalogue."""
+    entries: list[Entry] = []
+    warnings: list[Diagnostic] = []
+    for path in seed_files(seeds):
+        result = read_seed_file(path, capture_year=config.capture_year)
+        entries.extend(result.entries)
+        warnings.extend(result.warnings)
+    return Catalogue(papers=merge_entries(entries)), warnings
+
+
+def render_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
+    """Stage 4: every output file, as bytes keyed by its path in the site."""
+    return {PurePosixPath("papers.json"): papers_json(catalogue)}
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
+    config = load_site_config(options.site_src / "site.toml", options.base_url)
+    catalogue, warnings = read_catalogue(options.seeds, config)
+    if options.strict and warnings:
+        raise StrictFailure(warnings)
+    files = render_files(catalogue)
+    write_site(files, options.out)
+    return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files))

@@ -1,0 +1,323 @@
+"""Listing dumps -> entries: line reading, the two layouts, page furniture, dates and warnings."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, SeedError
+from .models import Entry, Organization, Paper, Source
+
+# Lines the Daily Papers pages carry around the listing; never a paper.
+FURNITURE = frozenset(
+    {
+        "new",
+        "Subscribe",
+        "Daily Papers",
+        "byAK and the research community",
+        "Get trending papers in your email inbox!",
+        "Get trending papers in your email inbox once a day!",
+    }
+)
+# Copying the page glues the subscribe button onto the first title: "SubscribeCritique-out-Loud".
+GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9])")
+MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+DATE_LINE = re.compile(
+    r"^(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>\d{1,2})"
+    r"(?:, (?P<year>\d{4}))?(?: (?P<upvotes>\d+))?$"
+)
+AUTHORS_LINE = re.compile(r"^•\s*(?P<count>\d+) authors?$")
+ORGANIZATION_LINE = re.compile(r"^(?P<handle>[A-Za-z0-9][A-Za-z0-9._-]*) (?P<name>\S.*)$")
+SEPARATOR = "·"
+MAX_META_LINE = 160
+# Characters a copy from a browser brings in that mean plain spaces.
+LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")
+SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\t]")
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+
+
+@dataclass
+class RawDate:
+    """A listing date before its year is known: the page's capture year decides it."""
+
+    month: int
+    day: int
+    year: int | None
+    line: int
+
+
+@dataclass
+class RawEntry:
+    title: Line
+    abstract: str = ""
+    authors: int | None = None
+    organization: Organization | None = None
+    date: RawDate | None = None
+    upvotes: int | None = None
+
+
+@dataclass
+class FileResult:
+    """What one seed file gave: its entries in order, and what could not be read."""
+
+    entries: list[Entry] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def seed_files(folder: Path) -> list[Path]:
+    """The seed files of a folder, sorted by name so builds never depend on directory order."""
+    if not folder.exists():
+        raise SeedError(str(folder), "seeds folder does not exist")
+    if not folder.is_dir():
+        raise SeedError(str(folder), "seeds path is not a folder")
+    files = sorted(folder.glob("*.txt"), key=lambda path: path.name)
+    if not files:
+        raise SeedError(str(folder), "seeds folder holds no *.txt listing dumps")
+    return files
+
+
+def read_lines(path: Path, label: str) -> Iterator[Line]:
+    """Stream a file's lines, decoded and normalised, one at a time (never the whole file)."""
+    if path.is_symlink() and not path.exists():
+        raise SeedError(label, "broken symbolic link")
+    if path.is_dir():
+        raise SeedError(label, "is a folder, not a listing dump")
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise SeedError(label, f"cannot be read ({error.strerror or error})") from None
+    with handle:
+        offset = 0
+        number = 0
+        for raw in handle:
+            for content, consumed in _physical_lines(raw):
+                number += 1
+                try:
+                    text = content.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise SeedError(
+                        label, f"not UTF-8: invalid byte at offset {offset + error.start} (line {number})"
+                    ) from None
+                offset += consumed
+                if number == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+                yield Line(number, normalise_line(text))
+
+
+def _physical_lines(raw: bytes) -> Iterator[tuple[bytes, int]]:
+    """Split what readline gave on CRLF, CR or LF: (content, bytes consumed) for each line."""
+    pieces = LINE_BREAK.split(raw)
+    for index in range(0, len(pieces), 2):
+        content = pieces[index]
+        ending = pieces[index + 1] if index + 1 < len(pieces) else b""
+        if content or ending:
+            yield content, len(content) + len(ending)
+
+
+def normalise_line(text: str) -> str:
+    """One line as clean text: browser spaces become spaces, surrounding whitespace goes."""
+    return SPACE_LIKE.sub(" ", text).strip()
+
+
+def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
+    """Parse one listing dump into entries, with a warning for everything it had to work around.
+
+    Warnings and errors name the path as given; sources name the file alone, as the public export does.
+    """
+    label = str(path)
+    result = FileResult()
+    tokens = _Tokens(line for line in read_lines(path, label) if line.text)
+    raw_entries: list[RawEntry] = []
+    capture: RawDate | None = None
+
+    def warn(line: int, message: str) -> None:
+        result.warnings.append(Diagnostic(label, line, message))
+
+    while (token := tokens.next()) is not None:
+        text = token.text
+        if text in FURNITURE:
+            continue
+        if not raw_entries and capture is None and (page_date := _page_date(token)):
+            capture = page_date
+            continue
+        if _starts_metadata(tokens, token):
+            tokens.push_back(token)
+            _read_metadata(tokens, RawEntry(title=token), warn)
+            warn(token.number, "metadata block with no entry before it; ignored")
+            continue
+        title = Line(token.number, GLUED_SUBSCRIBE.sub("", text))
+        entry = RawEntry(title=title)
+        following = tokens.peek()
+        if following is None or _starts_metadata(tokens, following):
+            warn(title.number, f"title {_quote(title.text)} has no abstract")
+        else:
+            entry.abstract = tokens.next().text
+            if len(title.text) > 400:
+                warn(title.number, "title is unusually long; is an abstract missing its title?")
+        following = tokens.peek()
+        if following is not None and _starts_metadata(tokens, following):
+            _read_metadata(tokens, entry, warn)
+        raw_entries.append(entry)
+
+    if not raw_entries:
+        raise SeedError(label, "holds no paper entry")
+    year = capture_year or _inferred_capture_year(raw_entries)
+    for raw in raw_entries:
+        result.entries.append(_to_entry(raw, path.name, year, capture, warn))
+    return result
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _page_date(token: Line) -> RawDate | None:
+    match = DATE_LINE.match(token.text)
+    if match is None or match["year"] or match["upvotes"]:
+        return None
+    return RawDate(MONTHS[match["month"]], int(match["day"]), None, token.number)
+
+
+def _starts_metadata(tokens: _Tokens, token: Line) -> bool:
+    """A metadata block starts with an author count, or with any line the separator follows."""
+    if token.text == SEPARATOR or AUTHORS_LINE.match(token.text):
+        return True
+    following = tokens.peek_after(token)
+    # An abstract may precede a bare `·` too; only a line short enough to be a name can be metadata.
+    return following is not None and following.text == SEPARATOR and len(token.text) <= MAX_META_LINE
+
+
+def _read_metadata(tokens: _Tokens, entry: RawEntry, warn) -> None:
+    """Consume `• N authors` or `handle Name`, then `·`, then the date line."""
+    first = tokens.next()
+    if first.text != SEPARATOR:
+        if match := AUTHORS_LINE.match(first.text):
+            count = int(match["count"])
+            if count >= 1:
+                entry.authors = count
+            else:
+                warn(first.number, "author count of 0; ignored")
+        elif match := ORGANIZATION_LINE.match(first.text):
+            entry.organization = Organization(handle=match["handle"], name=match["name"])
+        else:
+            warn(first.number, f"unrecognised metadata line {_quote(first.text)}; ignored")
+        separator = tokens.peek()
+        if separator is None or separator.text != SEPARATOR:
+            warn(first.number, "metadata line is not followed by '·'; no date read")
+            return
+    separator = first if first.text == SEPARATOR else tokens.next()
+    date_line = tokens.peek()
+    match = DATE_LINE.match(date_line.text) if date_line else None
+    if match is None:
+        warn(separator.number, "expected a date such as 'Oct 20' or 'Nov 27, 2024 2' after '·'")
+        return
+    tokens.next()
+    entry.date = RawDate(
+        MONTHS[match["month"]], int(match["day"]), int(match["year"]) if match["year"] else None,
+        date_line.number,
+    )
+    entry.upvotes = int(match["upvotes"]) if match["upvotes"] else 0
+
+
+def _inferred_capture_year(entries: Iterable[RawEntry]) -> int | None:
+    """The listing omits the year only for the current one: the year after the latest explicit one."""
+    years = [entry.date.year for entry in entries if entry.date and entry.date.year]
+    return max(years) + 1 if years else None
+
+
+def _to_entry(raw: RawEntry, file_name: str, capture_year: int | None, capture: RawDate | None, warn) -> Entry:
+    published = None
+    if raw.date is not None:
+        published = _resolve_date(raw.date, capture_year, capture, warn)
+    return Entry(
+        title=raw.title.text,
+        abstract=raw.abstract,
+        published=published,
+        upvotes=raw.upvotes,
+        authors=raw.authors,
+        organization=raw.organization,
+        source=Source(file=file_name, line=raw.title.number),
+    )
+
+
+def _resolve_date(date: RawDate, capture_year: int | None, capture: RawDate | None, warn) -> dt.date | None:
+    year = date.year
+    if year is None:
+        if capture_year is None:
+            warn(date.line, "date has no year and the page's capture year is unknown; "
+                 "set capture_year in site_src/site.toml")
+            return None
+        year = capture_year
+        # A yearless date later in the year than the capture day was last year's.
+        if capture is not None and (date.month, date.day) > (capture.month, capture.day):
+            year -= 1
+    try:
+        return dt.date(year, date.month, date.day)
+    except ValueError:
+        warn(date.line, f"impossible date {calendar.month_abbr[date.month]} {date.day}, {year}; "
+             "date left out")
+        return None
+
+
+class _Tokens:
+    """The non-blank lines of a file with a two-line lookahead, so parsing stays streaming."""
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines = iter(lines)
+        self._ahead: deque[Line] = deque()
+
+    def _fill(self, count: int) -> None:
+        while len(self._ahead) < count:
+            line = next(self._lines, None)
+            if line is None:
+                return
+            self._ahead.append(line)
+
+    def next(self) -> Line | None:
+        self._fill(1)
+        return self._ahead.popleft() if self._ahead else None
+
+    def peek(self) -> Line | None:
+        self._fill(1)
+        return self._ahead[0] if self._ahead else None
+
+    def peek_after(self, token: Line) -> Line | None:
+        """The line after `token`, which is either just taken or the next one waiting."""
+        self._fill(2)
+        if self._ahead and self._ahead[0] is token:
+            return self._ahead[1] if len(self._ahead) > 1 else None
+        return self._ahead[0] if self._ahead else None
+
+    def push_back(self, token: Line) -> None:
+        self._ahead.appendleft(token)
+
+
+def format_spaced(papers: Iterable[Entry | Paper]) -> str:
+    """Write entries in the spaced layout the reader takes: the inverse of read_seed_file.
+
+    Dates are written with their year, so no capture year is needed to read them back.
+    """
+    blocks: list[str] = []
+    for paper in papers:
+        lines = [paper.title, "", paper.abstract]
+        if paper.published is not None:
+            if paper.organization is not None:
+                meta = f"{paper.organization.handle} {paper.organization.name}"
+            else:
+                meta = f"  • {paper.authors} authors" if paper.authors is not None else None
+            date = f"{calendar.month_abbr[paper.published.month]} {paper.published.day}, {paper.published.year}"
+            if paper.upvotes:
+                date += f" {paper.upvotes}"
+            lines += [""] + ([meta] if meta else []) + [SEPARATOR, date]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

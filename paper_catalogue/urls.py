@@ -1,0 +1,76 @@
+"""The one home of naming: title keys, paper ids, site URLs, output paths and the base URL."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+MAX_SLUG = 80
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z0-9])['\u2019](?=[A-Za-z])")
+
+
+def title_key(title: str) -> str:
+    """The normalised title two entries share when they are the same paper.
+
+    Case, accents' composition, punctuation and spacing are ignored: `Deep-Learning` and
+    `deep learning` are one paper.
+    """
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", title).casefold())
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens; may be empty."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = _APOSTROPHE.sub("", ascii_text)  # "OpenAI's" -> "openais", not "openai-s"
+    return _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
+
+
+def paper_id(title: str) -> str:
+    """A paper's permanent id, from its own title alone, so other papers never change it.
+
+    Titles with the same `title_key` are merged, and an untruncated ASCII slug determines
+    that key, so such slugs never collide. A slug that lost something (truncation, or
+    characters with no ASCII form) gets a short hash of the key to stay unique.
+    """
+    key = title_key(title)
+    slug = slugify(title)
+    lossless = slug.replace("-", "") == key and len(slug) <= MAX_SLUG
+    if lossless and slug:
+        return slug
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    stem = slug[:MAX_SLUG].rsplit("-", 1)[0] if len(slug) > MAX_SLUG else slug
+    stem = stem.strip("-") or "paper"
+    return f"{stem}-{digest}"
+
+
+def paper_url(paper_id_: str) -> str:
+    """A paper page's URL relative to the site root (pretty URL: a folder with index.html)."""
+    return f"papers/{paper_id_}/"
+
+
+def topic_url(slug: str) -> str:
+    """A topic page's URL relative to the site root."""
+    return f"topics/{slug}/"
+
+
+def output_path(url: str) -> PurePosixPath:
+    """Where a page with this site-relative URL is written inside the output folder."""
+    if url == "" or url.endswith("/"):
+        return PurePosixPath(url) / "index.html"
+    return PurePosixPath(url)
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """A site-relative URL made absolute under the base URL (which may be a subpath)."""
+    return base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+def base_path(base_url: str) -> str:
+    """The path part of the base URL, `/` or `/repo/`, that root-relative links start with."""
+    without_scheme = base_url.split("://", 1)[-1]
+    path = "/" + without_scheme.split("/", 1)[1] if "/" in without_scheme else "/"
+    return path if path.endswith("/") else path + "/"

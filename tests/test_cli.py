@@ -1,0 +1,120 @@
+"""The command line: exit codes, --help, --strict, and the papers.json contract."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "_site"
+    result = run("--seeds", REAL_SEEDS, "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_help_explains_options_and_exit_codes():
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("--out", "--seeds", "--strict", "--base-url", "exit codes"):
+        assert word in result.stdout
+
+
+def test_usage_error_exits_2():
+    result = run("--no-such-flag")
+    assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_papers_json_holds_the_real_catalogue(real_site):
+    document = json.loads((real_site / "papers.json").read_text(encoding="utf-8"))
+    papers = document["papers"]
+    assert len(papers) == 254
+    assert isinstance(document["topics"], list)
+    keys = {"id", "url", "title", "abstract", "published", "upvotes", "authors",
+            "organization", "topics", "related", "links", "sources"}
+    for paper in papers:
+        assert set(paper) == keys
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", paper["id"])
+        assert paper["url"] == f"papers/{paper['id']}/"
+        assert paper["published"] is None or re.fullmatch(r"\d{4}-\d\d-\d\d", paper["published"])
+        assert paper["upvotes"] is None or isinstance(paper["upvotes"], int)
+        assert paper["authors"] is None or isinstance(paper["authors"], int)
+        assert paper["organization"] is None or set(paper["organization"]) == {"handle", "name"}
+        assert all(set(s) == {"file", "line"} for s in paper["sources"]) and paper["sources"]
+        assert all(link.startswith(("http://", "https://")) for link in paper["links"])
+    assert len({p["id"] for p in papers}) == 254
+    assert sum(p["published"] is not None for p in papers) == 136
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert run("--seeds", FIXTURE_SEEDS, "--out", out, "--quiet").returncode == 0
+    assert (outs[0] / "papers.json").read_bytes() == (outs[1] / "papers.json").read_bytes()
+
+
+def seeds_with(tmp_path, text: bytes | str) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir(exist_ok=True)
+    (folder / "dump.txt").write_bytes(text if isinstance(text, bytes) else text.encode())
+    return folder
+
+
+BAD_DATE = "T\n\nAn abstract long enough.\n\n  • 2 authors\n·\nFeb 30, 2024\n"
+
+
+def test_warnings_name_file_and_line_and_the_build_succeeds(tmp_path):
+    result = run("--seeds", seeds_with(tmp_path, BAD_DATE), "--out", tmp_path / "out")
+    assert result.returncode == 0
+    assert re.search(r"dump\.txt:7: warning: impossible date", result.stderr)
+    assert json.loads((tmp_path / "out" / "papers.json").read_text())["papers"][0]["authors"] == 2
+
+
+def test_strict_makes_warnings_fatal_and_leaves_output_alone(tmp_path):
+    result = run("--seeds", seeds_with(tmp_path, BAD_DATE), "--out", tmp_path / "out", "--strict")
+    assert result.returncode == 1
+    assert "dump.txt:7: warning" in result.stderr and "--strict" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_encoding_exits_1_naming_file_and_offset(tmp_path):
+    result = run("--seeds", seeds_with(tmp_path, b"Title\n\xfe\n"), "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert "dump.txt" in result.stderr and "offset 6" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", ["", "new\n\nSubscribe\n"])
+def test_file_with_no_entry_exits_1(tmp_path, content):
+    result = run("--seeds", seeds_with(tmp_path, content), "--out", tmp_path / "out")
+    assert result.returncode == 1 and "dump.txt: holds no paper entry" in result.stderr
+
+
+def test_empty_seeds_folder_exits_1(tmp_path):
+    result = run("--seeds", tmp_path, "--out", tmp_path / "out")
+    assert result.returncode == 1 and "no *.txt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failed_build_keeps_the_previous_output(tmp_path):
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "a.txt").write_text("Title\nAbstract.\n")
+    out = tmp_path / "out"
+    assert run("--seeds", good, "--out", out).returncode == 0
+    before = (out / "papers.json").read_bytes()
+    assert run("--seeds", seeds_with(tmp_path, b"\xff"), "--out", out).returncode == 1
+    assert (out / "papers.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good", "out", "seeds"]
