@@ -12,6 +12,9 @@ Like MkDocs, nothing is written until everything has been read and validated.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -43,6 +46,8 @@ class BuildResult:
     config: SiteConfig
     warnings: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per stage, in pipeline order."""
 
 
 class StrictFailure(BuildError):
@@ -69,12 +74,35 @@ def render_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
     return {PurePosixPath("papers.json"): papers_json(catalogue)}
 
 
-def build(options: BuildOptions) -> BuildResult:
+Progress = Callable[[str, str], None]
+"""Called with (stage, message) as stages finish; the CLI shows it, tests and benchmarks may ignore it."""
+
+
+def _quiet(stage: str, message: str) -> None:
+    pass
+
+
+def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
-    config = load_site_config(options.site_src / "site.toml", options.base_url)
-    catalogue, warnings = read_catalogue(options.seeds, config)
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - started
+
+    with stage("read"):
+        config = load_site_config(options.site_src / "site.toml", options.base_url)
+        catalogue, warnings = read_catalogue(options.seeds, config)
+    progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
     if options.strict and warnings:
         raise StrictFailure(warnings)
-    files = render_files(catalogue)
-    write_site(files, options.out)
-    return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files))
+    with stage("render"):
+        files = render_files(catalogue)
+    progress("render", f"{len(files)} files")
+    with stage("write"):
+        write_site(files, options.out)
+    progress("write", f"{options.out}")
+    return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files),
+                       timings=timings)
