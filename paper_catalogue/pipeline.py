@@ -23,7 +23,9 @@ from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .models import Catalogue, Entry, SiteConfig
+from .render import Renderer, make_environment, static_files
 from .seeds import read_seed_file, seed_files
+from .urls import EXPORT_URL
 from .writer import write_site
 
 
@@ -34,6 +36,8 @@ class BuildOptions:
     seeds: Path = Path("seeds")
     out: Path = Path("_site")
     site_src: Path = Path("site_src")
+    templates: Path = Path("templates")
+    static: Path = Path("static")
     base_url: str | None = None
     strict: bool = False
 
@@ -69,9 +73,13 @@ def read_catalogue(seeds: Path, config: SiteConfig) -> tuple[Catalogue, list[Dia
     return Catalogue(papers=merge_entries(entries)), warnings
 
 
-def render_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
+def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> dict[PurePosixPath, bytes]:
     """Stage 4: every output file, as bytes keyed by its path in the site."""
-    return {PurePosixPath("papers.json"): papers_json(catalogue)}
+    renderer = Renderer(make_environment(options.templates), config)
+    files = renderer.render(catalogue, options.site_src)
+    files.update(static_files(options.static))
+    files[PurePosixPath(EXPORT_URL)] = papers_json(catalogue)
+    return files
 
 
 Progress = Callable[[str, str], None]
@@ -99,7 +107,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     if options.strict and warnings:
         raise StrictFailure(warnings)
     with stage("render"):
-        files = render_files(catalogue)
+        files = render_files(catalogue, config, options)
     progress("render", f"{len(files)} files")
     with stage("write"):
         write_site(files, options.out)

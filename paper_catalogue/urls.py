@@ -74,3 +74,27 @@ def base_path(base_url: str) -> str:
     without_scheme = base_url.split("://", 1)[-1]
     path = "/" + without_scheme.split("/", 1)[1] if "/" in without_scheme else "/"
     return path if path.endswith("/") else path + "/"
+
+
+def site_link(base_url: str, url: str) -> str:
+    """A root-relative link to a site-relative URL, under the base URL's subpath.
+
+    Pages link with paths (`/repo/papers/x/`), not absolute URLs, so the same build works on
+    any host; canonical URLs and feeds use `absolute_url` instead.
+    """
+    return base_path(base_url) + url.lstrip("/")
+
+
+HOME_URL = ""
+PAPERS_URL = "papers/"
+TOPICS_URL = "topics/"
+SEARCH_URL = "search/"
+FEED_URL = "feed.xml"
+SITEMAP_URL = "sitemap.xml"
+EXPORT_URL = "papers.json"
+NOT_FOUND_URL = "404.html"
+
+
+def page_url(name: str) -> str:
+    """The URL of a site_src/pages/<name>.md page."""
+    return f"{name}/"

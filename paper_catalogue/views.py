@@ -1,0 +1,216 @@
+"""View models: what each page shows, computed once in Python so templates hold no logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlsplit
+
+from markupsafe import Markup
+
+from .models import Catalogue, Paper, SiteConfig
+from .search import SearchFacets, search_facets
+from .urls import (FEED_URL, HOME_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, absolute_url, paper_url,
+                   site_link, topic_url)
+
+# Hosts whose links are code, listed first on a paper page.
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
+              "paperswithcode.com")
+FIND_THIS_PAPER = (
+    ("arXiv", "https://arxiv.org/search/?searchtype=title&query={q}"),
+    ("Hugging Face", "https://huggingface.co/papers?q={q}"),
+    ("Semantic Scholar", "https://www.semanticscholar.org/search?q={q}"),
+    ("Google Scholar", "https://scholar.google.com/scholar?q={q}"),
+)
+
+
+def human_date(date: dt.date) -> str:
+    """`30 Aug 2025`: unambiguous in every locale."""
+    return f"{date.day} {date.strftime('%b')} {date.year}"
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What every page's layout needs: names, links to the fixed pages, the base URL."""
+
+    title: str
+    description: str
+    language: str
+    base_url: str
+    home: str
+    papers: str
+    topics: str
+    search: str
+    feed: str
+    stylesheet: str
+    script: str
+    favicon: str
+
+    def link(self, url: str) -> str:
+        return site_link(self.base_url, url)
+
+    def absolute(self, url: str) -> str:
+        return absolute_url(self.base_url, url)
+
+
+def site_view(config: SiteConfig) -> SiteView:
+    link = lambda url: site_link(config.base_url, url)  # noqa: E731 - a local shorthand
+    return SiteView(
+        title=config.title, description=config.description, language=config.language,
+        base_url=config.base_url, home=link(HOME_URL), papers=link(PAPERS_URL),
+        topics=link(TOPICS_URL), search=link(SEARCH_URL), feed=link(FEED_URL),
+        stylesheet=link("static/style.css"), script=link("static/site.js"),
+        favicon=link("static/favicon.svg"),
+    )
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """A paper in a list: enough for one compact line."""
+
+    title: str
+    href: str
+    date_iso: str | None
+    date_human: str | None
+    upvotes: int | None
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """Everything a paper's own page shows."""
+
+    id: str
+    title: str
+    href: str
+    canonical: str
+    description: str
+    abstract_html: Markup
+    date_iso: str | None
+    date_human: str | None
+    upvotes: int | None
+    authors: int | None
+    organization: Link | None
+    topics: tuple[Link, ...]
+    links: tuple[Link, ...]
+    find: tuple[Link, ...]
+    sources: tuple[str, ...]
+    previous: PaperRow | None
+    next: PaperRow | None
+    facets: SearchFacets
+    related: tuple[PaperRow, ...] = field(default=())
+
+
+def paper_row(paper: Paper, site: SiteView) -> PaperRow:
+    return PaperRow(
+        title=paper.title, href=site.link(paper_url(paper.id)),
+        date_iso=paper.published.isoformat() if paper.published else None,
+        date_human=human_date(paper.published) if paper.published else None,
+        upvotes=paper.upvotes,
+    )
+
+
+def is_code_link(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == code or host.endswith("." + code) for code in CODE_HOSTS)
+
+
+def ordered_links(urls: tuple[str, ...]) -> tuple[Link, ...]:
+    """Links found in the abstract, code first, otherwise in order of appearance."""
+    ordered = sorted(urls, key=lambda url: not is_code_link(url))
+    return tuple(Link(label=url.split("://", 1)[-1].rstrip("/"), href=url) for url in ordered)
+
+
+def by_date(papers: tuple[Paper, ...]) -> list[Paper]:
+    """Oldest first; undated papers after every dated one, by id, so the order is total."""
+    return sorted(papers, key=lambda p: (p.published is None, p.published or dt.date.min, p.id))
+
+
+def newest_first(papers) -> list[Paper]:
+    dated = sorted((p for p in papers if p.published), key=lambda p: (p.published, p.id), reverse=True)
+    return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id)
+
+
+def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract) -> list[PaperView]:
+    """One view per paper, with previous/next by date; text policy comes in as functions."""
+    ordered = by_date(catalogue.papers)
+    topic_names = {topic.slug: topic.name for topic in catalogue.topics}
+    views = []
+    for index, paper in enumerate(ordered):
+        previous = ordered[index - 1] if index > 0 else None
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        views.append(PaperView(
+            id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
+            canonical=site.absolute(paper_url(paper.id)),
+            description=describe(paper.abstract),
+            abstract_html=render_abstract(paper.abstract),
+            date_iso=paper.published.isoformat() if paper.published else None,
+            date_human=human_date(paper.published) if paper.published else None,
+            upvotes=paper.upvotes, authors=paper.authors,
+            organization=Link(paper.organization.name, f"https://huggingface.co/{paper.organization.handle}")
+            if paper.organization else None,
+            topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
+            links=ordered_links(paper.links),
+            find=tuple(Link(name, pattern.format(q=quote_plus(paper.title))) for name, pattern in FIND_THIS_PAPER),
+            sources=tuple(f"{source.file}, line {source.line}" for source in paper.sources),
+            previous=paper_row(previous, site) if previous else None,
+            next=paper_row(following, site) if following else None,
+            facets=search_facets(paper),
+        ))
+    return views
+
+
+@dataclass(frozen=True)
+class YearGroup:
+    label: str
+    anchor: str
+    papers: tuple[PaperRow, ...]
+
+
+def year_groups(papers, site: SiteView) -> tuple[YearGroup, ...]:
+    """Papers newest first, in one group per year and a last group of undated ones."""
+    groups: dict[str, list[PaperRow]] = {}
+    for paper in newest_first(papers):
+        label = str(paper.published.year) if paper.published else "Undated"
+        groups.setdefault(label, []).append(paper_row(paper, site))
+    return tuple(YearGroup(label, f"y-{label.lower()}", tuple(rows)) for label, rows in groups.items())
+
+
+def papers_per_year(papers) -> dict[int, int]:
+    return dict(sorted(Counter(p.published.year for p in papers if p.published).items()))
+
+
+@dataclass(frozen=True)
+class HomeView:
+    paper_count: int
+    dated_count: int
+    topic_count: int
+    first_year: int | None
+    last_year: int | None
+    newest: tuple[PaperRow, ...]
+    most_upvoted: tuple[PaperRow, ...]
+    topics: tuple[tuple[Link, int], ...]
+    chart: Markup
+
+
+def home_view(catalogue: Catalogue, site: SiteView, chart, listed: int = 8) -> HomeView:
+    papers = catalogue.papers
+    years = papers_per_year(papers)
+    upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-p.upvotes, p.id))[:listed]
+    counts = Counter(slug for p in papers for slug in p.topics)
+    return HomeView(
+        paper_count=len(papers), dated_count=sum(1 for p in papers if p.published),
+        topic_count=len(catalogue.topics),
+        first_year=min(years) if years else None, last_year=max(years) if years else None,
+        newest=tuple(paper_row(p, site) for p in newest_first(papers)[:listed]),
+        most_upvoted=tuple(paper_row(p, site) for p in upvoted),
+        topics=tuple((Link(t.name, site.link(topic_url(t.slug))), counts[t.slug]) for t in catalogue.topics),
+        chart=chart(years),
+    )
+
