@@ -50,6 +50,9 @@ _FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]")
 # the one character before the scheme.
 _HTTP_SCHEME = re.compile(r"https?://", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s")
+# A "URL" longer than this is not linked: linkify takes seconds on megabyte-long runs, and no
+# browser or server handles such links anyway.
+MAX_URL_LENGTH = 4096
 
 _GREEK_NAMES = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
@@ -116,12 +119,14 @@ def _link_spans(text: str) -> list[tuple[int, int, str]]:
         space = _WHITESPACE.search(text, scheme.end())
         end = space.start() if space else len(text)
         offset = max(scheme.start() - 1, 0)
+        position = end
+        if end - scheme.start() > MAX_URL_LENGTH:
+            continue
         spans.extend(
             (offset + match.index, offset + match.last_index, match.url)
             for match in _LINKIFY.match(text[offset:end]) or ()
             if match.url.lower().startswith(SAFE_SCHEMES)
         )
-        position = end
     return spans
 
 
