@@ -44,10 +44,11 @@ _UNSAFE_ASTRAL_CHARS = re.compile("[" + _NONCHARACTERS[2:] + "]")
 
 # Characters that can start a fragment; an abstract without any of them needs no fragment pass.
 _FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]")
-# linkify's schema search costs ~400 us on a typical abstract, so it only sees a window from
-# the character before each "http(s)://" to the next whitespace: an http link starts at its
-# scheme, never spans whitespace (fuzzy matching is off), and the boundary check needs just
-# the one character before the scheme.
+# linkify's schema search costs ~400 us on a typical abstract, so it only sees the
+# whitespace-delimited run around each "http(s)://": a link never spans whitespace (fuzzy
+# matching is off), and the whole run is given so that an earlier link in it (an ftp:// one
+# that swallows the http) is seen as on the whole text. Runs are looked into at most
+# MAX_URL_LENGTH characters either side of the scheme.
 _HTTP_SCHEME = re.compile(r"https?://", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s")
 # A "URL" longer than this is not linked: linkify takes seconds on megabyte-long runs, and no
@@ -118,7 +119,9 @@ def _link_spans(text: str) -> list[tuple[int, int, str]]:
     while scheme := _HTTP_SCHEME.search(text, position):
         space = _WHITESPACE.search(text, scheme.end())
         end = space.start() if space else len(text)
-        offset = max(scheme.start() - 1, 0)
+        before = text[max(position, scheme.start() - MAX_URL_LENGTH) : scheme.start()]
+        last_space = _WHITESPACE.search(before[::-1])  # reversed: the nearest whitespace first
+        offset = scheme.start() - (last_space.start() if last_space else len(before))
         position = end
         if end - scheme.start() > MAX_URL_LENGTH:
             continue

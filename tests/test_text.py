@@ -75,7 +75,7 @@ def markup_problems(html: str) -> list[str]:
             problems.append(f"tag <{tag}>")
         if tag == "a":
             href = attrs.get("href") or ""
-            if not href.startswith(("http://", "https://")) or set(attrs) != {"href", "rel"}:
+            if not href.lower().startswith(("http://", "https://")) or set(attrs) != {"href", "rel"}:
                 problems.append(f"link {attrs}")
             if attrs.get("rel") != "noopener noreferrer":
                 problems.append(f"link rel {attrs}")
