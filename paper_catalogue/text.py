@@ -73,7 +73,7 @@ _MATH_LIMIT = 2000  # longer "math" is almost surely two stray dollars; left as 
 _GREEK_ALTERNATION = "|".join(sorted(_GREEK_NAMES, key=len, reverse=True))
 _FRAGMENT = re.compile(
     r"""
-      \\\((?P<paren_math>.{1,%(limit)d}?)\\\)                 # \( math \)
+      \\\((?P<paren_math>(?:(?!\\\().){1,%(limit)d}?)\\\)      # \( math \), stopping at the next \(
     | \$(?<![\\$]\$)(?![\s$])(?P<dollar_math>[^$]{1,%(limit)d}?)(?<![\s\\])\$(?![\d$])  # $math$
     | \\(?P<command_group>textbf|textit|emph)\{                # \textbf{ ... }
     | \{\\(?P<switch_group>em|bf|it)(?![A-Za-z])\s*            # {\em ... }
@@ -87,7 +87,7 @@ _FRAGMENT = re.compile(
     | (?P<open_single>`)(?<!``)(?=(?:[^`']|'(?=\w)){0,200}?\w'(?!\w))        # `quoted'
     | (?P<close_single>')(?!\w)
     | (?P<tie>~)(?<=[^\s~]~)(?=[^\s~])                          # word~word
-    """  # every branch starts with a literal character, so the regex engine can skip ahead fast
+    """  # every branch starts with a _FRAGMENT_START character; each scan stops at its next opener
     % {"limit": _MATH_LIMIT, "greek": _GREEK_ALTERNATION, "escaped": re.escape(_ESCAPED_CHARS)},
     re.VERBOSE | re.DOTALL,
 )
