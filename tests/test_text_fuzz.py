@@ -4,12 +4,15 @@ The default run uses a few hundred Hypothesis examples per property. A longer ru
 minutes, many thousands of examples) is marked slow and deselected unless asked for:
 
     pytest -m slow tests/test_text_fuzz.py
+    TEXT_FUZZ_EXAMPLES=100000 pytest -m slow tests/test_text_fuzz.py   # longer still
 
 Input that HTML5 or XML cannot carry (C0 controls other than tab/LF/CR, DEL and C1 controls, lone
 surrogates, noncharacters) comes out as U+FFFD, which the properties below check too.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,6 +31,9 @@ from paper_catalogue.text import (
 )
 
 from test_text import markup_problems, parse, seed_abstracts, visible_text
+
+# The slow run's size; TEXT_FUZZ_EXAMPLES changes it (the default takes a few minutes on 2 cores).
+LONG_RUN_EXAMPLES = int(os.environ.get("TEXT_FUZZ_EXAMPLES", "50000"))
 
 # Pieces that reach every branch of the policy, and the markup an attacker would try.
 PIECES = [
@@ -121,7 +127,7 @@ def test_one_ten_megabyte_line():
 
 
 @pytest.mark.slow
-@settings(max_examples=60_000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=LONG_RUN_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(any_text)
 def test_long_fuzzing_run(source):
     check_html(source)
