@@ -259,6 +259,14 @@ def test_other_schemes_are_never_linked(source):
     assert visible_text(rendered) == f"try {source} here"
 
 
+def test_a_non_http_link_next_to_an_http_one_stays_unlinked():
+    # linkify reads "ftp://f.org/,http://example.com" as one ftp link, which is not linked
+    rendered = html("mail mailto:a@b.org,https://example.org/x or ftp://f.org/,http://example.com")
+    hrefs = [attrs["href"] for tag, attrs in parse(rendered).tags if tag == "a"]
+    assert hrefs == ["https://example.org/x"]
+    assert "ftp://f.org/,http://example.com" in visible_text(rendered)
+
+
 def test_trailing_punctuation_stays_outside_the_link():
     source = seed_line_containing("https://aka.ms/icl.")
     assert '<a href="https://aka.ms/icl" rel="noopener noreferrer">https://aka.ms/icl</a>.' in html(source)
