@@ -166,12 +166,18 @@ def test_every_page_reads_without_javascript(browser, base, path):
         context.close()
 
 
-def test_print_layout_keeps_the_paper_and_drops_the_chrome(browser, base):
-    context, page = open_page(browser, base + PAPER)
+def test_print_layout_keeps_the_paper_in_black_on_white_and_drops_the_chrome(browser, base):
+    context, page = open_page(browser, base + PAPER, "dark")
     try:
+        page.locator(".theme-toggle").click()
+        page.locator(".theme-toggle").click()  # a remembered dark theme must not print either
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
         page.emulate_media(media="print")
         assert page.locator("h1").is_visible() and page.locator(".abstract").is_visible()
         assert not page.locator(".masthead").is_visible() and not page.locator(".prev-next").is_visible()
         assert page.locator(".print-only").is_visible()
+        colours = page.evaluate("""[getComputedStyle(document.body).backgroundColor,
+                                    getComputedStyle(document.querySelector('.abstract')).color]""")
+        assert colours == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]
     finally:
         context.close()
