@@ -90,7 +90,11 @@ class Renderer:
         self.config = config
         self.site: SiteView = site_view(config)
 
-    def page(self, template: str, url: str, meta: PageMeta, **context) -> tuple[PurePosixPath, bytes]:
+    def page(self, template: str, url: str, meta: PageMeta | None = None,
+             **context) -> tuple[PurePosixPath, bytes]:
+        """One page at a site-relative URL; without `meta` the head says the site's title and
+        description (a template may still override the `title` and `description` blocks)."""
+        meta = meta or self.meta(self.site.title, url)
         html = self.env.get_template(template).render(site=self.site, url=url, meta=meta, **context)
         return output_path(url), html.encode("utf-8")
 

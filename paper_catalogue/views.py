@@ -228,6 +228,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
     """One view per paper, with previous/next by date; text policy comes in as functions."""
     ordered = by_date(catalogue.papers)
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
+    by_id = {paper.id: paper for paper in catalogue.papers}
     views = []
     for index, paper in enumerate(ordered):
         previous = ordered[index - 1] if index > 0 else None
@@ -256,6 +257,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             abstract_text=abstract_text,
             citation_date=scholar_date(paper.published) if paper.published else None,
             json_ld=script_json(scholarly_article(paper, canonical, abstract_text, site)),
+            related=tuple(paper_row(by_id[other], site) for other in paper.related if other in by_id),
         ))
     return views
 

@@ -264,12 +264,13 @@ def test_no_topics_means_no_topics_link_or_chips(site):
     assert "/catalogue/topics/" not in html
 
 
-def test_topics_light_up_as_chips_counts_and_a_nav_link(tmp_path):
+def test_topics_and_related_papers_light_up_once_the_catalogue_has_them(tmp_path):
     paper = Paper(id="a-paper", title="A paper", abstract="Words.", published=dt.date(2024, 1, 2),
-                  topics=("agents", "rl"), sources=(Source(file="x.txt", line=1),),
+                  topics=("agents", "rl"), related=("b-paper",), sources=(Source(file="x.txt", line=1),),
                   organization=Organization(handle="org", name="Org"))
-    catalogue = Catalogue(papers=(paper,), topics=(Topic(slug="agents", name="Agents"),
-                                                   Topic(slug="rl", name="Reinforcement learning")))
+    other = Paper(id="b-paper", title="B paper", abstract="More words.", sources=(Source(file="x.txt", line=3),))
+    catalogue = Catalogue(papers=(paper, other), topics=(Topic(slug="agents", name="Agents"),
+                                                         Topic(slug="rl", name="Reinforcement learning")))
     renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE))
     files = renderer.render(catalogue, FIXTURE_SITE_SRC)
     page = parse_html(files[output_path("papers/a-paper/")].decode())
@@ -280,6 +281,9 @@ def test_topics_light_up_as_chips_counts_and_a_nav_link(tmp_path):
     topic_chips = home.find("section", aria_labelledby="topics-heading").find_all("a")
     assert [" ".join(a.text().split()) for a in topic_chips] == ["Agents 1", "Reinforcement learning 1"]
     assert home.find("nav", aria_label="Site").find("a", href="/catalogue/topics/")
+    related = page.find("section", aria_labelledby="related-heading")
+    assert [a.attrs["href"] for a in related.find_all("a")] == ["/catalogue/papers/b-paper/"]
+    assert related.parent.tag == "aside"  # outside data-pagefind-body: not indexed as this paper's text
 
 
 # --- feeds, sitemap, robots -----------------------------------------------------------------------
