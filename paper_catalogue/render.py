@@ -61,6 +61,8 @@ class MarkdownPage:
     name: str
     title: str
     html: Markup
+    summary: str
+    """The first paragraph as plain text, for the meta description."""
 
     @property
     def nav_label(self) -> str:
@@ -78,8 +80,21 @@ def markdown_pages(folder: Path) -> list[MarkdownPage]:
         text = path.read_text(encoding="utf-8")
         title = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("# ")),
                      path.stem.replace("-", " ").capitalize())
-        pages.append(MarkdownPage(path.stem, title, Markup(md.render(text))))
+        tokens = md.parse(text)
+        pages.append(MarkdownPage(path.stem, title, Markup(md.renderer.render(tokens, md.options, {})),
+                                  first_paragraph(tokens)))
     return pages
+
+
+def first_paragraph(tokens) -> str:
+    """The plain text of the first paragraph among markdown-it tokens ("" when there is none)."""
+    for before, token in zip(tokens, tokens[1:]):
+        if before.type == "paragraph_open" and token.type == "inline":
+            words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                            for child in token.children or ()
+                            if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+            return _describe(words)
+    return ""
 
 
 class Renderer:
@@ -119,7 +134,8 @@ class Renderer:
                                 f"All {len(catalogue.papers)} papers of {self.site.title}, newest first."),
                       groups=year_groups(catalogue.papers, self.site), count=len(catalogue.papers)))
         for page in pages:
-            add(self.page("page.html", page_url(page.name), self.meta(page.title, page_url(page.name)),
+            add(self.page("page.html", page_url(page.name),
+                          self.meta(page.title, page_url(page.name), page.summary or None),
                           title=page.title, content=page.html))
         add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False)))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(

@@ -248,6 +248,8 @@ def test_every_markdown_page_becomes_a_page_in_the_nav(site):
         assert page.find("nav", aria_label="Site").find("a", href=f"/catalogue/{name}/")
     about = (site / "about" / "index.html").read_text(encoding="utf-8")
     assert "<code>tests/fixtures/seeds</code>" in about
+    assert meta(read_page(site, "about/"), "description").startswith(
+        "This catalogue is built from tests/fixtures/seeds by the golden test. Its papers carry the awkward")
 
 
 def test_404_page_has_a_search_box_and_works_from_any_path(site):
