@@ -31,6 +31,8 @@ def year_chart(counts: dict[int, int], label: str = "Papers per year") -> Markup
         if len(years) <= 12 or index % max(1, len(years) // 8) == 0 or year == years[-1]:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 4}" class="year">{year}</text>')
         parts.append("</g>")
+    baseline = LABEL_SPACE + usable + 0.5
+    parts.append(f'<line x1="0" y1="{baseline}" x2="{WIDTH}" y2="{baseline}" class="axis"/>')
     summary = ", ".join(f"{year}: {counts[year]}" for year in sorted(counts))
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

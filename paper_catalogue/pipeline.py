@@ -77,6 +77,7 @@ def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
     """Stage 4: every output file, as bytes keyed by its path in the site."""
     renderer = Renderer(make_environment(options.templates), config)
     files = renderer.render(catalogue, options.site_src)
+    files.update(renderer.machine_files(files, catalogue))  # the sitemap lists every page above
     files.update(static_files(options.static))
     files[PurePosixPath(EXPORT_URL)] = papers_json(catalogue)
     return files

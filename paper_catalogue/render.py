@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
 from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from . import feeds
 from .charts import year_chart
 from .models import Catalogue, SiteConfig
-from .urls import NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, output_path, page_url, paper_url
-from .views import SiteView, home_view, paper_views, site_view, year_groups
+from .text import abstract_html, excerpt, plain_text
+from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, output_path, page_url,
+                   paper_url)
+from .views import Link, PageMeta, SiteView, home_view, page_meta, paper_views, site_view, year_groups
 
 Files = dict[PurePosixPath, bytes]
+ABOUT_PAGE = "about"
+"""The site_src page the home page links to as the longer story of the catalogue."""
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
@@ -28,20 +34,23 @@ def make_environment(templates: Path) -> jinja2.Environment:
     )
 
 
-def _describe(text: str, limit: int = 160) -> str:
-    words = " ".join(text.split())
-    if len(words) <= limit:
-        return words
-    return words[:limit].rsplit(" ", 1)[0] + "…"
+@dataclass(frozen=True)
+class MarkdownPage:
+    """A site_src/pages/<name>.md page: its name, its title (first heading) and its HTML."""
+
+    name: str
+    title: str
+    html: Markup
+    summary: str
+    """The first paragraph as plain text, for the meta description."""
+
+    @property
+    def nav_label(self) -> str:
+        return self.name.replace("-", " ").capitalize()
 
 
-def _abstract_html(text: str) -> Markup:
-    paragraphs = [escape(part) for part in text.split("\n") if part.strip()]
-    return Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
-
-
-def markdown_pages(folder: Path) -> list[tuple[str, str, Markup]]:
-    """site_src/pages/*.md as (name, title, html); the title is the first heading or the name."""
+def markdown_pages(folder: Path) -> list[MarkdownPage]:
+    """site_src/pages/*.md in name order; the title is the first `# ` heading, else the name."""
     if not folder.is_dir():
         return []
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True}).enable(
@@ -50,9 +59,22 @@ def markdown_pages(folder: Path) -> list[tuple[str, str, Markup]]:
     for path in sorted(folder.glob("*.md")):
         text = path.read_text(encoding="utf-8")
         title = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("# ")),
-                     path.stem.replace("-", " ").title())
-        pages.append((path.stem, title, Markup(md.render(text))))
+                     path.stem.replace("-", " ").capitalize())
+        tokens = md.parse(text)
+        pages.append(MarkdownPage(path.stem, title, Markup(md.renderer.render(tokens, md.options, {})),
+                                  first_paragraph(tokens)))
     return pages
+
+
+def first_paragraph(tokens) -> str:
+    """The plain text of the first paragraph among markdown-it tokens ("" when there is none)."""
+    for before, token in zip(tokens, tokens[1:]):
+        if before.type == "paragraph_open" and token.type == "inline":
+            words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                            for child in token.children or ()
+                            if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+            return excerpt(words)
+    return ""
 
 
 class Renderer:
@@ -60,25 +82,49 @@ class Renderer:
 
     def __init__(self, env: jinja2.Environment, config: SiteConfig) -> None:
         self.env = env
+        self.config = config
         self.site: SiteView = site_view(config)
 
-    def page(self, template: str, url: str, **context) -> tuple[PurePosixPath, bytes]:
-        html = self.env.get_template(template).render(site=self.site, url=url, **context)
+    def page(self, template: str, url: str, meta: PageMeta | None = None,
+             **context) -> tuple[PurePosixPath, bytes]:
+        """One page at a site-relative URL; without `meta` the head says the site's title and
+        description (a template may still override the `title` and `description` blocks)."""
+        meta = meta or self.meta(self.site.title, url)
+        html = self.env.get_template(template).render(site=self.site, url=url, meta=meta, **context)
         return output_path(url), html.encode("utf-8")
 
+    def meta(self, title: str, url: str | None, description: str | None = None,
+             indexable: bool = True) -> PageMeta:
+        return page_meta(self.site, title, url, description, indexable=indexable)
+
     def render(self, catalogue: Catalogue, site_src: Path) -> Files:
+        pages = markdown_pages(site_src / "pages")
+        self.site = site_view(self.config, has_topics=bool(catalogue.topics),
+                              pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
         files: Files = {}
         add = lambda item: files.__setitem__(*item)  # noqa: E731
-        for view in paper_views(catalogue, self.site, _describe, _abstract_html):
-            add(self.page("paper.html", paper_url(view.id), paper=view))
-        add(self.page("home.html", "", home=home_view(catalogue, self.site, year_chart)))
-        add(self.page("papers.html", PAPERS_URL, groups=year_groups(catalogue.papers, self.site),
-                      count=len(catalogue.papers)))
-        for name, title, html in markdown_pages(site_src / "pages"):
-            add(self.page("page.html", page_url(name), title=title, content=html))
-        add(self.page("search.html", SEARCH_URL))
-        files[PurePosixPath(NOT_FOUND_URL)] = self.page("404.html", NOT_FOUND_URL)[1]
+        for view in paper_views(catalogue, self.site, excerpt, abstract_html, plain_text):
+            add(self.page("paper.html", paper_url(view.id), view.meta, paper=view))
+        about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
+                      for page in pages if page.name == ABOUT_PAGE), None)
+        add(self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
+                      home=home_view(catalogue, self.site, year_chart, about)))
+        add(self.page("papers.html", PAPERS_URL,
+                      self.meta("All papers", PAPERS_URL,
+                                f"All {len(catalogue.papers)} papers of {self.site.title}, newest first."),
+                      groups=year_groups(catalogue.papers, self.site), count=len(catalogue.papers)))
+        for page in pages:
+            add(self.page("page.html", page_url(page.name),
+                          self.meta(page.title, page_url(page.name), page.summary or None),
+                          title=page.title, content=page.html))
+        add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False)))
+        files[PurePosixPath(NOT_FOUND_URL)] = self.page(
+            "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
         return files
+
+    def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
+        """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""
+        return feeds.machine_files(pages, catalogue, self.config, plain_text)
 
 
 def static_files(folder: Path) -> Files:

@@ -64,6 +64,17 @@ def output_path(url: str) -> PurePosixPath:
     return PurePosixPath(url)
 
 
+def page_url_of(path: PurePosixPath) -> str | None:
+    """The site-relative URL of a page written at `path` (the inverse of `output_path`), or None.
+
+    Only pretty-URL pages (`x/index.html`) are pages; other files (404.html, feeds) give None.
+    """
+    if path.name != "index.html":
+        return None
+    folder = path.parent.as_posix()
+    return "" if folder == "." else folder + "/"
+
+
 def absolute_url(base_url: str, url: str) -> str:
     """A site-relative URL made absolute under the base URL (which may be a subpath)."""
     return base_url.rstrip("/") + "/" + url.lstrip("/")
@@ -91,8 +102,15 @@ TOPICS_URL = "topics/"
 SEARCH_URL = "search/"
 FEED_URL = "feed.xml"
 SITEMAP_URL = "sitemap.xml"
+ROBOTS_URL = "robots.txt"
 EXPORT_URL = "papers.json"
 NOT_FOUND_URL = "404.html"
+STATIC_URL = "static/"
+STYLESHEET_URL = STATIC_URL + "style.css"
+SCRIPT_URL = STATIC_URL + "site.js"
+FAVICON_URL = STATIC_URL + "favicon.svg"
+NOT_IN_SITEMAP = (SEARCH_URL,)
+"""Pages a search engine should not list: the search page shows nothing of its own."""
 
 
 def page_url(name: str) -> str:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlsplit
 
 from markupsafe import Markup
 
-from .models import Catalogue, Paper, SiteConfig
+from .models import Catalogue, Paper, SiteConfig, Source
 from .search import SearchFacets, search_facets
-from .urls import (FEED_URL, HOME_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, absolute_url, paper_url,
-                   site_link, topic_url)
+from .urls import (EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
+                   STYLESHEET_URL, TOPICS_URL, absolute_url, paper_url, site_link, topic_url)
 
 # Hosts whose links are code, listed first on a paper page.
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
@@ -25,15 +26,51 @@ FIND_THIS_PAPER = (
 )
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def human_date(date: dt.date) -> str:
-    """`30 Aug 2025`: unambiguous in every locale."""
-    return f"{date.day} {date.strftime('%b')} {date.year}"
+    """`30 Aug 2025`: unambiguous in every locale (and not `strftime`, which follows the locale)."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def scholar_date(date: dt.date) -> str:
+    """`2024/04/22`, the form Google Scholar's citation_publication_date asks for."""
+    return f"{date.year:04d}/{date.month:02d}/{date.day:02d}"
+
+
+def script_json(data: object) -> Markup:
+    """JSON safe inside a <script> element: `<`, `>` and `&` are escaped as \\u003c and friends.
+
+    No seed text can then close the element (`</script>`) or open a comment (`<!--`), and the
+    JSON still parses back to exactly the same data.
+    """
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return Markup(text)
 
 
 @dataclass(frozen=True)
 class Link:
     label: str
     href: str
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """A page's head: title, description, canonical URL and how social cards present it."""
+
+    title: str
+    """The page's own title, for social cards."""
+    document_title: str
+    """The <title>: the page's title then the site's, or the site's alone on the home page."""
+    description: str
+    canonical: str | None
+    """Absolute URL, or None for pages that live at no one address (the 404 page)."""
+    og_type: str = "website"
+    indexable: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,12 +83,14 @@ class SiteView:
     base_url: str
     home: str
     papers: str
-    topics: str
     search: str
     feed: str
+    export: str
     stylesheet: str
     script: str
     favicon: str
+    nav: tuple[Link, ...]
+    """The masthead's links: all papers, topics once they exist, then every site_src page."""
 
     def link(self, url: str) -> str:
         return site_link(self.base_url, url)
@@ -60,14 +99,31 @@ class SiteView:
         return absolute_url(self.base_url, url)
 
 
-def site_view(config: SiteConfig) -> SiteView:
+def site_view(config: SiteConfig, has_topics: bool = False,
+              pages: tuple[tuple[str, str], ...] = ()) -> SiteView:
+    """The layout's view; `pages` are (nav label, site-relative URL) of the site_src pages."""
     link = lambda url: site_link(config.base_url, url)  # noqa: E731 - a local shorthand
+    nav = [Link("Papers", link(PAPERS_URL))]
+    if has_topics:  # never link a page that is not built
+        nav.append(Link("Topics", link(TOPICS_URL)))
+    nav.extend(Link(label, link(url)) for label, url in pages)
     return SiteView(
         title=config.title, description=config.description, language=config.language,
         base_url=config.base_url, home=link(HOME_URL), papers=link(PAPERS_URL),
-        topics=link(TOPICS_URL), search=link(SEARCH_URL), feed=link(FEED_URL),
-        stylesheet=link("static/style.css"), script=link("static/site.js"),
-        favicon=link("static/favicon.svg"),
+        search=link(SEARCH_URL), feed=link(FEED_URL), export=link(EXPORT_URL),
+        stylesheet=link(STYLESHEET_URL), script=link(SCRIPT_URL), favicon=link(FAVICON_URL),
+        nav=tuple(nav),
+    )
+
+
+def page_meta(site: SiteView, title: str, url: str | None, description: str | None = None,
+              og_type: str = "website", indexable: bool = True) -> PageMeta:
+    """A page's head; url None means the page has no one address (no canonical, not indexed)."""
+    return PageMeta(
+        title=title, document_title=title if title == site.title else f"{title} · {site.title}",
+        description=description or site.description,
+        canonical=site.absolute(url) if url is not None else None,
+        og_type=og_type, indexable=indexable and url is not None,
     )
 
 
@@ -100,10 +156,16 @@ class PaperView:
     topics: tuple[Link, ...]
     links: tuple[Link, ...]
     find: tuple[Link, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Source, ...]
     previous: PaperRow | None
     next: PaperRow | None
     facets: SearchFacets
+    meta: PageMeta
+    abstract_text: str
+    """The abstract as plain text, for citation_abstract."""
+    citation_date: str | None
+    """`YYYY/MM/DD`, the form Google Scholar's citation_publication_date asks for."""
+    json_ld: Markup
     related: tuple[PaperRow, ...] = field(default=())
 
 
@@ -137,18 +199,47 @@ def newest_first(papers) -> list[Paper]:
     return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id)
 
 
-def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract) -> list[PaperView]:
+def scholarly_article(paper: Paper, canonical: str, abstract_text: str, site: SiteView) -> dict:
+    """schema.org ScholarlyArticle data: only what the listing showed; authors are never invented."""
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": paper.title,
+        "name": paper.title,
+        "abstract": abstract_text,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "isPartOf": {"@type": "WebSite", "name": site.title, "url": site.absolute(HOME_URL)},
+    }
+    if paper.published:
+        data["datePublished"] = paper.published.isoformat()
+    if paper.organization:
+        data["sourceOrganization"] = {"@type": "Organization", "name": paper.organization.name}
+    if paper.upvotes is not None:
+        data["interactionStatistic"] = {
+            "@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
+            "userInteractionCount": paper.upvotes,
+        }
+    return data
+
+
+def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
+                plain_text) -> list[PaperView]:
     """One view per paper, with previous/next by date; text policy comes in as functions."""
     ordered = by_date(catalogue.papers)
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
+    by_id = {paper.id: paper for paper in catalogue.papers}
     views = []
     for index, paper in enumerate(ordered):
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
+        canonical = site.absolute(paper_url(paper.id))
+        description = describe(paper.abstract)
+        abstract_text = plain_text(paper.abstract)
         views.append(PaperView(
             id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
-            canonical=site.absolute(paper_url(paper.id)),
-            description=describe(paper.abstract),
+            canonical=canonical,
+            description=description,
             abstract_html=render_abstract(paper.abstract),
             date_iso=paper.published.isoformat() if paper.published else None,
             date_human=human_date(paper.published) if paper.published else None,
@@ -158,10 +249,15 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract)
             topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
             links=ordered_links(paper.links),
             find=tuple(Link(name, pattern.format(q=quote_plus(paper.title))) for name, pattern in FIND_THIS_PAPER),
-            sources=tuple(f"{source.file}, line {source.line}" for source in paper.sources),
+            sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
             facets=search_facets(paper),
+            meta=page_meta(site, paper.title, paper_url(paper.id), description, og_type="article"),
+            abstract_text=abstract_text,
+            citation_date=scholar_date(paper.published) if paper.published else None,
+            json_ld=script_json(scholarly_article(paper, canonical, abstract_text, site)),
+            related=tuple(paper_row(by_id[other], site) for other in paper.related if other in by_id),
         ))
     return views
 
@@ -197,9 +293,12 @@ class HomeView:
     most_upvoted: tuple[PaperRow, ...]
     topics: tuple[tuple[Link, int], ...]
     chart: Markup
+    about: Link | None
+    """The site owner's page that says more about the catalogue, when there is one."""
 
 
-def home_view(catalogue: Catalogue, site: SiteView, chart, listed: int = 8) -> HomeView:
+def home_view(catalogue: Catalogue, site: SiteView, chart, about: Link | None = None,
+              listed: int = 8) -> HomeView:
     papers = catalogue.papers
     years = papers_per_year(papers)
     upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-p.upvotes, p.id))[:listed]
@@ -211,6 +310,6 @@ def home_view(catalogue: Catalogue, site: SiteView, chart, listed: int = 8) -> H
         newest=tuple(paper_row(p, site) for p in newest_first(papers)[:listed]),
         most_upvoted=tuple(paper_row(p, site) for p in upvoted),
         topics=tuple((Link(t.name, site.link(topic_url(t.slug))), counts[t.slug]) for t in catalogue.topics),
-        chart=chart(years),
+        chart=chart(years), about=about,
     )
 

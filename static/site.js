@@ -1,33 +1,45 @@
 // Progressive enhancements only: every page reads fine without this script.
+// Loaded in <head> without defer, so a remembered theme applies before the first paint.
 (function () {
   "use strict";
   var root = document.documentElement;
+  var KEY = "theme";
   var stored = null;
-  try { stored = localStorage.getItem("theme"); } catch (e) { /* storage may be blocked */ }
+  try { stored = localStorage.getItem(KEY); } catch (e) { /* storage may be blocked */ }
   if (stored === "light" || stored === "dark") root.setAttribute("data-theme", stored);
 
+  var systemDark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function isDark() {
+    var chosen = root.getAttribute("data-theme");
+    return chosen ? chosen === "dark" : !!(systemDark && systemDark.matches);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    var header = document.querySelector(".masthead");
-    if (header) {
-      var toggle = document.createElement("button");
-      toggle.type = "button";
-      toggle.className = "theme-toggle";
-      var label = function () {
-        var dark = root.getAttribute("data-theme") === "dark" ||
-          (!root.getAttribute("data-theme") && window.matchMedia("(prefers-color-scheme: dark)").matches);
-        toggle.textContent = dark ? "Light mode" : "Dark mode";
-        toggle.setAttribute("aria-pressed", dark ? "true" : "false");
-        return dark;
-      };
-      label();
-      toggle.addEventListener("click", function () {
-        var next = label() ? "light" : "dark";
-        root.setAttribute("data-theme", next);
-        try { localStorage.setItem("theme", next); } catch (e) { /* not remembered, still applied */ }
-        label();
-      });
-      header.appendChild(toggle);
-    }
+    var bar = document.querySelector(".masthead .bar");
+    if (!bar) return;
+    // A toggle button: its name stays "Dark theme" and aria-pressed says whether it is on.
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "theme-toggle";
+    // The icon is hidden from assistive technology; the words are hidden only on narrow screens.
+    var icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = "\u25d0 ";
+    var words = document.createElement("span");
+    words.className = "label";
+    words.textContent = "Dark theme";
+    toggle.appendChild(icon);
+    toggle.appendChild(words);
+    function show() { toggle.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
+    show();
+    toggle.addEventListener("click", function () {
+      var next = isDark() ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem(KEY, next); } catch (e) { /* applied, just not remembered */ }
+      show();
+    });
+    if (systemDark && systemDark.addEventListener) systemDark.addEventListener("change", show);
+    bar.appendChild(toggle);
   });
 
   // "/" focuses the search box, unless the visitor is already typing somewhere.

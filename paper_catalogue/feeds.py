@@ -1,0 +1,110 @@
+"""Site-wide files for machines: the Atom feed of the newest papers, sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+from xml.sax.saxutils import escape, quoteattr
+
+from .models import Catalogue, Paper, SiteConfig
+from .urls import (FEED_URL, HOME_URL, NOT_IN_SITEMAP, ROBOTS_URL, SITEMAP_URL, absolute_url,
+                   page_url_of, paper_url)
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+FEED_SIZE = 30
+"""How many of the newest papers the feed carries."""
+NO_DATE = "1970-01-01T00:00:00Z"
+"""The feed's `updated` when no paper has a date: fixed, since the build never reads the clock."""
+
+# XML 1.0 forbids most control characters; seed text might carry them, and one would break the feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text escaped for an XML element, without the characters XML cannot hold."""
+    return escape(_NOT_XML.sub("", text))
+
+
+def xml_attr(text: str) -> str:
+    """A quoted, escaped XML attribute value."""
+    return quoteattr(_NOT_XML.sub("", text))
+
+
+def atom_time(paper: Paper) -> str:
+    """Midnight UTC of the paper's date: the listings give days, not times."""
+    assert paper.published is not None
+    return f"{paper.published.isoformat()}T00:00:00Z"
+
+
+def newest_dated(papers: Iterable[Paper], limit: int) -> list[Paper]:
+    """The newest papers that have a date (an undated one has no place in a feed), ties by id."""
+    dated = [paper for paper in papers if paper.published]
+    return sorted(dated, key=lambda paper: (paper.published, paper.id), reverse=True)[:limit]
+
+
+def atom_feed(catalogue: Catalogue, config: SiteConfig, summarize: Callable[[str], str],
+              limit: int = FEED_SIZE) -> bytes:
+    """The Atom feed; `summarize` turns an abstract into the plain-text summary (text policy)."""
+    home = absolute_url(config.base_url, HOME_URL)
+    papers = newest_dated(catalogue.papers, limit)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM_NS}" xml:lang={xml_attr(config.language)}>',
+        f"<title>{xml_text(config.title)}</title>",
+        f"<subtitle>{xml_text(config.description)}</subtitle>",
+        f'<link rel="self" type="application/atom+xml" href={xml_attr(absolute_url(config.base_url, FEED_URL))}/>',
+        f'<link rel="alternate" type="text/html" href={xml_attr(home)}/>',
+        f"<id>{xml_text(home)}</id>",
+        f"<updated>{atom_time(papers[0]) if papers else NO_DATE}</updated>",
+        # Atom needs an author; the feed's author is the catalogue, never a paper's invented authors.
+        f"<author><name>{xml_text(config.title)}</name><uri>{xml_text(home)}</uri></author>",
+    ]
+    for paper in papers:
+        url = absolute_url(config.base_url, paper_url(paper.id))
+        lines += [
+            "<entry>",
+            f"<title>{xml_text(paper.title)}</title>",
+            f'<link rel="alternate" type="text/html" href={xml_attr(url)}/>',
+            f"<id>{xml_text(url)}</id>",
+            f"<published>{atom_time(paper)}</published>",
+            f"<updated>{atom_time(paper)}</updated>",
+            f"<summary>{xml_text(summarize(paper.abstract))}</summary>",
+            "</entry>",
+        ]
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def sitemap(page_urls: Iterable[str], base_url: str) -> bytes:
+    """sitemap.xml: the absolute URL of every page, in URL order (the home page first)."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    lines += [f"<url><loc>{xml_text(absolute_url(base_url, url))}</loc></url>" for url in sorted(page_urls)]
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots_txt(base_url: str) -> bytes:
+    """robots.txt: everything may be crawled, and here is the sitemap.
+
+    Crawlers read robots.txt only at a host's root, so under a subpath this file is a courtesy;
+    the sitemap URL inside it is absolute and right either way.
+    """
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(base_url, SITEMAP_URL)}\n".encode("utf-8")
+
+
+def listed_pages(paths: Iterable[PurePosixPath]) -> list[str]:
+    """The site-relative URLs of the pages among the output paths that belong in the sitemap."""
+    urls = (page_url_of(path) for path in paths)
+    return [url for url in urls if url is not None and url not in NOT_IN_SITEMAP]
+
+
+def machine_files(paths: Iterable[PurePosixPath], catalogue: Catalogue, config: SiteConfig,
+                  summarize: Callable[[str], str]) -> dict[PurePosixPath, bytes]:
+    """feed.xml, sitemap.xml and robots.txt, given the paths of every page already rendered."""
+    return {
+        PurePosixPath(FEED_URL): atom_feed(catalogue, config, summarize),
+        PurePosixPath(SITEMAP_URL): sitemap(listed_pages(paths), config.base_url),
+        PurePosixPath(ROBOTS_URL): robots_txt(config.base_url),
+    }

@@ -1,0 +1,163 @@
+"""Helpers for the site tests: build a site into a folder, read its pages, serve it, start chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from paper_catalogue.pipeline import BuildOptions, build
+
+FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IN_CI = os.environ.get("CI") == "true"
+
+
+def build_site(out: Path, seeds: Path = FIXTURE_SEEDS, site_src: Path = FIXTURE_SITE_SRC,
+               base_url: str | None = None) -> Path:
+    """Build a site with the project's own templates and static files; returns the output folder."""
+    build(BuildOptions(seeds=seeds, out=out, site_src=site_src, base_url=base_url,
+                       templates=ROOT / "templates", static=ROOT / "static"))
+    return out
+
+
+def build_real_site(out: Path, base_url: str | None = None) -> Path:
+    return build_site(out, REAL_SEEDS, ROOT / "site_src", base_url)
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def need(tool: str, found: bool) -> None:
+    """Skip a test when a real tool is missing, except in CI, where a missing tool is a failure."""
+    if found:
+        return
+    if IN_CI:
+        pytest.fail(f"{tool} is missing, and CI=true requires it (.ci/run installs it)")
+    pytest.skip(f"{tool} is not installed")
+
+
+def need_chromium() -> None:
+    need("chromium", Path(CHROMIUM).exists())
+
+
+def need_java() -> None:
+    need("java", shutil.which("java") is not None)
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve a folder over HTTP on a free loopback port; yields the root URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+class Element:
+    """A parsed HTML element: tag, attributes, children and text, enough for assertions."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element | str] = []
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self) -> Iterator[Element]:
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, **attrs: str | None) -> list[Element]:
+        return [e for e in self.iter() if (tag is None or e.tag == tag)
+                and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def find(self, tag: str | None = None, **attrs: str | None) -> Element:
+        found = self.find_all(tag, **attrs)
+        assert found, f"no <{tag}> with {attrs}"
+        return found[0]
+
+    def has_class(self, name: str) -> bool:
+        return name in (self.attrs.get("class") or "").split()
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        if tag not in VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, dict(attrs), self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_html(text: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+def read_page(site: Path, url: str) -> Element:
+    """The parsed page at a site-relative URL (`papers/x/`, `404.html`)."""
+    path = site / url / "index.html" if url == "" or url.endswith("/") else site / url
+    return parse_html(path.read_text(encoding="utf-8"))
+
+
+GOLDEN_SKIPPED = ("static/", "pagefind/")
+"""Left out of the golden tree: static/ is copied verbatim (a test compares it with static/ itself),
+and Pagefind's bundle is not byte-for-byte reproducible."""
+
+
+def golden_files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site that the golden tree holds, by its path relative to the site."""
+    files = {}
+    for path in sorted(site.rglob("*")):
+        relative = path.relative_to(site).as_posix()
+        if path.is_file() and not relative.startswith(GOLDEN_SKIPPED):
+            files[relative] = path.read_bytes()
+    return files

@@ -1,0 +1,183 @@
+"""In Debian's chromium: axe-core finds no violation, no page scrolls sideways, and the theme toggle,
+skip link and focus ring work; every page reads without JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+from site_build import CHROMIUM, CHROMIUM_ARGS, build_real_site, need_chromium, serve
+
+pytestmark = pytest.mark.browser
+
+PAPER = "papers/arc-encoder-learning-compressed-text-representations-for-large-language-models/"
+PAGES = ["", PAPER, "papers/", "about/", "404.html"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The real seeds' site, served over HTTP on a loopback port (links are root-relative)."""
+    site = build_real_site(tmp_path_factory.mktemp("a11y") / "_site")
+    assert (site / PAPER / "index.html").is_file()
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    need_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def open_page(browser, url: str, scheme: str = "light", width: int = 1280, **options):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900},
+                                  bypass_csp=True, **options)
+    page = context.new_page()
+    response = page.goto(url)
+    assert response is not None
+    return context, page
+
+
+def violations(axe, page) -> list[str]:
+    results = axe.run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_violations(browser, axe, base, path, scheme):
+    context, page = open_page(browser, base + path, scheme)
+    try:
+        dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        assert dark == (scheme == "dark")
+        found = violations(axe, page)
+        assert not found, "\n".join(found)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_page_scrolls_sideways_on_a_phone(browser, base, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        wide = {}
+        for path in [*PAGES, "search/"]:
+            page.goto(base + path)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                wide[path] = scroll_width
+        assert not wide
+    finally:
+        context.close()
+
+
+def test_theme_toggle_switches_and_is_remembered(browser, axe, base):
+    context, page = open_page(browser, base + PAPER, "light")
+    try:
+        toggle = page.locator(".theme-toggle")
+        assert toggle.get_attribute("aria-pressed") == "false"
+        light_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        toggle.click()
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert toggle.get_attribute("aria-pressed") == "true"
+        dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert dark_background != light_background
+        found = violations(axe, page)  # the toggled dark theme is as accessible as the system one
+        assert not found, "\n".join(found)
+        page.goto(base + "papers/")  # remembered across pages
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark_background
+        page.locator(".theme-toggle").click()
+        page.reload()
+        assert page.evaluate("document.documentElement.dataset.theme") == "light"
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == light_background
+    finally:
+        context.close()
+
+
+def test_toggle_overrides_a_dark_system_preference(browser, base):
+    context, page = open_page(browser, base, "dark")
+    try:
+        toggle = page.locator(".theme-toggle")
+        assert toggle.get_attribute("aria-pressed") == "true"
+        dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        toggle.click()
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") != dark_background
+        assert toggle.get_attribute("aria-pressed") == "false"
+    finally:
+        context.close()
+
+
+def test_skip_link_is_first_visible_on_focus_and_moves_to_the_content(browser, base):
+    context, page = open_page(browser, base + PAPER)
+    try:
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.className")
+        assert focused == "skip"
+        box = page.locator(".skip").bounding_box()
+        assert box is not None and box["y"] >= 0 and box["x"] >= 0
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#content"
+        assert page.evaluate("document.activeElement.id") == "content"
+    finally:
+        context.close()
+
+
+def test_focused_links_show_a_visible_outline(browser, base):
+    context, page = open_page(browser, base)
+    try:
+        page.keyboard.press("Tab")  # the skip link
+        page.keyboard.press("Tab")  # the brand
+        style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+                                         return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; }""")
+        assert style[0] == "A" and style[1] == "solid" and float(style[2].removesuffix("px")) >= 2
+    finally:
+        context.close()
+
+
+def test_slash_focuses_the_search_box(browser, base):
+    context, page = open_page(browser, base + "papers/")
+    try:
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "site-search"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_reads_without_javascript(browser, base, path):
+    context, page = open_page(browser, base + path, java_script_enabled=False)
+    try:
+        assert page.locator("h1").first.is_visible()
+        assert page.locator("main").inner_text().strip()
+        assert page.locator(".theme-toggle").count() == 0  # the script really did not run
+    finally:
+        context.close()
+
+
+def test_print_layout_keeps_the_paper_in_black_on_white_and_drops_the_chrome(browser, base):
+    context, page = open_page(browser, base + PAPER, "dark")
+    try:
+        page.locator(".theme-toggle").click()
+        page.locator(".theme-toggle").click()  # a remembered dark theme must not print either
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        page.emulate_media(media="print")
+        assert page.locator("h1").is_visible() and page.locator(".abstract").is_visible()
+        assert not page.locator(".masthead").is_visible() and not page.locator(".prev-next").is_visible()
+        assert page.locator(".print-only").is_visible()
+        colours = page.evaluate("""[getComputedStyle(document.body).backgroundColor,
+                                    getComputedStyle(document.querySelector('.abstract')).color]""")
+        assert colours == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]
+    finally:
+        context.close()
