@@ -28,8 +28,8 @@ BOILERPLATE = frozenset("""
 """.split())
 """Words of abstract boilerplate: shared by many papers, they say nothing about what makes two alike."""
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | BOILERPLATE)
-CHUNK_ROWS = 512
-"""Papers compared with the whole catalogue at once: the similarity block is CHUNK_ROWS x N floats."""
+BLOCK_CELLS = 16_000_000
+"""Similarities computed at once (a chunk of papers x every paper): bounds memory to ~200 MB."""
 
 
 @dataclass(frozen=True)
@@ -50,20 +50,23 @@ def tfidf_matrix(titles: Sequence[str], abstracts: Sequence[str]) -> tuple[spars
     """
     counter = CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), dtype=np.float32,
                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b")
-    counter.fit(list(titles) + list(abstracts))
-    counts = TITLE_WEIGHT * counter.transform(titles) + counter.transform(abstracts)
+    both = counter.fit_transform(list(titles) + list(abstracts))  # rows: every title, then every abstract
+    n = len(titles)
+    counts = TITLE_WEIGHT * both[:n] + both[n:]
     weights = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     return normalize(weights.astype(np.float32)).tocsr(), counter.get_feature_names_out()
 
 
 def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_PER_PAPER,
-                chunk_rows: int = CHUNK_ROWS, shared_terms: int = SHARED_TERMS) -> list[list[Similar]]:
+                chunk_rows: int | None = None,
+                shared_terms: int = SHARED_TERMS) -> list[list[Similar]]:
     """For every row, the k most similar other rows (cosine), best first; ties go to the lower index.
 
     Rows are compared in chunks, so memory holds one chunk x N block of similarities, never N x N.
     Rows with nothing in common with a row (similarity 0) are never listed.
     """
     n = matrix.shape[0]
+    chunk_rows = chunk_rows or max(16, min(1024, BLOCK_CELLS // max(n, 1)))
     transposed = matrix.T.tocsr()
     result: list[list[Similar]] = []
     for start in range(0, n, chunk_rows):
@@ -100,11 +103,15 @@ def shared_distinctive_terms(matrix: sparse.csr_matrix, a: int, b: int, terms: n
     not "draft"), and a term overlapping one already chosen is skipped, so the few terms shown
     say different things.
     """
-    row_a, row_b = matrix.getrow(a), matrix.getrow(b)
-    common, in_a, in_b = np.intersect1d(row_a.indices, row_b.indices, assume_unique=True,
-                                        return_indices=True)
-    products = row_a.data[in_a] * row_b.data[in_b]
-    ranked = [(str(terms[common[i]]), float(products[i])) for i in np.lexsort((common, -products))]
+    start_a, stop_a = matrix.indptr[a], matrix.indptr[a + 1]
+    start_b, stop_b = matrix.indptr[b], matrix.indptr[b + 1]
+    common, in_a, in_b = np.intersect1d(matrix.indices[start_a:stop_a],
+                                        matrix.indices[start_b:stop_b],
+                                        assume_unique=True, return_indices=True)
+    products = matrix.data[start_a:stop_a][in_a] * matrix.data[start_b:stop_b][in_b]
+    # Only the strongest few can be shown; ranking all of them would cost more than the search.
+    candidates = np.lexsort((common, -products))[: 8 * limit]
+    ranked = [(str(terms[common[i]]), float(products[i])) for i in candidates]
     phrases = [(term, weight) for term, weight in ranked if " " in term]
     chosen: list[str] = []
     used_words: set[str] = set()
@@ -128,7 +135,10 @@ def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
     papers = catalogue.papers
     if len(papers) < 2:
         return catalogue
-    matrix, terms = tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
+    try:
+        matrix, terms = tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
+    except ValueError:  # scikit-learn's "empty vocabulary": no paper has a word worth comparing
+        return catalogue
     neighbours = top_similar(matrix, terms, k)
     related = tuple(
         paper.model_copy(update={"related": tuple(

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -57,16 +58,15 @@ class TopicDefinition(Record):
     name: str = Field(min_length=1)
     description: str = ""
     catch_all: bool = False
-    terms: dict[str, float] = Field(default_factory=dict)
+    terms: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    """Term -> weight; a match in the title counts title_weight times one in the abstract."""
 
     @field_validator("terms")
     @classmethod
     def _usable_terms(cls, terms: dict[str, float]) -> dict[str, float]:
-        for term, weight in terms.items():
+        for term in terms:
             if not match_text(term.removesuffix("*")):
                 raise ValueError(f"term {term!r} has no letters or digits to match")
-            if not weight > 0:
-                raise ValueError(f"term {term!r} needs a positive weight, not {weight}")
         return terms
 
     def topic(self) -> Topic:
@@ -113,7 +113,8 @@ def _line_of(loc: Sequence, lines: list[str], headers: list[int]) -> int | None:
     end = headers[loc[1] + 1] if loc[1] + 1 < len(headers) else len(lines) + 1
     keys = [str(part) for part in loc[2:] if not isinstance(part, int)]
     for key in reversed(keys):  # the most specific key first: a term before its `terms` table
-        pattern = re.compile(rf'\s*("{re.escape(key)}"|\'{re.escape(key)}\'|{re.escape(key)})\s*=')
+        pattern = re.compile(rf'\s*(("{re.escape(key)}"|\'{re.escape(key)}\'|{re.escape(key)})\s*='
+                             rf'|\[\s*topic\.{re.escape(key)}\s*\])')
         for number in range(start, end):
             if pattern.match(lines[number - 1]):
                 return number
