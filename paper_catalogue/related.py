@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,8 @@ BOILERPLATE = frozenset("""
     used existing https http www github com org io available
 """.split())
 """Words of abstract boilerplate: shared by many papers, they say nothing about what makes two alike."""
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | BOILERPLATE)
+STOP_WORDS = ENGLISH_STOP_WORDS | BOILERPLATE
+_WORD = re.compile(r"\b[a-z][a-z0-9]+\b")
 BLOCK_CELLS = 16_000_000
 """Similarities computed at once (a chunk of papers x every paper): bounds memory to ~200 MB."""
 
@@ -48,13 +50,25 @@ def tfidf_matrix(titles: Sequence[str], abstracts: Sequence[str]) -> tuple[spars
     counts are multiplied by TITLE_WEIGHT before the sublinear tf, so the title says more about
     what a paper is about. Returns the matrix (float32) and the terms, indexed by column.
     """
-    counter = CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), dtype=np.float32,
-                              token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b")
+    counter = CountVectorizer(analyzer=terms_of, dtype=np.float32)
     both = counter.fit_transform(list(titles) + list(abstracts))  # rows: every title, then every abstract
     n = len(titles)
     counts = TITLE_WEIGHT * both[:n] + both[n:]
     weights = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     return normalize(weights.astype(np.float32)).tocsr(), counter.get_feature_names_out()
+
+
+def terms_of(text: str) -> list[str]:
+    """A text's terms: its words, and its pairs of adjacent words, leaving out stop words.
+
+    A pair never spans a stop word, so "mixture of experts" gives no "mixture experts" and
+    "alignment of large models" no "alignment large": pairs are phrases the text really has.
+    """
+    words = _WORD.findall(text.lower())
+    kept = [word for word in words if word not in STOP_WORDS]
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])
+             if a not in STOP_WORDS and b not in STOP_WORDS and a != b]
+    return kept + pairs
 
 
 def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_PER_PAPER,
