@@ -96,10 +96,6 @@ class Taxonomy:
         return next(topic for topic in self.topics if topic.catch_all)
 
 
-def _toml_lines(text: str) -> list[str]:
-    return text.splitlines()
-
-
 def _topic_header_lines(lines: list[str]) -> list[int]:
     """1-based line numbers of every [[topic]] header, in order."""
     return [n for n, line in enumerate(lines, 1) if re.fullmatch(r"\s*\[\[\s*topic\s*\]\]\s*(#.*)?", line)]
@@ -127,7 +123,7 @@ def parse_taxonomy(text: str, file: str) -> Taxonomy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise BuildError(f"{file}: {error}") from None
-    lines = _toml_lines(text)
+    lines = text.splitlines()
     headers = _topic_header_lines(lines)
     try:
         parsed = TaxonomyFile.model_validate(data)
