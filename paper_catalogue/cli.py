@@ -72,6 +72,8 @@ def run_build(args: argparse.Namespace) -> int:
         return 130
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    if not args.quiet and result.topic_report is not None:
+        print(result.topic_report)
     if not args.quiet:
         seconds = time.perf_counter() - started
         print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "

@@ -20,7 +20,7 @@ def paper_record(paper: Paper) -> dict:
         "authors": paper.authors,
         "organization": paper.organization.model_dump() if paper.organization else None,
         "topics": list(paper.topics),
-        "related": list(paper.related),
+        "related": [link.id for link in paper.related],
         "links": list(paper.links),
         "sources": [source.model_dump() for source in paper.sources],
     }

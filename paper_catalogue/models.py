@@ -44,6 +44,13 @@ class Entry(Record):
         return value.strip()
 
 
+class RelatedLink(Record):
+    """A similar paper, and the distinctive terms the two share (most telling first)."""
+
+    id: str
+    terms: tuple[str, ...] = ()
+
+
 class Paper(Record):
     """One distinct paper: the merged metadata of every entry that showed it."""
 
@@ -55,7 +62,8 @@ class Paper(Record):
     authors: int | None = Field(default=None, ge=1)
     organization: Organization | None = None
     topics: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    """Most similar first; papers.json gives only the ids, pages can show the shared terms."""
     links: tuple[str, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
 
@@ -66,6 +74,9 @@ class Topic(Record):
     slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     name: str = Field(min_length=1)
     description: str = ""
+    """Markdown, shown on the topic's page."""
+    catch_all: bool = False
+    """The topic a paper gets only when no other topic fits."""
 
 
 class Catalogue(Record):

@@ -1,9 +1,10 @@
 """build(): the ordered stages that turn seeds into a site.
 
 The order, and why:
-1. read     - every seed file -> entries -> merged papers (validated here, once);
+1. read     - every seed file -> entries -> merged papers, and the site owner's settings,
+              taxonomy and topic overrides (validated here, once);
 2. topics   - assign each paper its topics (needs every paper);
-3. related  - similar papers (needs the whole catalogue);
+3. related  - similar papers, by tf-idf (needs the whole catalogue);
 4. render   - every output file as bytes, in memory;
 5. write    - the only stage that touches the disk: staging folder, then an atomic swap;
 6. index    - Pagefind, over the staging folder, after every HTML file exists.
@@ -23,8 +24,10 @@ from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .models import Catalogue, Entry, SiteConfig
+from .related import find_related
 from .render import Renderer, make_environment, static_files
 from .seeds import read_seed_file, seed_files
+from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL
 from .writer import write_site
 
@@ -52,6 +55,8 @@ class BuildResult:
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage, in pipeline order."""
+    topic_report: TopicReport | None = None
+    """Papers per topic; None when site_src has no topics.toml."""
 
 
 class StrictFailure(BuildError):
@@ -104,9 +109,21 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     with stage("read"):
         config = load_site_config(options.site_src / "site.toml", options.base_url)
         catalogue, warnings = read_catalogue(options.seeds, config)
+        taxonomy = load_taxonomy(options.site_src / "topics.toml")
+        overrides = load_topic_overrides(options.site_src / "topic_overrides.toml")
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
+    topic_report = None
+    with stage("topics"):
+        if taxonomy is not None:
+            assigned = assign_topics(catalogue, taxonomy, overrides)
+            catalogue, topic_report = assigned.catalogue, assigned.report
+            warnings.extend(assigned.warnings)
+    progress("topics", f"{len(catalogue.topics)} topics")
     if options.strict and warnings:
         raise StrictFailure(warnings)
+    with stage("related"):
+        catalogue = find_related(catalogue)
+    progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
     with stage("render"):
         files = render_files(catalogue, config, options)
     progress("render", f"{len(files)} files")
@@ -114,4 +131,4 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         write_site(files, options.out)
     progress("write", f"{options.out}")
     return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files),
-                       timings=timings)
+                       timings=timings, topic_report=topic_report)

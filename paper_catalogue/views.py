@@ -136,6 +136,8 @@ class PaperRow:
     date_iso: str | None
     date_human: str | None
     upvotes: int | None
+    shared: tuple[str, ...] = ()
+    """For a related paper: the distinctive terms the two papers share."""
 
 
 @dataclass(frozen=True)
@@ -169,12 +171,12 @@ class PaperView:
     related: tuple[PaperRow, ...] = field(default=())
 
 
-def paper_row(paper: Paper, site: SiteView) -> PaperRow:
+def paper_row(paper: Paper, site: SiteView, shared: tuple[str, ...] = ()) -> PaperRow:
     return PaperRow(
         title=paper.title, href=site.link(paper_url(paper.id)),
         date_iso=paper.published.isoformat() if paper.published else None,
         date_human=human_date(paper.published) if paper.published else None,
-        upvotes=paper.upvotes,
+        upvotes=paper.upvotes, shared=shared,
     )
 
 
@@ -257,7 +259,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             abstract_text=abstract_text,
             citation_date=scholar_date(paper.published) if paper.published else None,
             json_ld=script_json(scholarly_article(paper, canonical, abstract_text, site)),
-            related=tuple(paper_row(by_id[other], site) for other in paper.related if other in by_id),
+            related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views
 

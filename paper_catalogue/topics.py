@@ -1,0 +1,417 @@
+"""The topic taxonomy (site_src/topics.toml) and its overrides -> each paper's topics, with a report."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+
+from .diagnostics import BuildError, Diagnostic
+from .models import Catalogue, Paper, Record, Topic
+
+TOO_FEW_PAPERS = 3
+"""A topic holding fewer papers than this gets a warning: the taxonomy does not fit the catalogue."""
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def match_text(text: str) -> str:
+    """Text as terms are matched against it: lower-case ASCII words separated by single spaces.
+
+    Punctuation and hyphens are spaces, so `Mixture-of-Experts` matches the term
+    `mixture of experts` and `KV-cache` matches `kv cache`.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
+
+
+# --- the taxonomy file --------------------------------------------------------------------------
+
+
+class AssignmentRules(Record):
+    """How term matches become topics; the [assignment] table of topics.toml."""
+
+    title_weight: float = Field(default=3.0, gt=0)
+    """A term in the title counts this many times one occurrence in the abstract."""
+    abstract_cap: int = Field(default=3, ge=1)
+    """Occurrences of one term in the abstract counted at most this many times."""
+    min_score: float = Field(default=3.0, gt=0)
+    """A topic needs at least this score to be assigned at all."""
+    secondary_ratio: float = Field(default=0.5, gt=0, le=1)
+    """A second or third topic needs at least this share of the primary topic's score..."""
+    strong_score: float = Field(default=30.0, gt=0)
+    """...or at least this score of its own: a paper can be squarely in two topics at once."""
+    max_topics: int = Field(default=3, ge=1, le=3)
+    """Topics per paper, at most."""
+
+
+class TopicDefinition(Record):
+    """One [[topic]] of topics.toml: what the site shows, and the terms that place a paper in it."""
+
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: str = Field(min_length=1)
+    description: str = ""
+    catch_all: bool = False
+    terms: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    """Term -> weight; a match in the title counts title_weight times one in the abstract."""
+
+    @field_validator("terms")
+    @classmethod
+    def _usable_terms(cls, terms: dict[str, float]) -> dict[str, float]:
+        for term in terms:
+            if not match_text(term.removesuffix("*")):
+                raise ValueError(f"term {term!r} has no letters or digits to match")
+        return terms
+
+    def topic(self) -> Topic:
+        return Topic(slug=self.slug, name=self.name, description=self.description.strip(),
+                     catch_all=self.catch_all)
+
+
+class TaxonomyFile(Record):
+    """The whole of topics.toml."""
+
+    assignment: AssignmentRules = AssignmentRules()
+    topic: list[TopicDefinition] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated taxonomy, with where each topic is defined so warnings can point at it."""
+
+    file: str
+    rules: AssignmentRules
+    topics: tuple[TopicDefinition, ...]
+    lines: dict[str, int]
+    """Each topic's slug -> the line of its [[topic]] header."""
+
+    @property
+    def catch_all(self) -> TopicDefinition:
+        return next(topic for topic in self.topics if topic.catch_all)
+
+
+def _topic_header_lines(lines: list[str]) -> list[int]:
+    """1-based line numbers of every [[topic]] header, in order."""
+    return [n for n, line in enumerate(lines, 1) if re.fullmatch(r"\s*\[\[\s*topic\s*\]\]\s*(#.*)?", line)]
+
+
+def _line_of(loc: Sequence, lines: list[str], headers: list[int]) -> int | None:
+    """Best guess at the line a validation error is about: the topic's header, or a key under it."""
+    if len(loc) < 2 or loc[0] != "topic" or not isinstance(loc[1], int) or loc[1] >= len(headers):
+        return None
+    start = headers[loc[1]]
+    end = headers[loc[1] + 1] if loc[1] + 1 < len(headers) else len(lines) + 1
+    keys = [str(part) for part in loc[2:] if not isinstance(part, int)]
+    for key in reversed(keys):  # the most specific key first: a term before its `terms` table
+        pattern = re.compile(rf'\s*(("{re.escape(key)}"|\'{re.escape(key)}\'|{re.escape(key)})\s*='
+                             rf'|\[\s*topic\.{re.escape(key)}\s*\])')
+        for number in range(start, end):
+            if pattern.match(lines[number - 1]):
+                return number
+    return start
+
+
+def parse_taxonomy(text: str, file: str) -> Taxonomy:
+    """topics.toml text -> a Taxonomy; every problem is a BuildError naming the file (and line)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise BuildError(f"{file}: {error}") from None
+    lines = text.splitlines()
+    headers = _topic_header_lines(lines)
+    try:
+        parsed = TaxonomyFile.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            line = _line_of(item["loc"], lines, headers)
+            where = f"{file}:{line}" if line else file
+            what = ".".join(map(str, item["loc"])) or "taxonomy"
+            problems.append(f"{where}: {what}: {item['msg']}")
+        raise BuildError("; ".join(problems)) from None
+    return _checked(parsed, file, headers)
+
+
+def _checked(parsed: TaxonomyFile, file: str, headers: list[int]) -> Taxonomy:
+    """Rules that span topics: unique slugs, exactly one catch-all, terms on every other topic."""
+    line_of = dict(enumerate(headers))
+    lines: dict[str, int] = {}
+    for index, topic in enumerate(parsed.topic):
+        where = f"{file}:{line_of[index]}" if index in line_of else file
+        if topic.slug in lines:
+            raise BuildError(f"{where}: topic slug {topic.slug!r} is defined twice "
+                             f"(first at line {lines[topic.slug]})")
+        if topic.catch_all and topic.terms:
+            raise BuildError(f"{where}: the catch-all topic {topic.slug!r} must not list terms")
+        if not topic.catch_all and not topic.terms:
+            raise BuildError(f"{where}: topic {topic.slug!r} lists no terms, so no paper can get it")
+        lines[topic.slug] = line_of.get(index, 1)
+    catch_alls = [topic.slug for topic in parsed.topic if topic.catch_all]
+    if len(catch_alls) != 1:
+        raise BuildError(f"{file}: exactly one topic needs `catch_all = true` "
+                         f"(for papers nothing else fits); found {len(catch_alls)}")
+    return Taxonomy(file=file, rules=parsed.assignment, topics=tuple(parsed.topic), lines=lines)
+
+
+def load_taxonomy(path: Path) -> Taxonomy | None:
+    """Read site_src/topics.toml; None when the site has no taxonomy (then no paper gets topics)."""
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BuildError(f"{path}: not UTF-8: invalid byte at offset {error.start}") from None
+    except OSError as error:
+        raise BuildError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return parse_taxonomy(text, str(path))
+
+
+# --- overrides -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicPin:
+    """One line of topic_overrides.toml: this paper gets exactly these topics."""
+
+    paper_id: str
+    slugs: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class TopicOverrides:
+    file: str
+    pins: tuple[TopicPin, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def parse_topic_overrides(text: str, file: str) -> TopicOverrides:
+    """`paper-id = ["slug", ...]` lines -> pins; a malformed value is a warning, not an error."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise BuildError(f"{file}: {error}") from None
+    key_lines = _key_lines(text)
+    pins: list[TopicPin] = []
+    warnings: list[Diagnostic] = []
+    for paper_id, value in data.items():
+        line = key_lines.get(paper_id, 1)
+        if (not isinstance(value, list) or not value
+                or not all(isinstance(slug, str) for slug in value)):
+            warnings.append(Diagnostic(file, line, f"topics for {paper_id!r} must be a non-empty "
+                                                   "list of topic slugs; override ignored"))
+            continue
+        pins.append(TopicPin(paper_id, tuple(value), line))
+    return TopicOverrides(file=file, pins=tuple(pins), warnings=tuple(warnings))
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Top-level keys of a flat TOML file -> the line each is defined on."""
+    found: dict[str, int] = {}
+    key = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        match = key.match(line)
+        if match:
+            name = next(group for group in match.groups() if group is not None)
+            found.setdefault(name, number)
+    return found
+
+
+def load_topic_overrides(path: Path) -> TopicOverrides:
+    """Read site_src/topic_overrides.toml; no pins when the file is absent."""
+    if not path.exists():
+        return TopicOverrides(file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BuildError(f"{path}: not UTF-8: invalid byte at offset {error.start}") from None
+    except OSError as error:
+        raise BuildError(f"{path}: cannot be read ({error.strerror or error})") from None
+    return parse_topic_overrides(text, str(path))
+
+
+# --- assignment ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Term:
+    pattern: re.Pattern[str]
+    weight: float
+
+
+def _compile_term(term: str, weight: float) -> _Term:
+    """A term matches whole words; a plural `s`/`es` is allowed, and a trailing `*` makes it a prefix.
+
+    Texts are matched in their `match_text` form padded with spaces, so a word boundary is a
+    literal space, and the pattern starting with a literal keeps the regex scan fast.
+    """
+    prefix = term.endswith("*")
+    words = re.escape(match_text(term.removesuffix("*")))
+    end = "" if prefix else "(?:e?s)?(?= )"
+    return _Term(re.compile(f" {words}{end}"), weight)
+
+
+def topic_scores(title: str, abstract: str, taxonomy: Taxonomy,
+                 compiled: dict[str, list[_Term]] | None = None) -> dict[str, float]:
+    """Each topic's score for one paper: weighted term matches, title matches counting more."""
+    rules = taxonomy.rules
+    compiled = compiled or _compile_taxonomy(taxonomy)
+    title_text, abstract_text = f" {match_text(title)} ", f" {match_text(abstract)} "
+    scores: dict[str, float] = {}
+    for slug, terms in compiled.items():
+        score = 0.0
+        for term in terms:
+            in_title = term.pattern.search(title_text) is not None
+            in_abstract = min(len(term.pattern.findall(abstract_text)), rules.abstract_cap)
+            score += term.weight * (rules.title_weight * in_title + in_abstract)
+        if score:
+            scores[slug] = score
+    return scores
+
+
+def _compile_taxonomy(taxonomy: Taxonomy) -> dict[str, list[_Term]]:
+    return {topic.slug: [_compile_term(term, weight) for term, weight in sorted(topic.terms.items())]
+            for topic in taxonomy.topics if not topic.catch_all}
+
+
+def choose_topics(scores: dict[str, float], taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The primary topic (highest score) and up to two more strong enough; else the catch-all.
+
+    Ties go to the topic defined first in topics.toml, so the result never depends on dict order.
+    """
+    rules = taxonomy.rules
+    order = {topic.slug: index for index, topic in enumerate(taxonomy.topics)}
+    ranked = sorted((slug for slug, score in scores.items() if score >= rules.min_score),
+                    key=lambda slug: (-scores[slug], order[slug]))
+    if not ranked:
+        return (taxonomy.catch_all.slug,)
+    best = scores[ranked[0]]
+    threshold = min(rules.secondary_ratio * best, rules.strong_score)
+    return tuple(slug for slug in ranked if scores[slug] >= threshold)[: rules.max_topics]
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    slug: str
+    name: str
+    papers: int
+    """Papers with this topic anywhere in their list."""
+    primary: int
+    """Papers with this as their first topic."""
+
+
+@dataclass(frozen=True)
+class TopicReport:
+    """What the build prints: papers per topic and how many fell into the catch-all."""
+
+    total: int
+    counts: tuple[TopicCount, ...]
+    catch_all: str
+    pinned: int = 0
+
+    def count(self, slug: str) -> int:
+        return next(c.papers for c in self.counts if c.slug == slug)
+
+    def __str__(self) -> str:
+        in_catch_all = self.count(self.catch_all) if self.counts else 0
+        share = in_catch_all / self.total if self.total else 0.0
+        width = max((len(c.slug) for c in self.counts), default=0)
+        lines = [f"topics: {self.total} papers in {len(self.counts)} topics, "
+                 f"{in_catch_all} in the catch-all ({share:.1%}), {self.pinned} pinned by overrides"]
+        lines += [f"  {c.slug:<{width}}  {c.papers:4d} papers ({c.primary} primary)"
+                  for c in self.counts]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TopicAssignment:
+    """The topics stage's result: the catalogue with topics, the report and warnings."""
+
+    catalogue: Catalogue
+    report: TopicReport
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def assign_topics(catalogue: Catalogue, taxonomy: Taxonomy,
+                  overrides: TopicOverrides | None = None) -> TopicAssignment:
+    """Stage 2: give every paper 1 to 3 topics, primary first; pins from the overrides win."""
+    compiled = _compile_taxonomy(taxonomy)
+    chosen = {paper.id: choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, compiled),
+                                      taxonomy)
+              for paper in catalogue.papers}
+    warnings: list[Diagnostic] = []
+    pinned = 0
+    if overrides is not None:
+        warnings.extend(overrides.warnings)
+        for paper_id, slugs in _valid_pins(overrides, set(chosen), taxonomy, warnings):
+            chosen[paper_id] = slugs
+            pinned += 1
+    papers = tuple(paper.model_copy(update={"topics": chosen[paper.id]})
+                   for paper in catalogue.papers)
+    report = _report(papers, taxonomy, pinned)
+    warnings.extend(_sparse_topic_warnings(report, taxonomy))
+    topics = tuple(topic.topic() for topic in taxonomy.topics)
+    return TopicAssignment(Catalogue(papers=papers, topics=topics), report, warnings)
+
+
+def _valid_pins(overrides: TopicOverrides, paper_ids: set[str], taxonomy: Taxonomy,
+                warnings: list[Diagnostic]) -> Iterable[tuple[str, tuple[str, ...]]]:
+    """Pins whose paper exists, with unknown slugs dropped; each problem a file:line warning."""
+    known = {topic.slug for topic in taxonomy.topics}
+    limit = taxonomy.rules.max_topics
+    for pin in overrides.pins:
+        if pin.paper_id not in paper_ids:
+            warnings.append(Diagnostic(overrides.file, pin.line,
+                                       f"no paper has the id {pin.paper_id!r}; override ignored"))
+            continue
+        slugs: list[str] = []
+        for slug in pin.slugs:
+            if slug not in known:
+                warnings.append(Diagnostic(overrides.file, pin.line,
+                                           f"unknown topic {slug!r} for {pin.paper_id!r}; left out"))
+            elif slug not in slugs:
+                slugs.append(slug)
+        if len(slugs) > limit:
+            warnings.append(Diagnostic(overrides.file, pin.line,
+                                       f"{pin.paper_id!r} is pinned to {len(slugs)} topics; "
+                                       f"only the first {limit} are kept"))
+            slugs = slugs[:limit]
+        if slugs:
+            yield pin.paper_id, tuple(slugs)
+
+
+def _report(papers: Sequence[Paper], taxonomy: Taxonomy, pinned: int) -> TopicReport:
+    counts = {topic.slug: [0, 0] for topic in taxonomy.topics}
+    for paper in papers:
+        for position, slug in enumerate(paper.topics):
+            counts[slug][0] += 1
+            counts[slug][1] += position == 0
+    return TopicReport(
+        total=len(papers),
+        counts=tuple(TopicCount(t.slug, t.name, *counts[t.slug]) for t in taxonomy.topics),
+        catch_all=taxonomy.catch_all.slug,
+        pinned=pinned,
+    )
+
+
+def _sparse_topic_warnings(report: TopicReport, taxonomy: Taxonomy) -> list[Diagnostic]:
+    """A topic (other than the catch-all) with fewer than 3 papers is a taxonomy that needs work.
+
+    Only said of a catalogue with at least 3 papers per topic: in a smaller one (a test fixture,
+    a site just started) most topics are necessarily thin, and the warning would be noise.
+    """
+    topics = [count for count in report.counts if count.slug != report.catch_all]
+    if report.total < TOO_FEW_PAPERS * len(topics):
+        return []
+    return [
+        Diagnostic(taxonomy.file, taxonomy.lines[count.slug],
+                   f"topic {count.slug!r} holds only {count.papers} paper(s); "
+                   f"broaden its terms or merge it into another topic")
+        for count in topics if count.papers < TOO_FEW_PAPERS
+    ]

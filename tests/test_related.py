@@ -1,0 +1,190 @@
+"""Related papers: obvious pairs find each other, the search is exact, chunked, lean and deterministic."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from conftest import REAL_SEEDS, ROOT
+from paper_catalogue.export import papers_json
+from paper_catalogue.models import Catalogue, Paper, RelatedLink, SiteConfig, Source
+from paper_catalogue.pipeline import read_catalogue
+from paper_catalogue.related import RELATED_PER_PAPER, find_related, tfidf_matrix, top_similar
+
+
+@pytest.fixture(scope="module")
+def real_catalogue() -> Catalogue:
+    catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
+    return catalogue
+
+
+@pytest.fixture(scope="module")
+def related(real_catalogue) -> dict[str, Paper]:
+    return {paper.id: paper for paper in find_related(real_catalogue).papers}
+
+
+@pytest.fixture(scope="module")
+def real_matrix(real_catalogue):
+    papers = real_catalogue.papers
+    return tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
+
+
+OBVIOUS_PAIRS = [
+    ("specdec-boosting-speculative-decoding-via-adaptive-candidate-lengths",
+     "spectr-fast-speculative-decoding-via-optimal-transport"),
+    ("snapkv-llm-knows-what-you-are-looking-for-before-generation",
+     "look-m-look-once-optimization-in-kv-cache-for-efficient-multimodal-long-context-46837f56"),
+    ("implicit-reward-as-the-bridge-a-unified-view-of-sft-and-dpo-connections",
+     "the-hitchhikers-guide-to-human-alignment-with-po"),
+    ("provably-robust-dpo-aligning-language-models-with-noisy-feedback",
+     "self-improving-robust-preference-optimization"),
+    ("openmoe-an-early-effort-on-open-mixture-of-experts-language-models",
+     "read-me-refactorizing-llms-as-router-decoupled-mixture-of-experts-with-system-7269636a"),
+    ("zeroquant-v2-exploring-post-training-quantization-in-llms-from-comprehensive-1baf58af",
+     "q-vlm-post-training-quantization-for-large-vision-language-models"),
+    ("ritual-random-image-transformations-as-a-universal-anti-hallucination-lever-in-86913310",
+     "vdgd-mitigating-lvlm-hallucinations-in-cognitive-prompts-by-bridging-the-visual-49c4fdcb"),
+    ("optimizing-dense-retrieval-model-training-with-hard-negatives",
+     "answering-unseen-questions-with-smaller-language-models-using-rationale-56b9e6a9"),
+]
+
+
+def related_ids(paper: Paper) -> list[str]:
+    return [link.id for link in paper.related]
+
+
+@pytest.mark.parametrize(("a", "b"), OBVIOUS_PAIRS, ids=[a.split("-")[0] for a, _ in OBVIOUS_PAIRS])
+def test_obviously_related_papers_list_each_other(related, a, b):
+    assert b in related_ids(related[a])
+    assert a in related_ids(related[b])
+
+
+def test_every_paper_lists_five_distinct_other_papers(related):
+    for paper in related.values():
+        ids = related_ids(paper)
+        assert len(ids) == RELATED_PER_PAPER, paper.id
+        assert len(set(ids)) == len(ids) and paper.id not in ids
+        assert set(ids) <= set(related)
+
+
+def words(paper: Paper) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", f"{paper.title} {paper.abstract}".lower()))
+
+
+def test_shared_terms_occur_in_both_papers(related):
+    for paper in related.values():
+        for link in paper.related:
+            assert 1 <= len(link.terms) <= 3, (paper.id, link)
+            for term in link.terms:
+                assert set(term.split()) <= words(paper) & words(related[link.id]), (paper.id, term)
+            # Each term says something different: no word is repeated across them.
+            all_words = [w for term in link.terms for w in term.split()]
+            assert len(all_words) == len(set(all_words))
+
+
+def terms_between(related, a: str, b: str) -> tuple[str, ...]:
+    return next(link.terms for link in related[a].related if link.id == b)
+
+
+def test_shared_terms_name_what_makes_papers_alike(related):
+    a, b = OBVIOUS_PAIRS[0]
+    assert "speculative decoding" in terms_between(related, a, b)
+    assert "kv cache" in terms_between(related, *OBVIOUS_PAIRS[1])
+    assert "dpo" in terms_between(related, *OBVIOUS_PAIRS[2])
+    assert "moe" in terms_between(related, *OBVIOUS_PAIRS[4])
+    assert any("quantization" in term for term in terms_between(related, *OBVIOUS_PAIRS[5]))
+
+
+def test_chunked_search_equals_brute_force(real_matrix):
+    """The chunked sparse search gives exactly the dense N x N answer, whatever the chunk size."""
+    matrix, terms = real_matrix
+    dense = (matrix @ matrix.T).toarray()
+    np.fill_diagonal(dense, 0)
+    expected = [sorted(np.flatnonzero(row > 0), key=lambda j: (-row[j], j))[:5] for row in dense]
+    for chunk_rows in (1, 7, 1000):
+        found = top_similar(matrix, terms, chunk_rows=chunk_rows)
+        assert [[s.index for s in row] for row in found] == [list(e) for e in expected]
+        assert all(s.score == pytest.approx(dense[i, s.index]) for i, row in enumerate(found) for s in row)
+
+
+def test_ties_go_to_the_lower_index_and_unrelated_papers_are_left_out():
+    rows = sparse.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [1, 0]], dtype=np.float32))
+    found = top_similar(rows, np.array(["alpha", "beta"]), k=5)
+    assert [[s.index for s in row] for row in found] == [[1, 3], [0, 3], [], [0, 1]]
+    assert found[0][0].terms == ("alpha",)
+
+
+def test_same_input_same_related_papers_in_any_process():
+    script = (
+        "import json; from pathlib import Path\n"
+        "from paper_catalogue.pipeline import read_catalogue\n"
+        "from paper_catalogue.models import SiteConfig\n"
+        "from paper_catalogue.related import find_related\n"
+        f"c, _ = read_catalogue(Path({str(REAL_SEEDS)!r}), SiteConfig())\n"
+        "print(json.dumps([[p.id, [[l.id, l.terms] for l in p.related]] for p in find_related(c).papers]))\n"
+    )
+    outputs = [
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])) == 254
+
+
+def synthetic_texts(real_catalogue, n: int) -> tuple[list[str], list[str]]:
+    """n papers recombined from the seeds' titles and sentences."""
+    rng = random.Random(7)
+    sentences = [s for p in real_catalogue.papers for s in re.split(r"(?<=\.)\s+", p.abstract)]
+    titles = [rng.choice(real_catalogue.papers).title for _ in range(n)]
+    abstracts = [" ".join(rng.sample(sentences, 6)) for _ in range(n)]
+    return titles, abstracts
+
+
+def peak_bytes_of_search(real_catalogue, n: int) -> int:
+    matrix, terms = tfidf_matrix(*synthetic_texts(real_catalogue, n))
+    tracemalloc.start()
+    try:
+        found = top_similar(matrix, terms, chunk_rows=64)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(found) == n and all(len(row) == RELATED_PER_PAPER for row in found)
+    return peak
+
+
+def test_memory_grows_linearly_not_with_n_squared(real_catalogue):
+    """Doubling the papers about doubles the search's memory; an N x N matrix would quadruple it."""
+    small, large = peak_bytes_of_search(real_catalogue, 1500), peak_bytes_of_search(real_catalogue, 3000)
+    assert large / small < 2.6, (small, large)
+    assert large < 3000 * 3000 * 4 / 2  # well below even one dense float32 N x N matrix
+
+
+def paper(id_: str, title: str, abstract: str = "") -> Paper:
+    return Paper(id=id_, title=title, abstract=abstract, sources=(Source(file="x.txt", line=1),))
+
+
+def test_tiny_and_wordless_catalogues_get_no_related_papers():
+    one = Catalogue(papers=(paper("a", "Speculative decoding"),))
+    assert find_related(one) == one
+    wordless = Catalogue(papers=(paper("a", "The", "and of"), paper("b", "It", "is the")))
+    assert find_related(wordless) == wordless
+
+
+def test_papers_json_gives_related_ids_in_order():
+    catalogue = Catalogue(papers=(
+        paper("a", "A").model_copy(update={"related": (RelatedLink(id="c", terms=("x",)),
+                                                       RelatedLink(id="b"))}),
+        paper("b", "B"),
+        paper("c", "C"),
+    ))
+    document = json.loads(papers_json(catalogue))
+    assert [p["related"] for p in document["papers"]] == [["c", "b"], [], []]

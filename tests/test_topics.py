@@ -1,0 +1,336 @@
+"""Topic assignment: the taxonomy's constraints on the real seeds, matching, overrides, bad files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from paper_catalogue.diagnostics import BuildError
+from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
+from paper_catalogue.pipeline import BuildOptions, build, read_catalogue
+from paper_catalogue.topics import (
+    assign_topics,
+    load_taxonomy,
+    load_topic_overrides,
+    parse_taxonomy,
+    parse_topic_overrides,
+    topic_scores,
+)
+
+SITE_SRC = ROOT / "site_src"
+
+
+@pytest.fixture(scope="module")
+def real_catalogue() -> Catalogue:
+    catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
+    return catalogue
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(SITE_SRC / "topics.toml")
+
+
+@pytest.fixture(scope="module")
+def assigned(real_catalogue, taxonomy):
+    return assign_topics(real_catalogue, taxonomy, load_topic_overrides(SITE_SRC / "topic_overrides.toml"))
+
+
+def by_id(catalogue: Catalogue) -> dict[str, Paper]:
+    return {paper.id: paper for paper in catalogue.papers}
+
+
+# --- the constraints of issue 4, measured on the real seeds ---------------------------------------
+
+
+def test_every_paper_gets_one_to_three_known_topics(assigned, taxonomy):
+    slugs = {topic.slug for topic in taxonomy.topics}
+    catch_all = taxonomy.catch_all.slug
+    for paper in assigned.catalogue.papers:
+        assert 1 <= len(paper.topics) <= 3, paper.id
+        assert len(set(paper.topics)) == len(paper.topics), paper.id
+        assert set(paper.topics) <= slugs, paper.id
+        assert catch_all not in paper.topics or paper.topics == (catch_all,), paper.id
+
+
+def test_taxonomy_fits_the_real_catalogue(assigned, taxonomy):
+    papers = assigned.catalogue.papers
+    counts = Counter(slug for paper in papers for slug in paper.topics)
+    catch_all = taxonomy.catch_all.slug
+    substantial = [slug for slug, count in counts.items() if slug != catch_all and count >= 5]
+    assert len(substantial) >= 8
+    assert max(counts.values()) <= 0.40 * len(papers)
+    assert counts[catch_all] <= 0.05 * len(papers)
+    # Every topic the site owner defined is in use: none of the "fewer than 3 papers" warnings.
+    assert all(counts[t.slug] >= 3 for t in taxonomy.topics if not t.catch_all)
+    assert assigned.warnings == []
+
+
+def test_report_counts_papers_per_topic(assigned, taxonomy):
+    report = assigned.report
+    counts = Counter(slug for paper in assigned.catalogue.papers for slug in paper.topics)
+    primary = Counter(paper.topics[0] for paper in assigned.catalogue.papers)
+    assert [c.slug for c in report.counts] == [t.slug for t in taxonomy.topics]
+    for count in report.counts:
+        assert (count.papers, count.primary) == (counts[count.slug], primary[count.slug])
+    text = str(report)
+    assert f"254 papers in {len(taxonomy.topics)} topics" in text
+    assert f"{counts[taxonomy.catch_all.slug]} in the catch-all" in text
+    assert "mixture-of-experts" in text
+
+
+def test_catalogue_carries_the_topics_in_taxonomy_order(assigned, taxonomy):
+    topics = assigned.catalogue.topics
+    assert [t.slug for t in topics] == [t.slug for t in taxonomy.topics]
+    assert all(t.name and t.description for t in topics)
+    assert [t.slug for t in topics if t.catch_all] == [taxonomy.catch_all.slug]
+
+
+OBVIOUS_PAIRS = {
+    "speculative-parallel-decoding": ("specdec-boosting-speculative-decoding-via-adaptive-candidate-lengths",
+                                      "spectr-fast-speculative-decoding-via-optimal-transport"),
+    "kv-cache-long-context": ("snapkv-llm-knows-what-you-are-looking-for-before-generation",
+                              "reducing-transformer-key-value-cache-size-with-cross-layer-attention"),
+    "preference-alignment": ("implicit-reward-as-the-bridge-a-unified-view-of-sft-and-dpo-connections",
+                             "the-hitchhikers-guide-to-human-alignment-with-po"),
+    "mixture-of-experts": ("openmoe-an-early-effort-on-open-mixture-of-experts-language-models",
+                           "read-me-refactorizing-llms-as-router-decoupled-mixture-of-experts-with-system-7269636a"),
+    "quantisation-compression": ("zeroquant-v2-exploring-post-training-quantization-in-llms-from-comprehensive-1baf58af",
+                                 "q-vlm-post-training-quantization-for-large-vision-language-models"),
+    "vision-language": ("ritual-random-image-transformations-as-a-universal-anti-hallucination-lever-in-86913310",
+                        "vdgd-mitigating-lvlm-hallucinations-in-cognitive-prompts-by-bridging-the-visual-49c4fdcb"),
+    "retrieval-rag": ("optimizing-dense-retrieval-model-training-with-hard-negatives",
+                      "answering-unseen-questions-with-smaller-language-models-using-rationale-56b9e6a9"),
+}
+
+
+@pytest.mark.parametrize("slug", sorted(OBVIOUS_PAIRS))
+def test_obviously_related_papers_share_their_topic(assigned, slug):
+    papers = by_id(assigned.catalogue)
+    for paper_id in OBVIOUS_PAIRS[slug]:
+        assert slug in papers[paper_id].topics, (paper_id, papers[paper_id].topics)
+
+
+def test_assignment_is_deterministic_across_processes():
+    """Same input, same topics: also with another string-hash seed, so no set order leaks in."""
+    script = (
+        "import hashlib, json; from pathlib import Path\n"
+        "from paper_catalogue.pipeline import read_catalogue\n"
+        "from paper_catalogue.models import SiteConfig\n"
+        "from paper_catalogue.topics import assign_topics, load_taxonomy\n"
+        f"c, _ = read_catalogue(Path({str(REAL_SEEDS)!r}), SiteConfig())\n"
+        f"a = assign_topics(c, load_taxonomy(Path({str(SITE_SRC / 'topics.toml')!r})))\n"
+        "print(json.dumps([[p.id, p.topics] for p in a.catalogue.papers]))\n"
+    )
+    outputs = [
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])) == 254
+
+
+# --- matching --------------------------------------------------------------------------------------
+
+TAXONOMY = """\
+[assignment]
+title_weight = 3.0
+abstract_cap = 2
+min_score = 2.0
+secondary_ratio = 0.5
+strong_score = 100.0
+
+[[topic]]
+slug = "moe"
+name = "Mixture of experts"
+description = "Sparse experts."
+[topic.terms]
+"mixture of experts" = 2
+"router" = 1
+
+[[topic]]
+slug = "quant"
+name = "Quantisation"
+[topic.terms]
+"quantiz*" = 2
+
+[[topic]]
+slug = "misc"
+name = "Other"
+catch_all = true
+"""
+
+
+def paper(title: str, abstract: str = "", id_: str | None = None) -> Paper:
+    from paper_catalogue.urls import paper_id
+    return Paper(id=id_ or paper_id(title), title=title, abstract=abstract,
+                 sources=(Source(file="x.txt", line=1),))
+
+
+def test_terms_match_whole_words_plurals_prefixes_and_hyphens():
+    taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
+    scores = topic_scores("Sparse Mixture-of-Experts", "Routers route. A router.", taxonomy)
+    # title: 2 x 3; abstract: "routers" and "router" count 2 (the cap), "route" is not "router".
+    assert scores == {"moe": 2 * 3.0 + 1 * 2}
+    assert topic_scores("Quantized LLMs", "quantization and QUANTISING", taxonomy) == {"quant": 2 * 3.0 + 2}
+    assert topic_scores("Expert mixtures", "unquantized", taxonomy) == {}
+
+
+def test_primary_topic_first_and_catch_all_only_when_nothing_fits():
+    taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
+    catalogue = Catalogue(papers=(
+        paper("Quantized mixture of experts", "A router."),   # moe 6+1, quant 6
+        paper("Routing", "Nothing about the topics."),
+        paper("A router", "and quantization"),               # moe 3, quant 2 (at least half)
+    ))
+    papers = assign_topics(catalogue, taxonomy).catalogue.papers
+    assert [p.topics for p in papers] == [("moe", "quant"), ("misc",), ("moe", "quant")]
+
+
+def test_thin_topics_warn_with_the_line_of_their_definition():
+    taxonomy = parse_taxonomy(TAXONOMY, "site_src/topics.toml")
+    titles = [f"Mixture of experts {n}" for n in range(6)] + ["Quantization"]
+    result = assign_topics(Catalogue(papers=tuple(paper(t) for t in titles)), taxonomy)
+    assert [str(w) for w in result.warnings] == [
+        "site_src/topics.toml:16: warning: topic 'quant' holds only 1 paper(s); "
+        "broaden its terms or merge it into another topic"
+    ]
+
+
+def test_small_catalogues_do_not_warn_about_thin_topics():
+    taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
+    result = assign_topics(Catalogue(papers=(paper("Quantization"),)), taxonomy)
+    assert result.warnings == []
+
+
+# --- overrides -------------------------------------------------------------------------------------
+
+
+def test_overrides_pin_topics_and_warn_about_unknown_ids_and_slugs():
+    taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
+    catalogue = Catalogue(papers=(paper("Quantization", id_="a"), paper("Mixture of experts", id_="b")))
+    overrides = parse_topic_overrides(
+        '# pins\n'
+        'a = ["moe", "nonsense", "quant"]\n'
+        '"no-such-paper" = ["moe"]\n'
+        'b = "quant"\n',
+        "site_src/topic_overrides.toml",
+    )
+    result = assign_topics(catalogue, taxonomy, overrides)
+    papers = by_id(result.catalogue)
+    assert papers["a"].topics == ("moe", "quant")
+    assert papers["b"].topics == ("moe",)  # the malformed pin is ignored, the terms decide
+    assert result.report.pinned == 1
+    messages = sorted(str(w) for w in result.warnings)
+    assert messages == [
+        "site_src/topic_overrides.toml:2: warning: unknown topic 'nonsense' for 'a'; left out",
+        "site_src/topic_overrides.toml:3: warning: no paper has the id 'no-such-paper'; override ignored",
+        "site_src/topic_overrides.toml:4: warning: topics for 'b' must be a non-empty list of topic slugs; "
+        "override ignored",
+    ]
+
+
+def test_too_many_pinned_topics_keep_the_first_three():
+    taxonomy = parse_taxonomy(TAXONOMY.replace('[[topic]]\nslug = "misc"', '[[topic]]\nslug = "x"\n'
+                                               'name = "X"\nterms = {"x" = 1}\n\n[[topic]]\nslug = "misc"'),
+                              "topics.toml")
+    overrides = parse_topic_overrides('a = ["x", "quant", "moe", "misc"]\n', "o.toml")
+    result = assign_topics(Catalogue(papers=(paper("T", id_="a"),)), taxonomy, overrides)
+    assert result.catalogue.papers[0].topics == ("x", "quant", "moe")
+    assert [w.line for w in result.warnings] == [1]
+
+
+def test_the_site_overrides_apply_to_the_real_catalogue(assigned, real_catalogue):
+    overrides = load_topic_overrides(SITE_SRC / "topic_overrides.toml")
+    assert overrides.pins and not overrides.warnings
+    papers = by_id(assigned.catalogue)
+    for pin in overrides.pins:
+        assert papers[pin.paper_id].topics == pin.slugs
+    assert assigned.report.pinned == len(overrides.pins)
+
+
+# --- bad taxonomy files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[[topic]]\nslug = "a"\nname = \n', "topics.toml: Invalid value (at line 3"),
+    ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n\n[[topic]]\nslug = "c"\n'
+     'catch_all = true\n', "topics.toml:6: topic.1.name: Field required"),
+    ('[[topic]]\nslug = "a"\nname = "A"\n[topic.terms]\n"fine" = 1\n"bad" = 0\n',
+     "topics.toml:6: topic.0.terms.bad: Input should be greater than 0"),
+    ('[[topic]]\nslug = "a"\nname = "A"\n[topic.terms]\n"fine" = 1\n"--" = 2\n',
+     "topics.toml:4: topic.0.terms: Value error, term '--' has no letters or digits"),
+    ('[[topic]]\nslug = "Not A Slug"\nname = "A"\n', "topics.toml:2: topic.0.slug: String should match"),
+    ('[[topic]]\nslug = "a"\nname = "A"\ncolour = "red"\n', "topics.toml:4: topic.0.colour: Extra inputs"),
+    ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n\n[[topic]]\nslug = "a"\nname = "B"\n'
+     'terms = {"c" = 1}\n', "topics.toml:6: topic slug 'a' is defined twice (first at line 1)"),
+    ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n',
+     "topics.toml: exactly one topic needs `catch_all = true`"),
+    ('[[topic]]\nslug = "a"\nname = "A"\n\n[[topic]]\nslug = "o"\nname = "O"\ncatch_all = true\n',
+     "topics.toml:1: topic 'a' lists no terms"),
+    ('[[topic]]\nslug = "o"\nname = "O"\ncatch_all = true\nterms = {"b" = 1}\n',
+     "topics.toml:1: the catch-all topic 'o' must not list terms"),
+    ('topic = []\n', "topics.toml: topic: List should have at least 1 item"),
+])
+def test_bad_taxonomy_is_a_clear_error_naming_file_and_line(text, expected):
+    with pytest.raises(BuildError) as error:
+        parse_taxonomy(text, "topics.toml")
+    assert expected in str(error.value)
+
+
+def test_bad_taxonomy_stops_the_build_with_exit_1(tmp_path):
+    site_src = tmp_path / "site_src"
+    site_src.mkdir()
+    (site_src / "topics.toml").write_text('[[topic]]\nslug = "a"\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(FIXTURE_SEEDS),
+                             "--out", str(tmp_path / "out"), "--site-src", str(site_src)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert f"{site_src / 'topics.toml'}:1: topic.0.name: Field required" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_undecodable_taxonomy_names_the_file(tmp_path):
+    path = tmp_path / "topics.toml"
+    path.write_bytes(b'[[topic]]\nslug = "\xff"\n')
+    with pytest.raises(BuildError, match=r"topics\.toml: not UTF-8: invalid byte at offset 18"):
+        load_taxonomy(path)
+
+
+def test_a_site_without_a_taxonomy_has_no_topics(tmp_path):
+    result = build(BuildOptions(seeds=FIXTURE_SEEDS, out=tmp_path / "out", site_src=tmp_path))
+    assert result.topic_report is None and result.catalogue.topics == ()
+    assert all(p.topics == () for p in result.catalogue.papers)
+
+
+# --- the build: report and papers.json -------------------------------------------------------------
+
+
+def test_build_prints_the_topic_report_unless_quiet(tmp_path):
+    def run(*extra):
+        return subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(FIXTURE_SEEDS),
+                               "--out", str(tmp_path / "out"), *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    loud, quiet = run(), run("--quiet")
+    assert loud.returncode == quiet.returncode == 0
+    assert "topics: 4 papers in" in loud.stdout and "mixture-of-experts" in loud.stdout
+    assert quiet.stdout == ""
+
+
+def test_papers_json_lists_topics_with_counts_and_urls(tmp_path):
+    build(BuildOptions(seeds=REAL_SEEDS, out=tmp_path / "out", site_src=SITE_SRC))
+    document = json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))
+    counts = Counter(slug for paper in document["papers"] for slug in paper["topics"])
+    topics = document["topics"]
+    assert [set(t) for t in topics] == [{"slug", "name", "url", "count"}] * len(topics)
+    assert {t["slug"]: t["count"] for t in topics} == {t["slug"]: counts[t["slug"]] for t in topics}
+    assert all(t["url"] == f"topics/{t['slug']}/" for t in topics)
+    assert set(counts) <= {t["slug"] for t in topics}
+    assert all(1 <= len(p["topics"]) <= 3 for p in document["papers"])
