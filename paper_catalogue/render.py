@@ -10,7 +10,9 @@ from markupsafe import Markup, escape
 
 from .charts import year_chart
 from .models import Catalogue, SiteConfig
-from .urls import NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, output_path, page_url, paper_url
+from .topic_views import topic_summaries, topic_views
+from .urls import (NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, paper_url,
+                   topic_url)
 from .views import SiteView, home_view, paper_views, site_view, year_groups
 
 Files = dict[PurePosixPath, bytes]
@@ -76,6 +78,9 @@ class Renderer:
                       count=len(catalogue.papers)))
         for name, title, html in markdown_pages(site_src / "pages"):
             add(self.page("page.html", page_url(name), title=title, content=html))
+        add(self.page("topics.html", TOPICS_URL, topics=topic_summaries(catalogue, self.site)))
+        for topic in topic_views(catalogue, self.site):
+            add(self.page("topic.html", topic_url(topic.slug), topic=topic))
         add(self.page("search.html", SEARCH_URL))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page("404.html", NOT_FOUND_URL)[1]
         return files
