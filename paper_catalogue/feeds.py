@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .models import Catalogue, Paper, SiteConfig
 from .urls import (FEED_URL, HOME_URL, NOT_IN_SITEMAP, ROBOTS_URL, SITEMAP_URL, absolute_url,
-                   page_url_of, paper_url)
+                   page_url_of, paper_url, topic_feed_url, topic_url)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -44,19 +44,22 @@ def newest_dated(papers: Iterable[Paper], limit: int) -> list[Paper]:
     return sorted(dated, key=lambda paper: (paper.published, paper.id), reverse=True)[:limit]
 
 
-def atom_feed(catalogue: Catalogue, config: SiteConfig, summarize: Callable[[str], str],
-              limit: int = FEED_SIZE) -> bytes:
-    """The Atom feed; `summarize` turns an abstract into the plain-text summary (text policy)."""
+def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[str], str],
+              limit: int = FEED_SIZE, *, title: str | None = None, subtitle: str | None = None,
+              feed_url: str = FEED_URL, page_url: str = HOME_URL) -> bytes:
+    """An Atom feed of the newest of `papers` (the whole site's by default, or one topic's);
+    `summarize` turns an abstract into the plain-text summary (text policy)."""
     home = absolute_url(config.base_url, HOME_URL)
-    papers = newest_dated(catalogue.papers, limit)
+    page = absolute_url(config.base_url, page_url)
+    papers = newest_dated(papers, limit)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="{ATOM_NS}" xml:lang={xml_attr(config.language)}>',
-        f"<title>{xml_text(config.title)}</title>",
-        f"<subtitle>{xml_text(config.description)}</subtitle>",
-        f'<link rel="self" type="application/atom+xml" href={xml_attr(absolute_url(config.base_url, FEED_URL))}/>',
-        f'<link rel="alternate" type="text/html" href={xml_attr(home)}/>',
-        f"<id>{xml_text(home)}</id>",
+        f"<title>{xml_text(title or config.title)}</title>",
+        f"<subtitle>{xml_text(subtitle or config.description)}</subtitle>",
+        f'<link rel="self" type="application/atom+xml" href={xml_attr(absolute_url(config.base_url, feed_url))}/>',
+        f'<link rel="alternate" type="text/html" href={xml_attr(page)}/>',
+        f"<id>{xml_text(page)}</id>",
         f"<updated>{atom_time(papers[0]) if papers else NO_DATE}</updated>",
         # Atom needs an author; the feed's author is the catalogue, never a paper's invented authors.
         f"<author><name>{xml_text(config.title)}</name><uri>{xml_text(home)}</uri></author>",
@@ -103,8 +106,15 @@ def listed_pages(paths: Iterable[PurePosixPath]) -> list[str]:
 def machine_files(paths: Iterable[PurePosixPath], catalogue: Catalogue, config: SiteConfig,
                   summarize: Callable[[str], str]) -> dict[PurePosixPath, bytes]:
     """feed.xml, sitemap.xml and robots.txt, given the paths of every page already rendered."""
-    return {
-        PurePosixPath(FEED_URL): atom_feed(catalogue, config, summarize),
+    files = {
+        PurePosixPath(FEED_URL): atom_feed(catalogue.papers, config, summarize),
         PurePosixPath(SITEMAP_URL): sitemap(listed_pages(paths), config.base_url),
         PurePosixPath(ROBOTS_URL): robots_txt(config.base_url),
     }
+    for topic in catalogue.topics:
+        members = [paper for paper in catalogue.papers if topic.slug in paper.topics]
+        files[PurePosixPath(topic_feed_url(topic.slug))] = atom_feed(
+            members, config, summarize, title=f"{topic.name} · {config.title}",
+            subtitle=f"Newest papers on {topic.name}.", feed_url=topic_feed_url(topic.slug),
+            page_url=topic_url(topic.slug))
+    return files

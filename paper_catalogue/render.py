@@ -13,8 +13,9 @@ from . import feeds
 from .charts import year_chart
 from .models import Catalogue, SiteConfig
 from .text import abstract_html, excerpt, plain_text
-from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, output_path, page_url,
-                   paper_url)
+from .topic_views import topic_summaries, topic_views
+from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, output_path, page_url,
+                   paper_url, topic_url)
 from .views import Link, PageMeta, SiteView, home_view, page_meta, paper_views, site_view, year_groups
 
 Files = dict[PurePosixPath, bytes]
@@ -117,6 +118,13 @@ class Renderer:
             add(self.page("page.html", page_url(page.name),
                           self.meta(page.title, page_url(page.name), page.summary or None),
                           title=page.title, content=page.html))
+        if catalogue.topics:
+            add(self.page("topics.html", TOPICS_URL,
+                          self.meta("Topics", TOPICS_URL, f"The {len(catalogue.topics)} topics of {self.site.title}."),
+                          topics=topic_summaries(catalogue, self.site)))
+            for topic in topic_views(catalogue, self.site):
+                add(self.page("topic.html", topic_url(topic.slug),
+                              self.meta(topic.name, topic_url(topic.slug), topic.summary), topic=topic))
         add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False)))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]

@@ -57,6 +57,11 @@ def topic_url(slug: str) -> str:
     return f"topics/{slug}/"
 
 
+def topic_feed_url(slug: str) -> str:
+    """A topic's Atom feed, beside its page."""
+    return f"{topic_url(slug)}feed.xml"
+
+
 def output_path(url: str) -> PurePosixPath:
     """Where a page with this site-relative URL is written inside the output folder."""
     if url == "" or url.endswith("/"):

@@ -14,7 +14,7 @@ from site_build import FIXTURE_SITE_SRC, build_real_site, build_site, parse_html
 
 from paper_catalogue.charts import year_chart
 from paper_catalogue.feeds import atom_feed, listed_pages, sitemap, xml_text
-from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
+from paper_catalogue.models import Catalogue, Organization, Paper, RelatedLink, SiteConfig, Source, Topic
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.urls import output_path, page_url_of
 from paper_catalogue.views import human_date, ordered_links, script_json
@@ -268,7 +268,7 @@ def test_no_topics_means_no_topics_link_or_chips(site):
 
 def test_topics_and_related_papers_light_up_once_the_catalogue_has_them(tmp_path):
     paper = Paper(id="a-paper", title="A paper", abstract="Words.", published=dt.date(2024, 1, 2),
-                  topics=("agents", "rl"), related=("b-paper",), sources=(Source(file="x.txt", line=1),),
+                  topics=("agents", "rl"), related=(RelatedLink(id="b-paper", terms=("policy",)),), sources=(Source(file="x.txt", line=1),),
                   organization=Organization(handle="org", name="Org"))
     other = Paper(id="b-paper", title="B paper", abstract="More words.", sources=(Source(file="x.txt", line=3),))
     catalogue = Catalogue(papers=(paper, other), topics=(Topic(slug="agents", name="Agents"),
@@ -285,6 +285,7 @@ def test_topics_and_related_papers_light_up_once_the_catalogue_has_them(tmp_path
     assert home.find("nav", aria_label="Site").find("a", href="/catalogue/topics/")
     related = page.find("section", aria_labelledby="related-heading")
     assert [a.attrs["href"] for a in related.find_all("a")] == ["/catalogue/papers/b-paper/"]
+    assert related.find("span", **{"class": "shared"}).text() == "shared: policy"
     assert related.parent.tag == "aside"  # outside data-pagefind-body: not indexed as this paper's text
 
 
@@ -311,14 +312,14 @@ def test_feed_is_capped_and_escapes_what_xml_cannot_hold():
     papers = tuple(
         Paper(id=f"p{i}", title=f"P{i} <&> \x01", abstract="a\x0bb", published=dt.date(2020, 1, 1) + dt.timedelta(i),
               sources=(Source(file="x.txt", line=1),)) for i in range(40))
-    feed = ET.fromstring(atom_feed(Catalogue(papers=papers), SiteConfig(base_url=BASE), str, limit=30))
+    feed = ET.fromstring(atom_feed(papers, SiteConfig(base_url=BASE), str, limit=30))
     titles = [e.find(ATOM + "title").text for e in feed.findall(ATOM + "entry")]
     assert len(titles) == 30 and titles[0] == "P39 <&> " and titles[-1] == "P10 <&> "
     assert xml_text("a\x00b<") == "ab&lt;"
 
 
 def test_empty_catalogue_gives_a_valid_feed():
-    feed = ET.fromstring(atom_feed(Catalogue(papers=()), SiteConfig(), str))
+    feed = ET.fromstring(atom_feed((), SiteConfig(), str))
     assert feed.find(ATOM + "updated").text == "1970-01-01T00:00:00Z" and not feed.findall(ATOM + "entry")
 
 

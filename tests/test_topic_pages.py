@@ -1,0 +1,77 @@
+"""Topic index and topic pages: each lists exactly its papers, newest first, with neighbours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from paper_catalogue.models import Catalogue, SiteConfig, Topic
+from paper_catalogue.pipeline import BuildOptions, read_catalogue
+from paper_catalogue.render import Renderer, make_environment
+from paper_catalogue.urls import paper_url
+
+from conftest import REAL_SEEDS, ROOT
+
+TOPICS = (Topic(slug="alpha", name="Alpha", description="Papers about *alpha*."),
+          Topic(slug="beta", name="Beta & Co", description=""),
+          Topic(slug="empty", name="Empty", description="Nothing here."))
+
+
+@pytest.fixture(scope="module")
+def site():
+    catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
+    papers = []
+    for index, paper in enumerate(catalogue.papers):
+        topics = ("alpha",) if index % 3 == 0 else ("beta", "alpha") if index % 3 == 1 else ("beta",)
+        papers.append(paper.model_copy(update={"topics": topics}))
+    catalogue = Catalogue(papers=tuple(papers), topics=TOPICS)
+    config = SiteConfig(base_url="https://example.org/sub/")
+    files = Renderer(make_environment(ROOT / "templates"), config).render(catalogue, ROOT / "site_src")
+    return catalogue, {str(path): data.decode("utf-8") for path, data in files.items()}
+
+
+def linked_papers(html: str) -> list[str]:
+    return re.findall(r'href="/sub/papers/([a-z0-9-]+)/"', html)
+
+
+def test_topic_pages_list_exactly_their_papers(site):
+    catalogue, files = site
+    for topic in TOPICS:
+        html = files[f"topics/{topic.slug}/index.html"]
+        listed = linked_papers(html.split('id="y-', 1)[1]) if 'id="y-' in html else []
+        expected = [p.id for p in catalogue.papers if topic.slug in p.topics]
+        assert sorted(set(listed)) == sorted(expected)
+        assert len(listed) == len(expected)  # the per-year sections list each paper once
+
+
+def test_topic_page_is_newest_first_in_year_sections(site):
+    catalogue, files = site
+    html = files["topics/alpha/index.html"]
+    years = re.findall(r'<h2 id="y-(\d{4}|undated)"', html)
+    dated = [y for y in years if y != "undated"]
+    assert dated == sorted(dated, reverse=True) and years[-1] == "undated"
+    dates = {p.id: p.published for p in catalogue.papers}
+    section = html.split('id="y-', 1)[1]
+    listed = [dates[pid] for pid in linked_papers(section) if dates[pid]]
+    assert listed == sorted(listed, reverse=True)
+
+
+def test_topic_page_shows_description_chart_neighbours_and_feed(site):
+    _, files = site
+    html = files["topics/alpha/index.html"]
+    assert "<em>alpha</em>" in html
+    assert '<svg class="chart"' in html
+    assert 'href="/sub/topics/beta/"' in html and "shared" in html
+    assert 'href="/sub/topics/alpha/feed.xml"' in html
+
+
+def test_topic_index_lists_every_topic_with_its_count(site):
+    catalogue, files = site
+    html = files["topics/index.html"]
+    for topic in TOPICS:
+        count = sum(topic.slug in p.topics for p in catalogue.papers)
+        assert re.search(rf'href="/sub/topics/{topic.slug}/">{re.escape(topic.name.replace("&", "&amp;"))}</a> '
+                         rf'<span class="count">\({count}\)</span>', html)
