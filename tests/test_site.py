@@ -261,9 +261,19 @@ def test_404_page_has_a_search_box_and_works_from_any_path(site):
     assert all(href.startswith(("/catalogue/", "#", "https://")) for href in links)
 
 
-def test_no_topics_means_no_topics_link_or_chips(site):
-    html = (site / "index.html").read_text(encoding="utf-8")
-    assert "/catalogue/topics/" not in html
+def test_no_topics_means_no_topics_link_or_pages():
+    paper = Paper(id="a-paper", title="A paper", abstract="Words.", sources=(Source(file="x.txt", line=1),))
+    renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE))
+    files = renderer.render(Catalogue(papers=(paper,)), FIXTURE_SITE_SRC)
+    assert "/catalogue/topics/" not in files[output_path("")].decode()
+    assert not any(str(path).startswith("topics/") for path in files)
+
+
+def test_fixture_topics_give_chips_pages_and_feeds(site):
+    html = (site / "papers" / "speculative-decoding-with-a-draft-model" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/catalogue/topics/inference/"' in html
+    assert (site / "topics" / "inference" / "index.html").exists()
+    assert (site / "topics" / "inference" / "feed.xml").exists()
 
 
 def test_topics_and_related_papers_light_up_once_the_catalogue_has_them(tmp_path):
