@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import select
 import signal
 import socket
 import sys
@@ -152,6 +153,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "paper-catalogue-preview"
     HEARTBEAT = 15.0
+    """Seconds between comments on a quiet event stream, so proxies keep it open."""
+    POLL = 1.0
+    """Seconds between checks that the page on an event stream is still there."""
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -247,14 +251,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
         state.listening(+1)
         try:
             self._event("build", build_id)
-            while not state.closing:
-                now = state.wait_for_change(builds, self.HEARTBEAT)
+            quiet_since = time.monotonic()
+            while not state.closing and not self._peer_gone():
+                now = state.wait_for_change(builds, self.POLL)
                 if state.closing:
                     break
                 if now == builds:
-                    self.wfile.write(b": heartbeat\n\n")
-                    self.wfile.flush()
+                    if time.monotonic() - quiet_since > self.HEARTBEAT:
+                        self.wfile.write(b": heartbeat\n\n")
+                        self.wfile.flush()
+                        quiet_since = time.monotonic()
                     continue
+                quiet_since = time.monotonic()
                 builds = now
                 if state.failure:
                     self._event("failed", state.failure)
@@ -264,6 +272,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
             pass  # the page went away
         finally:
             state.listening(-1)
+
+    def _peer_gone(self) -> bool:
+        """The browser closed the stream (page reloaded or left): its socket reads as end of file."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _event(self, name: str, data: str) -> None:
         lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])

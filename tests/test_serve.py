@@ -154,7 +154,11 @@ def test_events_announce_good_builds_and_failed_ones(site):
     assert name == "build" and second != first
     state.rebuilt(ok=False, failure="seeds/x.txt: not UTF-8")
     assert read_event(response) == ("failed", "seeds/x.txt: not UTF-8")
+    assert state.listeners == 1
+    response.close()
     connection.close()
+    # The server notices a page that went away and frees its thread without waiting to write.
+    wait_until(lambda: state.listeners == 0)
 
 
 def test_a_base_url_subpath_is_honoured(tmp_path):
@@ -354,3 +358,71 @@ def test_builds_for_two_base_urls_differ_only_in_their_urls(tmp_path):
         moved = a[name].replace(first.encode(), second.encode())
         moved = moved.replace(b"/paper-site/", b"/preview/")
         assert moved == b[name], name
+
+
+# --- live reload in a real browser ----------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CSP_PAGE = (b'<!doctype html><html><head><meta charset="utf-8">'
+            b"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'\">"
+            b"<title>csp</title></head><body><p id=text>version one</p></body></html>\n")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is missing at /usr/bin/chromium, and CI=true")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def wait_until(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mount", ["/", "/repo/"])
+def test_open_pages_reload_after_a_good_build_only_under_a_strict_csp(chromium, tmp_path, mount):
+    from playwright.sync_api import expect
+
+    root = make_site(tmp_path / "site")
+    (root / "papers" / "a-paper" / "index.html").write_bytes(CSP_PAGE)
+    state = PreviewState(root, mount=mount)
+    server, thread = start_server(state, "127.0.0.1", 0)
+    page = chromium.new_page()
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    loads: list[str] = []  # main-frame navigations: committed before the new text can show
+    page.on("framenavigated", lambda frame: frame == page.main_frame and loads.append(frame.url))
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}{mount}papers/a-paper/")
+        assert page.text_content("#text") == "version one"
+        wait_until(lambda: state.listeners == 1)
+        # A failed build: the page stays, and says why in the console.
+        with page.expect_console_message(lambda message: "rebuild failed" in message.text,
+                                         timeout=30_000) as failed:
+            state.rebuilt(ok=False, failure="seeds/x.txt: not UTF-8")
+        assert "seeds/x.txt: not UTF-8" in failed.value.text
+        assert page.text_content("#text") == "version one"
+        # A good build: the page reloads and shows the new file.
+        (root / "papers" / "a-paper" / "index.html").write_bytes(
+            CSP_PAGE.replace(b"version one", b"version two"))
+        state.rebuilt(ok=True)
+        # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
+        expect(page.locator("#text")).to_have_text("version two", timeout=30_000)
+        assert len(loads) == 2  # the first load and one reload: none for the failed build
+        assert not [text for text in messages if "Content Security Policy" in text], messages
+    finally:
+        page.close()
+        stop_server(server, thread)
