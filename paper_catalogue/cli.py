@@ -113,7 +113,7 @@ def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .serve import WATCHED, preview  # only the preview needs the server and watchfiles
+    from .serve import WATCHED, WatchError, preview  # only the preview needs server and watcher
 
     watched = [args.seeds, args.site_src, *WATCHED[2:]]
     try:
@@ -122,6 +122,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror or error}",
               file=sys.stderr)
+        return EXIT_FAILED
+    except WatchError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
 
 

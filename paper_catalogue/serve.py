@@ -9,7 +9,7 @@ so the server just keeps serving it and the open pages are not reloaded.
 
 from __future__ import annotations
 
-import posixpath
+import queue
 import re
 import select
 import signal
@@ -17,7 +17,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -320,9 +320,14 @@ def local_url(server: PreviewServer) -> str:
 def start_server(state: PreviewState, host: str, port: int) -> tuple[PreviewServer, threading.Thread]:
     """Bind and serve in a background thread; the caller stops it with stop_server."""
     server = PreviewServer((host, port), state)
+    return server, serving_thread(server, start=True)
+
+
+def serving_thread(server: PreviewServer, start: bool) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
-    thread.start()
-    return server, thread
+    if start:
+        thread.start()
+    return thread
 
 
 def stop_server(server: PreviewServer, thread: threading.Thread) -> None:
@@ -355,15 +360,14 @@ def preview(
     watched: Sequence[Path],
     build: Callable[[str], int],
     base_url: str | None = None,
-    stop: threading.Event | None = None,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
 ) -> int:
-    """Build, serve and rebuild on change until Ctrl-C (or `stop`); returns the exit code, 0.
+    """Build, serve and rebuild on change until Ctrl-C; returns the exit code, 0.
 
     `build(base_url)` runs one build and reports it the way the CLI does, returning its exit code.
     Without `base_url` the preview builds for the local URL, so every link resolves locally.
+    Builds run here, in the main thread, so Ctrl-C interrupts a build as it does `build.py`.
     """
-    stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) stops the preview as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
@@ -371,24 +375,26 @@ def preview(
     server = PreviewServer((host, port), PreviewState(out_dir))
     url = base_url or local_url(server)
     server.state.mount = base_path(url)
-    thread = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
+    thread = serving_thread(server, start=False)
+    watcher = Watcher([path for path in watched if path.exists()], out_dir)
     try:
-        code = _build_once(server.state, build, url)
-        if code == 130:
+        # Watch before the first build: a file saved while it runs must not be missed.
+        watcher.start()
+        if _build_once(server.state, build, url) == 130:
             return 0
         thread.start()
         say(f"serving {out_dir} at {local_url(server).rstrip('/')}{server.state.mount}"
             " (Ctrl-C to stop)")
-        inputs = [path for path in watched if path.exists()]
-        say("watching " + ", ".join(map(str, inputs)) if inputs else "watching nothing")
-        for changes in _changes(inputs, out_dir, stop):
-            names = sorted({_shown(path) for _, path in changes})
+        say("watching " + (", ".join(map(str, watcher.inputs)) or "nothing"))
+        while True:
+            names = sorted({_shown(path) for _, path in watcher.next_changes()})
             say(f"changed: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}; rebuilding")
             if _build_once(server.state, build, url) == 130:
                 break
     except KeyboardInterrupt:
         pass
     finally:
+        watcher.stop()
         server.state.close()
         if thread.is_alive():
             server.shutdown()
@@ -396,6 +402,67 @@ def preview(
         server.server_close()
     say("stopped")
     return 0
+
+
+class Watcher:
+    """watchfiles in a background thread, collecting changes while a build runs."""
+
+    def __init__(self, inputs: list[Path], out_dir: Path) -> None:
+        self.inputs = inputs
+        self._filter = watch_filter(out_dir)
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._changes: queue.Queue[set | BaseException] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="preview-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(timeout=10)
+
+    def _run(self) -> None:
+        if not self.inputs:
+            self._ready.set()
+            return
+        try:
+            # A short rust timeout: the first (empty) yield proves the watcher is armed.
+            for changes in watchfiles.watch(*self.inputs, watch_filter=self._filter,
+                                            stop_event=self._stop, debounce=1600, step=100,
+                                            rust_timeout=200, yield_on_timeout=True,
+                                            raise_interrupt=False):
+                self._ready.set()
+                if changes:
+                    self._changes.put(changes)
+        except Exception as error:  # a watched folder vanished, or the OS ran out of watches
+            self._changes.put(error)
+        finally:
+            self._ready.set()
+
+    def next_changes(self) -> set:
+        """Block until something changed; everything that changed since, as one batch."""
+        while True:
+            try:
+                batch = self._changes.get(timeout=0.5)  # short waits keep Ctrl-C responsive
+                break
+            except queue.Empty:
+                continue
+        batches = [batch]
+        while not self._changes.empty():
+            batches.append(self._changes.get_nowait())
+        changes: set = set()
+        for batch in batches:
+            if isinstance(batch, BaseException):
+                raise WatchError(f"watching stopped: {batch}") from None
+            changes |= batch
+        return changes
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
+class WatchError(RuntimeError):
+    """The file watcher failed; the preview cannot notice changes any more."""
 
 
 def _interrupt(signum, frame) -> None:
@@ -410,17 +477,6 @@ def _build_once(state: PreviewState, build: Callable[[str], int], url: str) -> i
     finally:
         state.rebuilt(code == 0, "" if code == 0 else "see the terminal for the errors")
     return code
-
-
-def _changes(inputs: list[Path], out_dir: Path, stop: threading.Event) -> Iterable[set]:
-    if not inputs:
-        while not stop.wait(0.5):
-            pass
-        return
-    yield from watchfiles.watch(
-        *inputs, watch_filter=watch_filter(out_dir), stop_event=stop,
-        debounce=1600, step=100, raise_interrupt=True,
-    )
 
 
 def _shown(path: str) -> str:
