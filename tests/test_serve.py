@@ -308,6 +308,42 @@ def test_a_broken_seed_is_reported_and_the_last_good_site_stays(preview):
     assert "Traceback" not in "".join(running.stderr)
 
 
+def test_a_broken_site_toml_is_reported_with_its_line_and_the_site_stays(preview, tmp_path):
+    site_src = tmp_path / "site_src"
+    shutil.copytree(ROOT / "site_src", site_src)
+    running = preview("--site-src", str(site_src))
+    good = running.papers()
+    (site_src / "site.toml").write_text('title = "Papers"\ntitle = = broken\n', encoding="utf-8")
+    errors = running.wait_for_stderr("left unchanged")
+    assert "site.toml" in errors and "line 2" in errors and "Traceback" not in errors
+    assert running.papers() == good
+    assert running.interrupt() == 0
+
+
+def test_build_options_work_before_or_after_serve():
+    from paper_catalogue.cli import make_parser
+
+    parse = make_parser().parse_args
+    plain = parse([])
+    assert plain.command is None and plain.seeds == Path("seeds") and plain.out == Path("_site")
+    before = parse(["--seeds", "a", "--strict", "serve", "--port", "0"])
+    assert (before.command, before.seeds, before.strict, before.port) == ("serve", Path("a"), True, 0)
+    after = parse(["serve", "--seeds", "b", "--host", "::1", "--base-url", "http://x/"])
+    assert (after.seeds, after.host, after.base_url, after.port) == (Path("b"), "::1", "http://x/", 8000)
+    assert after.out == Path("_site") and after.quiet is False
+
+
+def test_help_explains_build_and_serve():
+    top = subprocess.run([sys.executable, str(ROOT / "build.py"), "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    serve = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--help"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert top.returncode == serve.returncode == 0
+    assert "serve" in top.stdout and "--strict" in top.stdout and "exit codes" in top.stdout
+    for word in ("--port", "--host", "--seeds", "--base-url", "127.0.0.1", "Ctrl-C"):
+        assert word in serve.stdout
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
