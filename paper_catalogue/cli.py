@@ -16,14 +16,45 @@ DESCRIPTION = """\
 Build a static paper catalogue from Hugging Face Daily Papers listing dumps.
 
 Reads every seeds/*.txt, writes the site into the output folder (default _site),
-and reports every entry it could not read fully as file:line warnings on stderr."""
+and reports every entry it could not read fully as file:line warnings on stderr.
+`python build.py serve` builds the same way, previews the site on a local server,
+and rebuilds and reloads open pages when seeds, site_src, templates or static change."""
 
 EPILOG = """\
-exit codes: 0 built, 1 build failed (or warnings with --strict), 2 usage error.
+exit codes: 0 built (serve: stopped with Ctrl-C), 1 build failed (or warnings with --strict),
+2 usage error.
 examples:
   python build.py                  build into _site
   python build.py --strict         fail on any warning (for CI)
-  python build.py --base-url https://user.github.io/repo/"""
+  python build.py --base-url https://user.github.io/repo/
+  python build.py serve            preview at http://127.0.0.1:8000/ with live reload
+  python build.py serve --port 8001 --host 127.0.0.1"""
+
+SERVE_DESCRIPTION = """\
+Build the site for http://HOST:PORT/, serve the output folder there, watch seeds, site_src,
+templates and static, rebuild on every change and reload open pages. A failed rebuild prints
+its errors here and the last good site stays served. Ctrl-C stops (exit code 0).
+The live-reload script is added by the server as it sends each page: it is never in the files."""
+
+
+def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """The build's options; `serve` repeats them without defaults so either position works."""
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--seeds", type=Path, default=default(Path("seeds")), metavar="DIR",
+                        help="folder of listing dumps (*.txt) to read (default: seeds)")
+    parser.add_argument("--out", type=Path, default=default(Path("_site")), metavar="DIR",
+                        help="output folder, replaced only when the build succeeds (default: _site)")
+    parser.add_argument("--site-src", type=Path, default=default(Path("site_src")), metavar="DIR",
+                        help="site owner's settings, topics and pages (default: site_src)")
+    parser.add_argument("--base-url", metavar="URL", default=default(None),
+                        help="absolute URL the site is served from; overrides site.toml's base_url "
+                             "(serve: default http://HOST:PORT/)")
+    parser.add_argument("--strict", action="store_true", default=default(False),
+                        help="treat every warning as an error (exit 1)")
+    parser.add_argument("--quiet", "-q", action="store_true", default=default(False),
+                        help="print nothing but warnings and errors")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -31,30 +62,32 @@ def make_parser() -> argparse.ArgumentParser:
         prog="build.py", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--seeds", type=Path, default=Path("seeds"), metavar="DIR",
-                        help="folder of listing dumps (*.txt) to read (default: seeds)")
-    parser.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR",
-                        help="output folder, replaced only when the build succeeds (default: _site)")
-    parser.add_argument("--site-src", type=Path, default=Path("site_src"), metavar="DIR",
-                        help="site owner's settings, topics and pages (default: site_src)")
-    parser.add_argument("--base-url", metavar="URL",
-                        help="absolute URL the site is served from; overrides site.toml's base_url")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat every warning as an error (exit 1)")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="print nothing but warnings and errors")
+    add_build_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="{serve}",
+                                     help="without a command: build once")
+    serve = commands.add_parser(
+        "serve", help="build, preview on a local server, rebuild and reload on change",
+        description=SERVE_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port to listen on; 0 picks a free one (default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind; loopback only unless you choose otherwise "
+                            "(default: 127.0.0.1)")
+    add_build_options(serve, defaults=False)
     return parser
 
 
-def options_from(args: argparse.Namespace) -> BuildOptions:
+def options_from(args: argparse.Namespace, base_url: str | None = None) -> BuildOptions:
     return BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                        base_url=args.base_url, strict=args.strict)
+                        base_url=base_url or args.base_url, strict=args.strict)
 
 
-def run_build(args: argparse.Namespace) -> int:
+def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
+    """One build, reported on the terminal; the preview reports its rebuilds the same way."""
     started = time.perf_counter()
     try:
-        result = build(options_from(args))
+        result = build(options_from(args, base_url))
     except StrictFailure as failure:
         for warning in failure.warnings:
             print(warning, file=sys.stderr)
@@ -81,6 +114,24 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import WATCHED, WatchError, preview  # only the preview needs server and watcher
+
+    watched = [args.seeds, args.site_src, *WATCHED[2:]]
+    try:
+        return preview(host=args.host, port=args.port, out_dir=args.out, watched=watched,
+                       base_url=args.base_url, build=lambda url: run_build(args, url))
+    except OSError as error:  # the port is taken, or the host is not an address of this machine
+        print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror or error}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    except WatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.command == "serve":
+        return run_serve(args)
     return run_build(args)

@@ -88,6 +88,15 @@ def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
     return files
 
 
+def hosting_files(config: SiteConfig) -> dict[PurePosixPath, bytes]:
+    """GitHub Pages' files: `.nojekyll` always (serve the files as they are, no Jekyll pass),
+    and `CNAME` when the site owner set a custom domain."""
+    files = {PurePosixPath(".nojekyll"): b""}
+    if config.cname:
+        files[PurePosixPath("CNAME")] = f"{config.cname.strip()}\n".encode("utf-8")
+    return files
+
+
 Progress = Callable[[str, str], None]
 """Called with (stage, message) as stages finish; the CLI shows it, tests and benchmarks may ignore it."""
 
@@ -125,7 +134,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         catalogue = find_related(catalogue)
     progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
     with stage("render"):
-        files = render_files(catalogue, config, options)
+        files = render_files(catalogue, config, options) | hosting_files(config)
     progress("render", f"{len(files)} files")
     with stage("write"):
         write_site(files, options.out)
