@@ -223,10 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.hugo and not Path(HUGO).exists():
         parser.error("--hugo needs the hugo binary (Debian: apt-get install hugo)")
     rows: list[Row] = []
+    load_before = os.getloadavg()
     for count in sizes:
         rows += bench_size(count, args.runs, args.out_dir.absolute(), args.site_src.absolute(), args.hugo, args.keep)
         print(f"{count:,} papers done", file=sys.stderr, flush=True)
     print(format_table(rows))
+    # Other work on the machine skews wall times; say how busy it was so readers can judge.
+    print(f"\n{os.cpu_count()} cores; output in {args.out_dir}; 1-minute load average "
+          f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
     return 0
 
 

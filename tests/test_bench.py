@@ -57,7 +57,9 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     papers = json.loads((tmp_path / f"catalogue-{SIZE}" / "site" / "papers.json").read_text())["papers"]
     assert len(papers) == SIZE
 
-    lines = capsys.readouterr().out.strip().splitlines()
+    table, footer = capsys.readouterr().out.strip().split("\n\n")
+    assert "load average" in footer
+    lines = table.splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[:2] == ["papers", "build"]
     assert header[2:2 + len(STAGES)] == [f"{name} s" for name in STAGES]
