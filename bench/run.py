@@ -40,6 +40,9 @@ class Measured:
     """One process run: its wall time, its peak RSS and what it printed."""
 
     wall: float
+    cpu: float
+    """User + system CPU seconds of the process and its waited-for children: steadier than wall
+    time on a busy machine, and above it when a build uses both cores."""
     peak_bytes: int
     stdout: str
 
@@ -51,6 +54,7 @@ class Row:
     papers: int
     build: str
     total: float
+    cpu: float
     peak_bytes: int
     pages: int
     output_bytes: int
@@ -76,7 +80,7 @@ def measure(command: list[str], cwd: Path = ROOT) -> Measured:
             raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n"
                                f"{err.read().decode(errors='replace')}")
         # ru_maxrss is in KiB on Linux.
-        return Measured(wall, usage.ru_maxrss * 1024, out.read().decode())
+        return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.read().decode())
 
 
 def our_build(seeds: Path, site: Path, site_src: Path) -> tuple[Measured, dict]:
@@ -163,6 +167,7 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     if papers != {count}:
         raise RuntimeError(f"{count} synthetic papers in, {sorted(papers)} out")
     return Row(papers=count, build="ours", total=statistics.median(m.wall for m, _ in runs),
+               cpu=statistics.median(m.cpu for m, _ in runs),
                peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
                files=files, stages=stages, startup=startup, first_query_bytes=first_query_bytes(site))
 
@@ -170,6 +175,7 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
 def _hugo_row(count: int, runs: list[Measured], public: Path) -> Row:
     output, files, pages = tree_size(public)
     return Row(papers=count, build="hugo", total=statistics.median(m.wall for m in runs),
+               cpu=statistics.median(m.cpu for m in runs),
                peak_bytes=max(m.peak_bytes for m in runs), pages=pages, output_bytes=output, files=files)
 
 
@@ -186,14 +192,14 @@ def format_table(rows: list[Row]) -> str:
     extra = [name for row in rows for name in row.stages if name not in STAGES]
     stages = list(STAGES) + list(dict.fromkeys(extra))
     header = (["papers", "build"] + [f"{name} s" for name in stages]
-              + ["start-up s", "total s", "peak RSS", "pages", "pages/s", "papers/s", "output",
+              + ["start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
                  "files", "first query", "generation ours/hugo"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [f"{row.papers:,}", row.build]
         cells += [_seconds(row.stages.get(name)) for name in stages]
         cells += [
-            _seconds(row.startup), _seconds(row.total), _megabytes(row.peak_bytes), f"{row.pages:,}",
+            _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
             f"{row.pages / row.total:,.0f}", f"{row.papers / row.total:,.0f}", _megabytes(row.output_bytes),
             f"{row.files:,}",
             "n/a" if row.first_query_bytes is None else f"{row.first_query_bytes / 1e3:.0f} KB",

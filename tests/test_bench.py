@@ -63,7 +63,7 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[:2] == ["papers", "build"]
     assert header[2:2 + len(STAGES)] == [f"{name} s" for name in STAGES]
-    for column in ("start-up s", "total s", "peak RSS", "pages/s", "output", "files", "first query",
+    for column in ("start-up s", "total s", "cpu s", "peak RSS", "pages/s", "output", "files", "first query",
                    "generation ours/hugo"):
         assert column in header
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
