@@ -231,7 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     load_before = os.getloadavg()
     for count in sizes:
-        rows += bench_size(count, args.runs, args.out_dir.absolute(), args.site_src.absolute(), args.hugo, args.keep)
+        try:
+            rows += bench_size(count, args.runs, args.out_dir.absolute(), args.site_src.absolute(),
+                               args.hugo, args.keep)
+        except (RuntimeError, OSError) as error:
+            print(f"bench: {count:,} papers: {error}", file=sys.stderr)
+            return 1
         print(f"{count:,} papers done", file=sys.stderr, flush=True)
     print(format_table(rows))
     # Other work on the machine skews wall times; say how busy it was so readers can judge.
