@@ -92,3 +92,24 @@ def test_first_query_estimate_reads_a_real_pagefind_bundle(tmp_path):
         path.stat().st_size for path in bundle.glob("wasm.*.pagefind"))
     total = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
     assert floor < estimate < total
+
+
+def test_hugo_content_front_matter_round_trips(tmp_path):
+    import tomllib
+
+    from bench.hugo_content import write_content
+
+    paper = {"id": "a-b", "title": 'Quotes "in" titles, back\\slashes and ünïcode', "abstract": "Body text.",
+             "published": "2024-02-29", "upvotes": 3, "authors": None,
+             "organization": {"handle": "kyutai", "name": "Kyutai"}, "topics": ["nlp", "vision"]}
+    papers_json = tmp_path / "papers.json"
+    papers_json.write_text(json.dumps({"papers": [paper], "topics": []}), encoding="utf-8")
+    assert write_content(papers_json, tmp_path / "content") == 1
+    text = (tmp_path / "content" / "papers" / "a-b.md").read_text(encoding="utf-8")
+    _, front, body = text.split("+++\n")
+    meta = tomllib.loads(front)
+    assert meta["title"] == paper["title"]
+    assert str(meta["date"]) == "2024-02-29"
+    assert meta["topics"] == ["nlp", "vision"] and meta["organization"] == "Kyutai"
+    assert "authors" not in meta
+    assert body.strip() == "Body text."
