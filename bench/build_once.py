@@ -1,0 +1,39 @@
+"""One real build in this process, for the harness: pipeline.build(), then its stage timings as JSON.
+
+run.py starts this in a fresh interpreter per run, so start-up and imports count in the wall time
+and the peak memory of exactly one build can be read when the process ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build once and print the stage timings as JSON.")
+    parser.add_argument("--seeds", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--site-src", type=Path, default=ROOT / "site_src")
+    args = parser.parse_args(argv)
+    result = build(BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src))
+    json.dump({
+        "timings": result.timings,
+        "papers": len(result.catalogue.papers),
+        "files": result.files,
+        "warnings": len(result.warnings),
+    }, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

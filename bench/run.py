@@ -1,0 +1,249 @@
+"""The benchmark harness: synthetic catalogues of N papers, built for real, timed stage by stage.
+
+    python bench/run.py --sizes 1000,10000 --runs 3 [--hugo] [--keep]
+
+Each run is a fresh interpreter (bench/build_once.py), so start-up and imports count in the wall
+time and the peak memory (max RSS of the build process and anything it waited for, e.g. Pagefind)
+belongs to one build. Stage times come from the pipeline's own BuildResult.timings. Figures are
+medians of the runs; with --hugo, Hugo builds the same papers in the same loop, run for run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from bench.hugo_content import write_content  # noqa: E402
+from bench.synth import write_catalogue  # noqa: E402
+
+STAGES = ("read", "topics", "related", "render", "write", "index")
+"""The stages issue 7 names, as columns; a stage the pipeline does not run yet shows as '-'."""
+HUGO = shutil.which("hugo") or "/usr/bin/hugo"
+
+
+@dataclass
+class Measured:
+    """One process run: its wall time, its peak RSS and what it printed."""
+
+    wall: float
+    cpu: float
+    """User + system CPU seconds of the process and its waited-for children: steadier than wall
+    time on a busy machine, and above it when a build uses both cores."""
+    peak_bytes: int
+    stdout: str
+
+
+@dataclass
+class Row:
+    """One line of the table: medians of the runs of one build of one catalogue."""
+
+    papers: int
+    build: str
+    total: float
+    cpu: float
+    peak_bytes: int
+    pages: int
+    output_bytes: int
+    files: int
+    stages: dict[str, float] = field(default_factory=dict)
+    startup: float | None = None
+    first_query_bytes: int | None = None
+    generation_ratio: float | None = None
+    """Our page generation (total minus index) over Hugo's total, from the same runs."""
+
+
+def measure(command: list[str], cwd: Path = ROOT) -> Measured:
+    """Run a command to completion; wait4 gives the peak RSS of exactly this child (and its waited-for children)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n"
+                               f"{err.read().decode(errors='replace')}")
+        # ru_maxrss is in KiB on Linux.
+        return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.read().decode())
+
+
+def our_build(seeds: Path, site: Path, site_src: Path) -> tuple[Measured, dict]:
+    measured = measure([sys.executable, str(HERE / "build_once.py"), "--seeds", str(seeds),
+                        "--out", str(site), "--site-src", str(site_src)])
+    return measured, json.loads(measured.stdout.strip().splitlines()[-1])
+
+
+def hugo_build(source: Path, content: Path, public: Path) -> Measured:
+    """A cold Hugo build into an empty destination, with our minimal layouts and no theme."""
+    shutil.rmtree(public, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as cache:
+        return measure([HUGO, "--quiet", "--source", str(source), "--config", str(HERE / "hugo" / "hugo.toml"),
+                        "--layoutDir", str(HERE / "hugo" / "layouts"), "--contentDir", str(content),
+                        "--destination", str(public), "--cacheDir", cache])
+
+
+def tree_size(folder: Path) -> tuple[int, int, int]:
+    """(bytes, files, HTML pages) under a folder."""
+    total = files = pages = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            files += 1
+            pages += path.suffix == ".html"
+    return total, files, pages
+
+
+def first_query_bytes(site: Path) -> int | None:
+    """Bytes a browser fetches for a first one-word query, or None without a Pagefind bundle.
+
+    Pagefind loads pagefind.js, pagefind-entry.json, the language's WASM and metadata files, then
+    one index chunk and the fragments of the results shown. One median-sized index chunk and one
+    median-sized fragment stand for a typical word.
+    """
+    bundle = site / "pagefind"
+    entry_path = bundle / "pagefind-entry.json"
+    if not entry_path.exists():
+        return None
+    entry = json.loads(entry_path.read_text())
+    language, details = sorted(entry["languages"].items())[0]
+    total = entry_path.stat().st_size
+    total += sum(path.stat().st_size for path in [bundle / "pagefind.js"] if path.exists())
+    wasm = bundle / f"wasm.{details.get('wasm') or language}.pagefind"
+    total += wasm.stat().st_size if wasm.exists() else 0
+    meta = bundle / "pf_meta" / f"{details['hash']}.pf_meta"
+    total += meta.stat().st_size if meta.exists() else 0
+    for kind, suffix in (("index", "pf_index"), ("fragment", "pf_fragment")):
+        sizes = sorted(path.stat().st_size for path in (bundle / kind).glob(f"*.{suffix}"))
+        total += sizes[len(sizes) // 2] if sizes else 0
+    return total
+
+
+def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool) -> list[Row]:
+    """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state."""
+    work = out_dir / f"catalogue-{count}"
+    seeds = write_catalogue(count, work / "seeds")
+    site = work / "site"
+    ours: list[tuple[Measured, dict]] = []
+    hugo: list[Measured] = []
+    for run in range(runs):
+        ours.append(our_build(seeds, site, site_src))
+        if with_hugo:
+            if run == 0:
+                write_content(site / "papers.json", work / "hugo-content")
+                (work / "hugo-source").mkdir(exist_ok=True)
+            hugo.append(hugo_build(work / "hugo-source", work / "hugo-content", work / "hugo-public"))
+    rows = [_our_row(count, ours, site)]
+    if with_hugo:
+        rows.append(_hugo_row(count, hugo, work / "hugo-public"))
+        rows[0].generation_ratio = (rows[0].total - rows[0].stages.get("index", 0.0)) / rows[1].total
+    if not keep:
+        for name in ("site", "hugo-content", "hugo-public", "hugo-source"):
+            shutil.rmtree(work / name, ignore_errors=True)
+    return rows
+
+
+def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
+    names = list(dict.fromkeys(name for _, report in runs for name in report["timings"]))
+    stages = {name: statistics.median(report["timings"].get(name, 0.0) for _, report in runs) for name in names}
+    startup = statistics.median(m.wall - sum(report["timings"].values()) for m, report in runs)
+    output, files, pages = tree_size(site)
+    papers = {report["papers"] for _, report in runs}
+    if papers != {count}:
+        raise RuntimeError(f"{count} synthetic papers in, {sorted(papers)} out")
+    return Row(papers=count, build="ours", total=statistics.median(m.wall for m, _ in runs),
+               cpu=statistics.median(m.cpu for m, _ in runs),
+               peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
+               files=files, stages=stages, startup=startup, first_query_bytes=first_query_bytes(site))
+
+
+def _hugo_row(count: int, runs: list[Measured], public: Path) -> Row:
+    output, files, pages = tree_size(public)
+    return Row(papers=count, build="hugo", total=statistics.median(m.wall for m in runs),
+               cpu=statistics.median(m.cpu for m in runs),
+               peak_bytes=max(m.peak_bytes for m in runs), pages=pages, output_bytes=output, files=files)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _megabytes(value: int) -> str:
+    return f"{value / 1e6:.1f} MB"
+
+
+def format_table(rows: list[Row]) -> str:
+    """The results as a Markdown table: one row per catalogue size and build."""
+    extra = [name for row in rows for name in row.stages if name not in STAGES]
+    stages = list(STAGES) + list(dict.fromkeys(extra))
+    header = (["papers", "build"] + [f"{name} s" for name in stages]
+              + ["start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
+                 "files", "first query", "generation ours/hugo"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [f"{row.papers:,}", row.build]
+        cells += [_seconds(row.stages.get(name)) for name in stages]
+        cells += [
+            _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
+            f"{row.pages / row.total:,.0f}", f"{row.papers / row.total:,.0f}", _megabytes(row.output_bytes),
+            f"{row.files:,}",
+            "n/a" if row.first_query_bytes is None else f"{row.first_query_bytes / 1e3:.0f} KB",
+            "-" if row.generation_ratio is None else f"{row.generation_ratio:.2f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated catalogue sizes in papers (default: 1000,10000)")
+    parser.add_argument("--runs", type=int, default=3, help="builds per size; medians are reported (default: 3)")
+    parser.add_argument("--hugo", action="store_true", help="also build the same papers with Hugo, side by side")
+    parser.add_argument("--keep", action="store_true", help="keep the built sites under --out-dir")
+    parser.add_argument("--out-dir", type=Path, default=HERE / "out",
+                        help="cache of catalogues and outputs (default: bench/out)")
+    parser.add_argument("--site-src", type=Path, default=ROOT / "site_src", help="site settings to build with")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+    if not sizes or min(sizes) < 1 or args.runs < 1:
+        parser.error("--sizes and --runs must be positive")
+    if args.hugo and not Path(HUGO).exists():
+        parser.error("--hugo needs the hugo binary (Debian: apt-get install hugo)")
+    rows: list[Row] = []
+    load_before = os.getloadavg()
+    for count in sizes:
+        try:
+            rows += bench_size(count, args.runs, args.out_dir.absolute(), args.site_src.absolute(),
+                               args.hugo, args.keep)
+        except (RuntimeError, OSError) as error:
+            print(f"bench: {count:,} papers: {error}", file=sys.stderr)
+            return 1
+        print(f"{count:,} papers done", file=sys.stderr, flush=True)
+    print(format_table(rows))
+    # Other work on the machine skews wall times; say how busy it was so readers can judge.
+    print(f"\n{os.cpu_count()} cores; output in {args.out_dir}; 1-minute load average "
+          f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The benchmark harness on a small synthetic catalogue: its output, never its timings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bench.run import STAGES, first_query_bytes, main
+from bench.synth import load_material, seed_texts, write_catalogue
+from paper_catalogue.seeds import read_seed_file, seed_files
+from paper_catalogue.urls import title_key
+
+from conftest import REAL_SEEDS, ROOT
+
+SIZE = 500
+
+
+@pytest.fixture(scope="module")
+def material():
+    return load_material(REAL_SEEDS)
+
+
+def test_same_size_gives_byte_identical_seed_files(tmp_path):
+    first = write_catalogue(SIZE, tmp_path / "a")
+    second = write_catalogue(SIZE, tmp_path / "b")
+    names = [path.name for path in seed_files(first)]
+    assert names == [path.name for path in seed_files(second)]
+    assert len(names) > 1  # split into several files like real seeds
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_different_sizes_differ(material):
+    assert seed_texts(SIZE, material) != seed_texts(SIZE + 1, material)
+
+
+def test_synthetic_files_read_back_as_n_unique_papers_with_metadata(tmp_path):
+    folder = write_catalogue(SIZE, tmp_path / "seeds")
+    entries, warnings = [], []
+    for path in seed_files(folder):
+        result = read_seed_file(path)
+        entries += result.entries
+        warnings += result.warnings
+    assert warnings == []
+    assert len(entries) == SIZE
+    assert len({title_key(entry.title) for entry in entries}) == SIZE
+    assert all(entry.published is not None and entry.upvotes is not None for entry in entries)
+    assert all((entry.authors is None) != (entry.organization is None) for entry in entries)
+    assert any(entry.organization is not None for entry in entries)
+
+
+def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
+    assert main(["--sizes", str(SIZE), "--runs", "2", "--keep", "--out-dir", str(tmp_path)]) == 0
+    papers = json.loads((tmp_path / f"catalogue-{SIZE}" / "site" / "papers.json").read_text())["papers"]
+    assert len(papers) == SIZE
+
+    table, footer = capsys.readouterr().out.strip().split("\n\n")
+    assert "load average" in footer
+    lines = table.splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header[:2] == ["papers", "build"]
+    assert header[2:2 + len(STAGES)] == [f"{name} s" for name in STAGES]
+    for column in ("start-up s", "total s", "cpu s", "peak RSS", "pages/s", "output", "files", "first query",
+                   "generation ours/hugo"):
+        assert column in header
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+    assert len(rows) == 1 and len(rows[0]) == len(header)
+    row = dict(zip(header, rows[0]))
+    assert row["papers"] == f"{SIZE}" and row["build"] == "ours"
+    assert row["read s"] != "-"  # the pipeline's own timing of a stage it runs
+    assert int(row["files"].replace(",", "")) >= 1
+    assert row["generation ours/hugo"] == "-"  # no --hugo
+
+
+def test_first_query_estimate_reads_a_real_pagefind_bundle(tmp_path):
+    site = tmp_path / "site"
+    assert first_query_bytes(site) is None
+    for number in range(3):
+        page = site / f"p{number}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<!doctype html><html lang='en'><head><title>P{number}</title></head>"
+                        f"<body><main><h1>Paper {number}</h1><p>attention retrieval words {number}</p>"
+                        "</main></body></html>", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)], check=True, capture_output=True,
+                   cwd=ROOT)
+    estimate = first_query_bytes(site)
+    bundle = site / "pagefind"
+    floor = (bundle / "pagefind-entry.json").stat().st_size + max(
+        path.stat().st_size for path in bundle.glob("wasm.*.pagefind"))
+    total = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
+    assert floor < estimate < total
+
+
+def test_hugo_content_front_matter_round_trips(tmp_path):
+    import tomllib
+
+    from bench.hugo_content import write_content
+
+    paper = {"id": "a-b", "title": 'Quotes "in" titles, back\\slashes and ünïcode', "abstract": "Body text.",
+             "published": "2024-02-29", "upvotes": 3, "authors": None,
+             "organization": {"handle": "kyutai", "name": "Kyutai"}, "topics": ["nlp", "vision"]}
+    papers_json = tmp_path / "papers.json"
+    papers_json.write_text(json.dumps({"papers": [paper], "topics": []}), encoding="utf-8")
+    assert write_content(papers_json, tmp_path / "content") == 1
+    text = (tmp_path / "content" / "papers" / "a-b.md").read_text(encoding="utf-8")
+    _, front, body = text.split("+++\n")
+    meta = tomllib.loads(front)
+    assert meta["title"] == paper["title"]
+    assert str(meta["date"]) == "2024-02-29"
+    assert meta["topics"] == ["nlp", "vision"] and meta["organization"] == "Kyutai"
+    assert "authors" not in meta
+    assert body.strip() == "Body text."
