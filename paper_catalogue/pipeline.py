@@ -24,6 +24,7 @@ from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .models import Catalogue, Entry, SiteConfig
 from .render import Renderer, make_environment, static_files
+from .search import index_site
 from .seeds import read_seed_file, seed_files
 from .urls import EXPORT_URL
 from .writer import write_site
@@ -40,6 +41,8 @@ class BuildOptions:
     static: Path = Path("static")
     base_url: str | None = None
     strict: bool = False
+    search_index: bool = True
+    """Build the Pagefind index; tests of other stages may skip it to save a second per build."""
 
 
 @dataclass
@@ -109,8 +112,19 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     with stage("render"):
         files = render_files(catalogue, config, options)
     progress("render", f"{len(files)} files")
+    indexed: list[int] = []
+
+    def index(staging: Path) -> None:
+        # Runs inside the write stage, on the staging folder, before the swap: a Pagefind
+        # failure leaves the previous site in place.
+        with stage("index"):
+            indexed.append(index_site(staging, expected_pages=len(catalogue.papers)))
+
     with stage("write"):
-        write_site(files, options.out)
+        write_site(files, options.out, finish=index if options.search_index else None)
+    timings["write"] -= timings.get("index", 0.0)  # the index stage is timed on its own
     progress("write", f"{options.out}")
+    if indexed:
+        progress("index", f"{indexed[0]} pages in the search index")
     return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files),
                        timings=timings)

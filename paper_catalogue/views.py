@@ -161,7 +161,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract)
             sources=tuple(f"{source.file}, line {source.line}" for source in paper.sources),
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
-            facets=search_facets(paper),
+            facets=search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
         ))
     return views
 
