@@ -122,7 +122,9 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
     with stage("write"):
         write_site(files, options.out, finish=index if options.search_index else None)
-    timings["write"] -= timings.get("index", 0.0)  # the index stage is timed on its own
+    if "index" in timings:  # timed inside the write stage; reported on its own, after it
+        timings["write"] -= timings["index"]
+        timings["index"] = timings.pop("index")
     progress("write", f"{options.out}")
     if indexed:
         progress("index", f"{indexed[0]} pages in the search index")
