@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +14,12 @@ BUNDLE_DIR = "pagefind"
 """The bundle's folder inside the site; the search page is given `site.link('pagefind/')`."""
 
 # Parts of a paper page's body that are not the paper's own text: Pagefind skips them, so
-# "Find this paper" or a related paper's title never makes a page match.
+# "Find this paper" or a related paper's title never makes a page match, and excerpts start with
+# the abstract rather than "Published 30 May 2024 Upvotes 0". Dates, upvotes, topics and the
+# organisation reach the index as metadata and filters instead.
 EXCLUDED_FROM_INDEX = (
+    ".facts",
+    ".chips",
     ".abstract > h2",
     "section[aria-labelledby='links-heading'] > h2",
     "section[aria-labelledby='find-heading']",
@@ -71,13 +74,14 @@ def search_facets(paper: Paper, has_code: bool = False) -> SearchFacets:
     )
 
 
-async def _index_directory(site: Path) -> None:
-    # Imported here so that rendering and the tests that do not index never start Pagefind.
-    from pagefind.index import PagefindIndex
+def _pagefind_binary() -> str:
+    # The binary the `pagefind[bin]` package ships; imported here so that rendering never needs it.
+    from pagefind.service import get_executable
 
-    config = {"output_path": str(site / BUNDLE_DIR), "exclude_selectors": list(EXCLUDED_FROM_INDEX)}
-    async with PagefindIndex(config) as index:
-        await index.add_directory(str(site))
+    binary = get_executable()
+    if binary is None or not binary.exists():
+        raise BuildError("search index: the Pagefind binary is missing; install it with pip install 'pagefind[bin]'")
+    return str(binary)
 
 
 def index_site(site: Path, expected_pages: int) -> int:
@@ -87,18 +91,20 @@ def index_site(site: Path, expected_pages: int) -> int:
     the records are the paper pages; a count other than `expected_pages` means a template lost
     its marker, and the build fails rather than ship a search that misses papers.
     """
+    # The packaged CLI rather than the Python API's service: the service is stopped as soon as it
+    # answers "written", which can cut off files still being written (an empty
+    # pagefind-entry.json, seen with 1.5.2); the CLI exits only when every file is on disk.
+    command = [_pagefind_binary(), "--site", ".", "--output-subdir", BUNDLE_DIR, "--silent"]
+    for selector in EXCLUDED_FROM_INDEX:
+        command += ["--exclude-selectors", selector]
     try:
-        # asyncio.run refuses to run inside a running event loop (a preview server may have one),
-        # so the indexing gets a thread and an event loop of its own.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, _index_directory(site.absolute())).result()
-    except FileNotFoundError as error:
-        raise BuildError(f"search index: the Pagefind binary is missing ({error}); "
-                         "install it with pip install 'pagefind[bin]'") from error
-    except BuildError:
-        raise
-    except Exception as error:  # the service reports its failures as assorted exception types
-        raise BuildError(f"search index: Pagefind failed: {error}") from error
+        # Run inside the site, so no pagefind.yml from the working folder changes the index.
+        ran = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=1800)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildError(f"search index: could not run Pagefind: {error}") from error
+    if ran.returncode != 0:
+        detail = (ran.stderr or ran.stdout).strip().splitlines()[-5:]
+        raise BuildError(f"search index: Pagefind failed (exit {ran.returncode}): {' / '.join(detail)}")
     entry = site / BUNDLE_DIR / "pagefind-entry.json"
     try:
         languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]

@@ -4,6 +4,7 @@ const root = document.getElementById("search");
 const box = document.getElementById("site-search");
 const form = box && box.form;
 const statusLine = document.getElementById("search-status");
+const filtersBox = document.getElementById("search-filters-box");
 const filtersForm = document.getElementById("search-filters");
 const sortBox = document.getElementById("search-sort-box");
 const sortSelect = document.getElementById("search-sort");
@@ -80,6 +81,14 @@ function loadPagefind() {
     return pagefind;
   });
   return pagefindReady;
+}
+
+// The filter values and their counts cost every filter's index (100 KB at 10,000 papers), so
+// they load only when the visitor opens the filters or the URL already holds some.
+let facetsReady = null;
+function loadFacets() {
+  facetsReady ??= loadPagefind().then((pagefind) => pagefind.filters());
+  return facetsReady;
 }
 
 function pagefindFilters(filters) {
@@ -159,7 +168,7 @@ function renderFilters(state, search) {
     fieldset.append(list);
     filtersForm.append(fieldset);
   }
-  filtersForm.hidden = !filtersForm.children.length;
+  if (!filtersForm.children.length) filtersForm.append(element("p", "search-no-filters", "No filters apply to these results."));
   if (focused) document.getElementById(focused)?.focus();
 }
 
@@ -185,14 +194,17 @@ async function run(state) {
     // No term, no search: filter-only browsing would download the whole index (see the README).
     shown = [];
     resultList.replaceChildren();
-    filtersForm.hidden = sortBox.hidden = moreButton.hidden = true;
+    filtersBox.hidden = sortBox.hidden = moreButton.hidden = true;
     statusLine.textContent = "Type a word from a title or abstract in the search box above.";
     return;
   }
   statusLine.textContent = "Searching…";
+  const filtered = Object.keys(state.filters).length > 0;
+  if (filtered) filtersBox.open = true;
   let search;
   try {
     const pagefind = await loadPagefind();
+    if (filtersBox.open) await loadFacets();
     search = await pagefind.search(state.q, { filters: pagefindFilters(state.filters), sort: SORTS[state.sort] || {} });
   } catch (error) {
     if (mine === generation) statusLine.textContent = "Search is unavailable: the search index could not be loaded.";
@@ -203,9 +215,9 @@ async function run(state) {
   resultList.replaceChildren();
   await showMore();
   if (mine !== generation) return;
-  renderFilters(state, search);
-  sortBox.hidden = false;
-  const narrowed = Object.keys(state.filters).length ? " with the chosen filters" : "";
+  if (facetsReady) renderFilters(state, search);
+  filtersBox.hidden = sortBox.hidden = false;
+  const narrowed = filtered ? " with the chosen filters" : "";
   const count = shown.length;
   statusLine.textContent = count
     ? `${count} ${count === 1 ? "paper matches" : "papers match"} “${state.q}”${narrowed}.`
@@ -245,6 +257,12 @@ sortSelect.addEventListener("change", () => {
   const state = { ...current, sort: sortSelect.value };
   remember(state, "push");
   run(state);
+});
+
+filtersBox.addEventListener("toggle", () => {
+  if (!filtersBox.open || facetsReady || !current.q) return;
+  filtersForm.replaceChildren(element("p", "search-no-filters", "Loading filters…"));
+  run(current);
 });
 
 moreButton.addEventListener("click", () => showMore());

@@ -110,9 +110,11 @@ def test_records_carry_metadata_filters_and_only_the_papers_own_text(topic_site)
         assert record["filters"].get("topic", []) == list(paper_.topics)
         assert record["filters"]["year"] == [str(paper_.published.year) if paper_.published else "undated"]
         # Navigation, "Find this paper", sources and filter values are not the paper's text.
-        for furniture in ("Find this paper", "Semantic Scholar", "Listed in", "undated"):
+        for furniture in ("Find this paper", "Semantic Scholar", "Listed in", "undated", "Upvotes"):
             assert furniture not in record["content"]
-        assert paper_.title in record["content"]
+        # The title, then the abstract: the facts line and topic chips are metadata, not text.
+        assert record["content"].startswith(paper_.title)
+        assert record["content"][len(paper_.title):].lstrip(". ").startswith(paper_.abstract[:20].rstrip("."))
 
 
 def test_code_and_organisation_filters_follow_the_papers(topic_site):
