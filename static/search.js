@@ -23,7 +23,15 @@ const FACETS = [
 ];
 const SORTS = { date: { date: "desc" }, upvotes: { upvotes: "desc" } };
 const UPVOTE_ORDER = ["10+", "1-9", "0"];
+// Topic names by slug: from the page when the build provides them, else learnt from the results
+// shown (a result's topic names and its topic filter values come in the same order).
 const topicNames = JSON.parse(root.dataset.topicNames || "{}");
+
+function learnTopicNames(data) {
+  const slugs = data.filters?.topic || [];
+  const names = data.meta.topics ? data.meta.topics.split(" · ") : [];
+  if (slugs.length === names.length) slugs.forEach((slug, i) => { topicNames[slug] ??= names[i]; });
+}
 
 function label(key, value) {
   if (key === "topic") return topicNames[value] || value;
@@ -120,6 +128,7 @@ function excerptNode(excerpt) {
 }
 
 function resultItem(data) {
+  learnTopicNames(data);
   const item = element("li", "search-result");
   const heading = element("h2", "search-title");
   const link = element("a", "", data.meta.title || data.url);

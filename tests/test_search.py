@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
+from html import unescape as html_unescape
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -12,8 +14,9 @@ import pytest
 from conftest import REAL_SEEDS, ROOT
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import BuildError
-from paper_catalogue.models import Catalogue, Organization, Paper, Source, Topic
+from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
+from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.search import index_site, search_facets, upvote_bucket
 from paper_catalogue.writer import write_site
 
@@ -153,3 +156,22 @@ def test_search_index_can_be_skipped(tmp_path):
     result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
                                 templates=ROOT / "templates", static=ROOT / "static", search_index=False))
     assert not (out / "pagefind").exists() and "index" not in result.timings
+
+
+def search_page(**context) -> str:
+    renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url="https://example.org/sub/"))
+    return renderer.page("search.html", "search/", **context)[1].decode("utf-8")
+
+
+def test_search_page_gives_its_script_the_bundle_path_and_base():
+    html = search_page()
+    assert 'data-bundle="/sub/pagefind/"' in html and 'data-base="/sub/"' in html
+    assert '<script type="module" src="/sub/static/search.js"></script>' in html
+    assert '<link rel="stylesheet" href="/sub/static/search.css">' in html
+    assert "<script>" not in html and not re.search(r"<[^>]+\son[a-z]+=", html)  # no inline code (CSP)
+
+
+def test_search_page_can_carry_topic_names_safely():
+    html = search_page(search_topics={"vision": 'Vision & "images"'})
+    attribute = html.split('data-topic-names="')[1].split('"')[0]
+    assert json.loads(html_unescape(attribute)) == {"vision": 'Vision & "images"'}

@@ -184,6 +184,7 @@ def test_topic_filter_narrows_the_results_and_back_undoes_it(root_site, page):
     assert all("efficiency" in by_id[paper_id].topics for paper_id in narrowed)
     assert narrowed == {paper_id for paper_id in everything if "efficiency" in by_id[paper_id].topics}
     assert page.is_checked("#filter-topic-efficiency")  # the box survives the re-render
+    assert page.inner_text("label[for=filter-topic-efficiency]").startswith("Efficiency (")
     page.go_back()
     page.wait_for_function("() => !document.getElementById('filter-topic-efficiency').checked")
     assert "topic=" not in page.url
