@@ -91,7 +91,7 @@ function loadPagefind() {
   return pagefindReady;
 }
 
-// The filter values and their counts cost every filter's index (100 KB at 10,000 papers), so
+// The filter values and their counts cost every filter's index (105 KB at 10,000 papers), so
 // they load only when the visitor opens the filters or the URL already holds some.
 let facetsReady = null;
 function loadFacets() {
