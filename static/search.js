@@ -163,7 +163,8 @@ function renderFilters(state, search) {
     fieldset.append(element("legend", "", legend));
     const list = element("ul");
     for (const value of values) {
-      const id = `filter-${key}-${value}`.replace(/[^A-Za-z0-9_-]/g, "_");
+      let id = `filter-${key}-${value}`.replace(/[^A-Za-z0-9_-]/g, "_");
+      while (document.getElementById(id)) id += "_"; // "A.B" and "A B" must not share a label
       const input = element("input");
       Object.assign(input, { type: "checkbox", id, name: key, value });
       input.checked = (state.filters[key] || []).includes(value);
