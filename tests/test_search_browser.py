@@ -228,8 +228,11 @@ def test_sorting_by_upvotes(root_site, page):
 
 def test_typing_in_the_header_box_searches_and_keeps_the_url(root_site, page):
     base, _ = root_site
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
     page.goto(f"{base}search/")
     assert page.locator(".search-result").count() == 0
+    assert not any("/pagefind/" in path for path in requested)  # no word, no index download
     page.keyboard.press("/")
     assert page.evaluate("() => document.activeElement.id") == "site-search"
     page.keyboard.type("SnapKV")
