@@ -26,6 +26,7 @@ from .export import papers_json
 from .models import Catalogue, Entry, SiteConfig
 from .related import find_related
 from .render import Renderer, make_environment, static_files
+from .search import index_site
 from .seeds import read_seed_file, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL
@@ -43,6 +44,8 @@ class BuildOptions:
     static: Path = Path("static")
     base_url: str | None = None
     strict: bool = False
+    search_index: bool = True
+    """Build the Pagefind index; tests of other stages may skip it to save a second per build."""
 
 
 @dataclass
@@ -136,8 +139,21 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     with stage("render"):
         files = render_files(catalogue, config, options) | hosting_files(config)
     progress("render", f"{len(files)} files")
+    indexed: list[int] = []
+
+    def index(staging: Path) -> None:
+        # Runs inside the write stage, on the staging folder, before the swap: a Pagefind
+        # failure leaves the previous site in place.
+        with stage("index"):
+            indexed.append(index_site(staging, expected_pages=len(catalogue.papers)))
+
     with stage("write"):
-        write_site(files, options.out)
+        write_site(files, options.out, finish=index if options.search_index else None)
+    if "index" in timings:  # timed inside the write stage; reported on its own, after it
+        timings["write"] -= timings["index"]
+        timings["index"] = timings.pop("index")
     progress("write", f"{options.out}")
+    if indexed:
+        progress("index", f"{indexed[0]} pages in the search index")
     return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files),
                        timings=timings, topic_report=topic_report)

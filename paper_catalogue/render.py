@@ -125,7 +125,8 @@ class Renderer:
             for topic in topic_views(catalogue, self.site):
                 add(self.page("topic.html", topic_url(topic.slug),
                               self.meta(topic.name, topic_url(topic.slug), topic.summary), topic=topic))
-        add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False)))
+        add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False),
+                      search_topics={topic.slug: topic.name for topic in catalogue.topics}))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
         return files

@@ -1,0 +1,271 @@
+"""The search page in Debian's chromium: queries, filters, sorting, the URL, a subpath, and axe-core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import os
+import re
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from test_search import build_topic_site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI needs the browser tests to run")
+    pytest.skip(reason)
+
+
+# The strictest policy the site is meant to run under (another part of the site adds it as a
+# <meta>); sent as a header here, so any inline script, inline style or eval shows up as an error.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'")
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves one built site under a path prefix ("/" or "/sub/"), as a static host would."""
+
+    prefix = "/"
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", CSP)
+        super().end_headers()
+
+    def translate_path(self, path: str) -> str:
+        route = urlsplit(path).path
+        if not route.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path("/" + route[len(self.prefix):])
+
+    def log_message(self, format, *args):  # keep the test output quiet
+        pass
+
+
+def serve(site: Path, prefix: str):
+    handler = type("Handler", (_SiteHandler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def root_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("search-root") / "_site"
+    catalogue = build_topic_site(out)
+    server, url = serve(out, "/")
+    yield url, catalogue
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def sub_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("search-sub") / "_site"
+    catalogue = build_topic_site(out, base_url="https://example.org/sub/")
+    server, url = serve(out, "/sub/")
+    yield url, catalogue
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, errors  # uncaught exceptions, failed loads and CSP violations all land here
+
+
+def settled(page) -> None:
+    """Wait for the search under way to finish; a search shows "Searching…" from the moment it starts."""
+    page.wait_for_function("() => !/Searching|Type a word/.test(document.getElementById('search-status').textContent)")
+
+
+def search(page, base: str, query: str) -> None:
+    """Open the search page with a query string and wait for its outcome."""
+    page.goto(f"{base}search/{query}")
+    settled(page)
+
+
+def result_ids(page) -> list[str]:
+    hrefs = page.eval_on_selector_all(".search-result h2 a", "links => links.map(a => a.getAttribute('href'))")
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+
+
+def show_all(page) -> None:
+    while page.is_visible("#search-more"):
+        before = page.locator(".search-result").count()
+        page.click("#search-more")
+        page.wait_for_function("n => document.querySelectorAll('.search-result').length > n", arg=before)
+
+
+def test_distinctive_query_finds_its_paper_first(root_site, page):
+    base, catalogue = root_site
+    search(page, base, "?q=SnapKV")
+    first = page.locator(".search-result").first
+    assert first.locator("h2").inner_text().startswith("SnapKV")
+    assert first.locator(".search-excerpt mark").count() >= 1
+    assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
+
+
+def test_query_in_the_url_runs_on_load_and_fills_the_box(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=speculative+decoding")
+    assert page.input_value("#site-search") == "speculative decoding"
+    assert page.locator(".search-result").count() > 0
+    assert re.search(r"\d+ papers? match", page.inner_text("#search-status"))
+
+
+def test_each_result_shows_title_date_topics_and_excerpt(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=memory&sort=date")
+    first = page.locator(".search-result").first
+    paper = by_id[result_ids(page)[0]]
+    assert paper.published and paper.topics
+    assert first.locator(".search-date").inner_text() == f"{paper.published.day} {paper.published:%b %Y}"
+    names = {"efficiency": "Efficiency", "retrieval": "Retrieval", "vision": "Vision & images"}
+    assert first.locator(".search-topics li").all_inner_texts() == [names[slug] for slug in paper.topics]
+    assert "memory" in first.locator(".search-excerpt mark").first.inner_text().lower()
+
+
+def test_no_match_says_so(root_site, page):
+    # Pagefind also matches indexed words that begin the query ("vqzxj" finds "VQ-Logits"),
+    # so the query shares no beginning with any word of the seeds.
+    base, _ = root_site
+    search(page, base, "?q=jjqzx")
+    assert "No papers match “jjqzx”" in page.inner_text("#search-status")
+    assert page.locator(".search-result").count() == 0
+
+
+def test_topic_filter_narrows_the_results_and_back_undoes_it(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=model")
+    show_all(page)
+    everything = set(result_ids(page))
+    assert not page.is_visible("#search-filters")  # filters load on demand: see the README
+    page.click("#search-filters-box summary")
+    page.check("#filter-topic-efficiency")
+    page.wait_for_url(re.compile(r"topic=efficiency"))
+    settled(page)
+    show_all(page)
+    narrowed = set(result_ids(page))
+    assert narrowed < everything
+    assert all("efficiency" in by_id[paper_id].topics for paper_id in narrowed)
+    assert narrowed == {paper_id for paper_id in everything if "efficiency" in by_id[paper_id].topics}
+    assert page.is_checked("#filter-topic-efficiency")  # the box survives the re-render
+    assert page.inner_text("label[for=filter-topic-efficiency]").startswith("Efficiency (")
+    page.go_back()
+    page.wait_for_function("() => !document.getElementById('filter-topic-efficiency').checked")
+    assert "topic=" not in page.url
+
+
+def test_filters_in_the_url_are_restored_and_combine(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=model&topic=efficiency&topic=retrieval&year=2024")
+    assert page.is_checked("#filter-topic-efficiency") and page.is_checked("#filter-topic-retrieval")
+    assert page.is_checked("#filter-year-2024")
+    show_all(page)
+    found = [by_id[paper_id] for paper_id in result_ids(page)]
+    assert found
+    assert all({"efficiency", "retrieval"} & set(p.topics) and p.published.year == 2024 for p in found)
+
+
+def test_sorting_by_date_orders_results_newest_first(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=language")
+    page.select_option("#search-sort", "date")
+    page.wait_for_url(re.compile(r"sort=date"))
+    settled(page)
+    show_all(page)
+    dates = [by_id[paper_id].published or dt.date.min for paper_id in result_ids(page)]
+    assert len(dates) > 10 and sum(1 for d in dates if d != dt.date.min) > 5
+    assert dates == sorted(dates, reverse=True)
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["language"], "sort": ["date"]}
+
+
+def test_sorting_by_upvotes(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=language&sort=upvotes")
+    assert page.input_value("#search-sort") == "upvotes"
+    show_all(page)
+    upvotes = [by_id[paper_id].upvotes or 0 for paper_id in result_ids(page)]
+    assert len(upvotes) > 10 and upvotes == sorted(upvotes, reverse=True) and upvotes[0] > 0
+
+
+def test_typing_in_the_header_box_searches_and_keeps_the_url(root_site, page):
+    base, _ = root_site
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    page.goto(f"{base}search/")
+    assert page.locator(".search-result").count() == 0
+    assert not any("/pagefind/" in path for path in requested)  # no word, no index download
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "site-search"
+    page.keyboard.type("SnapKV")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?q=SnapKV$"))
+    settled(page)
+    assert result_ids(page)[0].startswith("snapkv")
+
+
+def test_search_works_under_a_subpath(sub_site, page):
+    base, _ = sub_site
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    search(page, base, "?q=SnapKV&topic=efficiency")
+    href = page.get_attribute(".search-result h2 a", "href")
+    assert href == "/sub/papers/snapkv-llm-knows-what-you-are-looking-for-before-generation/"
+    assert any(path.startswith("/sub/pagefind/") for path in requested)
+    assert not any(path.startswith("/pagefind/") for path in requested)
+    page.click(".search-result h2 a")
+    page.wait_for_url(re.compile(r"/sub/papers/snapkv"))
+    assert page.locator("h1").inner_text().startswith("SnapKV")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_page_with_results_has_no_axe_violations(root_site, browser, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+    base, _ = root_site
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        search(page, base, "?q=model&topic=efficiency&sort=date")
+        assert page.locator(".search-result").count() > 0 and page.is_visible("#search-filters")
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
