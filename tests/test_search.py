@@ -147,7 +147,7 @@ def test_build_indexes_last_and_times_the_index_stage(tmp_path):
     result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
                                 templates=ROOT / "templates", static=ROOT / "static"))
     assert (out / "pagefind" / "pagefind.js").is_file()
-    assert list(result.timings) == ["read", "render", "write", "index"]
+    assert list(result.timings) == ["read", "topics", "related", "render", "write", "index"]
     assert all(seconds >= 0 for seconds in result.timings.values())
 
 
