@@ -12,7 +12,7 @@ from markupsafe import Markup
 from . import feeds
 from .charts import year_chart
 from .models import Catalogue, SiteConfig
-from .text import abstract_html, excerpt, plain_text
+from .text import abstract_html, excerpt, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, output_path, page_url,
                    paper_url, topic_url)
@@ -104,7 +104,7 @@ class Renderer:
                               pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
         files: Files = {}
         add = lambda item: files.__setitem__(*item)  # noqa: E731
-        for view in paper_views(catalogue, self.site, excerpt, abstract_html, plain_text):
+        for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text):
             add(self.page("paper.html", paper_url(view.id), view.meta, paper=view))
         about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
                       for page in pages if page.name == ABOUT_PAGE), None)

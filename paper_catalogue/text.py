@@ -181,10 +181,19 @@ _TRAILING_PUNCTUATION = ",;:([{-"
 
 def excerpt(text: str, limit: int = 160) -> str:
     """The opening of an abstract's plain text, at most `limit` characters, cut at a word boundary with "…"."""
-    plain = _ASCII_SPACE_RUN.sub(" ", plain_text(text)).strip()
-    if len(plain) <= limit:
-        return plain
-    room = plain[: max(limit - 1, 0) + 1]  # one character more, to see whether a word ends there
+    return shorten(plain_text(text), limit)
+
+
+def shorten(plain: str, limit: int = 160) -> str:
+    """`excerpt` for text that is already plain: spaces folded, cut at a word boundary with "…"."""
+    # Folding spaces only shortens, so a bounded head is enough unless it folds below the limit.
+    head = plain[: 4 * limit + 1]
+    folded = _ASCII_SPACE_RUN.sub(" ", head).strip()
+    if len(folded) <= limit and len(head) < len(plain):
+        folded = _ASCII_SPACE_RUN.sub(" ", plain).strip()
+    if len(folded) <= limit:
+        return folded
+    room = folded[: max(limit - 1, 0) + 1]  # one character more, to see whether a word ends there
     cut = room.rfind(" ")
     head = room[:cut] if cut > 0 else room[: max(limit - 1, 0)]  # one huge word: cut inside it
     return head.rstrip(" " + _TRAILING_PUNCTUATION) + "…"

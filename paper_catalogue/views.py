@@ -227,7 +227,8 @@ def scholarly_article(paper: Paper, canonical: str, abstract_text: str, site: Si
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
                 plain_text) -> list[PaperView]:
-    """One view per paper, with previous/next by date; text policy comes in as functions."""
+    """One view per paper, with previous/next by date; text policy comes in as functions
+    (`describe` shortens the plain text that `plain_text` made of the abstract)."""
     ordered = by_date(catalogue.papers)
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
     by_id = {paper.id: paper for paper in catalogue.papers}
@@ -236,8 +237,9 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         canonical = site.absolute(paper_url(paper.id))
-        description = describe(paper.abstract)
         abstract_text = plain_text(paper.abstract)
+        description = describe(abstract_text)
+        title_query = quote_plus(paper.title)
         views.append(PaperView(
             id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
             canonical=canonical,
@@ -250,7 +252,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             if paper.organization else None,
             topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
             links=ordered_links(paper.links),
-            find=tuple(Link(name, pattern.format(q=quote_plus(paper.title))) for name, pattern in FIND_THIS_PAPER),
+            find=tuple(Link(name, pattern.format(q=title_query)) for name, pattern in FIND_THIS_PAPER),
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
