@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -19,6 +21,17 @@ from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, 
 from .views import Link, PageMeta, SiteView, home_view, page_meta, paper_views, site_view, year_groups
 
 Files = dict[PurePosixPath, bytes]
+PARALLEL_FROM = 2000
+"""Catalogues from this many papers render paper pages in worker processes; smaller ones would
+spend more on starting the workers than they save."""
+MAX_WORKERS = 8
+_FORKED: tuple | None = None
+"""(renderer, catalogue) for forked workers, set only while a pool runs."""
+
+
+def _paper_pages_in_worker(span: slice) -> Files:
+    renderer, catalogue = _FORKED
+    return renderer.paper_pages(catalogue, span)
 ABOUT_PAGE = "about"
 """The site_src page the home page links to as the longer story of the catalogue."""
 
@@ -104,8 +117,7 @@ class Renderer:
                               pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
         files: Files = {}
         add = lambda item: files.__setitem__(*item)  # noqa: E731
-        for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text):
-            add(self.page("paper.html", paper_url(view.id), view.meta, paper=view))
+        files.update(self.paper_pages(catalogue))
         about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
                       for page in pages if page.name == ABOUT_PAGE), None)
         add(self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
@@ -130,6 +142,26 @@ class Renderer:
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
         return files
+
+    def paper_pages(self, catalogue: Catalogue, span: slice = slice(None)) -> Files:
+        """The pages of the papers in `span` of the date order: both cores share a large catalogue."""
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        count = len(catalogue.papers)
+        if span != slice(None) or workers < 2 or count < PARALLEL_FROM:
+            return dict(self.page("paper.html", paper_url(view.id), view.meta, paper=view)
+                        for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span))
+        global _FORKED
+        _FORKED = (self, catalogue)  # forked workers inherit this: nothing is pickled on the way in
+        step = -(-count // (workers * 4))
+        spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                files: Files = {}
+                for part in pool.imap(_paper_pages_in_worker, spans):
+                    files.update(part)
+                return files
+        finally:
+            _FORKED = None
 
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""

@@ -226,14 +226,16 @@ def scholarly_article(paper: Paper, canonical: str, abstract_text: str, site: Si
 
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
-                plain_text) -> list[PaperView]:
+                plain_text, span: slice = slice(None)) -> list[PaperView]:
     """One view per paper, with previous/next by date; text policy comes in as functions
-    (`describe` shortens the plain text that `plain_text` made of the abstract)."""
+    (`describe` shortens the plain text that `plain_text` made of the abstract). `span` picks a
+    part of the date order, so workers can share the catalogue."""
     ordered = by_date(catalogue.papers)
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
     by_id = {paper.id: paper for paper in catalogue.papers}
     views = []
-    for index, paper in enumerate(ordered):
+    for index in range(*span.indices(len(ordered))):
+        paper = ordered[index]
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         canonical = site.absolute(paper_url(paper.id))
