@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +81,17 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM (a CI timeout, `kill`) stops the build like Ctrl-C: cleaned up, output untouched."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Paths and titles may hold bytes the terminal cannot show; show them escaped, never crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     args = make_parser().parse_args(argv)
     return run_build(args)
