@@ -55,7 +55,7 @@ READ_BLOCK = 1 << 20
 LINE_BREAK = re.compile(rb"\r\n?|\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     number: int
     text: str
@@ -63,7 +63,7 @@ class Line:
     """How many NOT_TEXT code points were taken out of this line."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RawDate:
     """A listing date before its year is known: the page's capture year decides it."""
 
@@ -73,7 +73,7 @@ class RawDate:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class RawEntry:
     title: Line
     abstract: str = ""
@@ -130,8 +130,13 @@ def _open_seed(path: Path, label: str):
     O_NONBLOCK keeps a FIFO from hanging the build waiting for a writer; fstat on the open
     descriptor then tells what was really opened.
     """
-    if path.is_symlink() and not path.exists():
-        raise SeedError(label, "broken symbolic link")
+    if path.is_symlink():
+        try:
+            path.stat()
+        except FileNotFoundError:
+            raise SeedError(label, "broken symbolic link") from None
+        except OSError as error:  # a loop, or a target we may not look at
+            raise SeedError(label, f"cannot be read ({error.strerror or error})") from None
     if path.is_dir():
         raise SeedError(label, "is a folder, not a listing dump")
     try:
@@ -198,7 +203,7 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     """
     label = str(path)
     result = FileResult()
-    raw_entries: list[RawEntry] = []
+    raw_entries: deque[RawEntry] = deque()
     capture: RawDate | None = None
 
     def warn(line: int, message: str) -> None:
@@ -242,7 +247,8 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     if not raw_entries:
         raise SeedError(label, "holds no paper entry")
     year = capture_year or _inferred_capture_year(raw_entries)
-    for raw in raw_entries:
+    while raw_entries:  # each raw entry goes as its Entry comes, so both never coexist in full
+        raw = raw_entries.popleft()
         result.entries.append(_to_entry(raw, path.name, year, capture, warn))
     return result
 
