@@ -144,16 +144,29 @@ def test_full_disk_leaves_previous_site(small_tmpfs):
 # --- Ctrl-C, SIGTERM and SIGKILL on a real build ------------------------------------------------
 
 
-def _start_build_and_wait_for_staging(seeds: Path, out: Path) -> subprocess.Popen:
-    """Start a real build and return once it is writing its staging folder."""
-    process = subprocess.Popen([*BUILD, "--seeds", str(seeds), "--out", str(out), "--quiet"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while process.poll() is None:
-        staging = list(out.parent.glob(f".{out.name}.building-*"))
-        if staging and any(staging[0].iterdir()):
-            return process
-        time.sleep(0.002)
-    pytest.fail(f"the build ended before it was caught writing: {process.stderr.read()}")
+def _start_build_and_stop_mid_write(seeds: Path, out: Path, before: dict) -> subprocess.Popen:
+    """Start a real build and freeze it (SIGSTOP) while it is writing its staging folder.
+
+    Freezing first makes the test deterministic: it checks the build really is caught before its
+    swap (staging present, output untouched) before any signal is sent; a lost race retries.
+    """
+    for _attempt in range(5):
+        process = subprocess.Popen([*BUILD, "--seeds", str(seeds), "--out", str(out), "--quiet"],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while process.poll() is None:
+            staging = list(out.parent.glob(f".{out.name}.building-*"))
+            if staging and any(staging[0].iterdir()):
+                process.send_signal(signal.SIGSTOP)
+                if staging[0].exists() and snapshot(out) == before:
+                    return process
+                break
+            time.sleep(0.001)
+        process.send_signal(signal.SIGCONT)
+        process.communicate(timeout=300)
+        shutil.rmtree(out)
+        rebuilt = run("--seeds", FIXTURE_SEEDS, "--out", out, "--quiet")
+        assert rebuilt.returncode == 0 and snapshot(out) == before
+    pytest.fail("the build was never caught in the middle of writing")
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +181,9 @@ def big_seeds(tmp_path_factory):
                                                         (signal.SIGTERM, 130, "interrupted")])
 def test_signal_mid_write_leaves_previous_site(tmp_path, big_seeds, signal_number, code, said):
     out, before = build_previous(tmp_path)
-    process = _start_build_and_wait_for_staging(big_seeds, out)
+    process = _start_build_and_stop_mid_write(big_seeds, out, before)
     process.send_signal(signal_number)
+    process.send_signal(signal.SIGCONT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == code, stderr
     assert said in stderr and f"{out} left unchanged" in stderr
@@ -179,7 +193,7 @@ def test_signal_mid_write_leaves_previous_site(tmp_path, big_seeds, signal_numbe
 
 def test_leftovers_of_a_killed_build_are_removed_by_the_next(tmp_path, big_seeds):
     out, before = build_previous(tmp_path)
-    process = _start_build_and_wait_for_staging(big_seeds, out)
+    process = _start_build_and_stop_mid_write(big_seeds, out, before)
     process.kill()  # SIGKILL: no cleanup can run
     process.communicate(timeout=60)
     assert snapshot(out) == before
