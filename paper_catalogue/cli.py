@@ -21,7 +21,8 @@ Reads every seeds/*.txt, writes the site into the output folder (default _site),
 and reports every entry it could not read fully as file:line warnings on stderr."""
 
 EPILOG = """\
-exit codes: 0 built, 1 build failed (or warnings with --strict), 2 usage error.
+exit codes: 0 built, 1 build failed (or warnings with --strict), 2 usage error,
+  130 interrupted (Ctrl-C or SIGTERM); on any failure the output folder is left as it was.
 examples:
   python build.py                  build into _site
   python build.py --strict         fail on any warning (for CI)

@@ -44,11 +44,13 @@ MAX_META_LINE = 160
 SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\t\x0b\x0c\x85]")
 # Code points that are not text: other C0/C1 controls (NUL included) and Unicode noncharacters.
 # XML 1.0 cannot hold most of them (a feed would not parse) and HTML calls them parse errors.
-NOT_TEXT = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
-)
+_NOT_TEXT_BMP = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff"
+_NOT_TEXT_ASTRAL = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+NOT_TEXT = re.compile(f"[{_NOT_TEXT_BMP}{_NOT_TEXT_ASTRAL}]")
+# The same set in two parts: a class of 32 astral singletons is slow to match on every character,
+# and only lines holding astral characters (rare) need it.
+_NOT_TEXT_BMP_RE = re.compile(f"[{_NOT_TEXT_BMP}]")
+_NOT_TEXT_ASTRAL_RE = re.compile(f"[{_NOT_TEXT_ASTRAL}]")
 # Bytes read at a time: lines are split from fixed-size blocks, so a file without line feeds
 # (CR-only endings, or one huge line) never arrives as one giant readline().
 READ_BLOCK = 1 << 20
@@ -120,8 +122,8 @@ def read_lines(path: Path, label: str) -> Iterator[Line]:
             offset += consumed
             if number == 1 and text.startswith("\ufeff"):
                 text = text[1:]
-            text, removed = NOT_TEXT.subn("", text)
-            yield Line(number, normalise_line(text), removed)
+            text, removed = remove_not_text(text)
+            yield Line(number, _tidy(text), removed)
 
 
 def _open_seed(path: Path, label: str):
@@ -193,7 +195,20 @@ def _physical_lines(handle) -> Iterator[tuple[bytes, int]]:
 def normalise_line(text: str) -> str:
     """One line as clean text: browser spaces become spaces, code points that are not text and
     surrounding whitespace go."""
-    return SPACE_LIKE.sub(" ", NOT_TEXT.sub("", text)).strip()
+    return _tidy(remove_not_text(text)[0])
+
+
+def remove_not_text(text: str) -> tuple[str, int]:
+    """The text without NOT_TEXT code points, and how many there were."""
+    text, removed = _NOT_TEXT_BMP_RE.subn("", text)
+    if not text.isascii() and max(text) > "\uffff":
+        text, astral = _NOT_TEXT_ASTRAL_RE.subn("", text)
+        removed += astral
+    return text, removed
+
+
+def _tidy(text: str) -> str:
+    return SPACE_LIKE.sub(" ", text).strip()
 
 
 def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
