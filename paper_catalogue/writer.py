@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import glob
 import os
 import shutil
 import signal
@@ -105,7 +106,7 @@ def remove_leftovers(out_dir: Path) -> None:
     A folder whose process is still alive belongs to a build running now and is left alone.
     """
     for tag in (STAGING_TAG, RETIRED_TAG):
-        for folder in out_dir.parent.glob(f".{out_dir.name}{tag}*"):
+        for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
             pid = folder.name.rsplit("-", 1)[-1]
             if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
                 continue
