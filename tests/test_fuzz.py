@@ -96,7 +96,7 @@ def test_reader_never_crashes_and_reports_bad_bytes_exactly(data):
 
 
 @pytest.mark.slow
-@settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_dump())
 def test_reader_long_fuzz(data):
     check_reader(data)
@@ -134,7 +134,7 @@ def test_rendered_pages_never_carry_markup_from_the_data(pairs):
 
 
 @pytest.mark.slow
-@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(ENTRY_TEXT, ENTRY_TEXT), min_size=1, max_size=4))
 def test_rendering_long_fuzz(pairs):
     check_rendering(pairs)
