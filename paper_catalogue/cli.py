@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,7 +24,8 @@ and rebuilds and reloads open pages when seeds, site_src, templates or static ch
 
 EPILOG = """\
 exit codes: 0 built (serve: stopped with Ctrl-C), 1 build failed (or warnings with --strict),
-2 usage error.
+  2 usage error, 130 build interrupted (Ctrl-C or SIGTERM); on any failure the output
+  folder is left as it was.
 examples:
   python build.py                  build into _site
   python build.py --strict         fail on any warning (for CI)
@@ -130,7 +133,18 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM (a CI timeout, `kill`) stops the build like Ctrl-C: cleaned up, output untouched."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Paths and titles may hold bytes the terminal cannot show; show them escaped, never crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     args = make_parser().parse_args(argv)
     if args.command == "serve":
         return run_serve(args)

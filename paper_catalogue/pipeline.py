@@ -30,7 +30,7 @@ from .search import index_site
 from .seeds import read_seed_file, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL
-from .writer import write_site
+from .writer import check_output_folder, write_site
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         yield
         timings[name] = time.perf_counter() - started
 
+    # Refuse a dangerous output folder before any work, not after minutes of it.
+    check_output_folder(options.out, [options.seeds, options.site_src, options.templates, options.static])
     with stage("read"):
         config = load_site_config(options.site_src / "site.toml", options.base_url)
         catalogue, warnings = read_catalogue(options.seeds, config)

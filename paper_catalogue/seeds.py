@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
+import stat
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,26 +30,42 @@ FURNITURE = frozenset(
 # Copying the page glues the subscribe button onto the first title: "SubscribeCritique-out-Loud".
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9])")
 MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+# Counts are capped in length: int() refuses more than 4300 digits, and no listing shows a billion.
 DATE_LINE = re.compile(
     r"^(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>\d{1,2})"
-    r"(?:, (?P<year>\d{4}))?(?: (?P<upvotes>\d+))?$"
+    r"(?:, (?P<year>\d{4}))?(?: (?P<upvotes>\d{1,9}))?$"
 )
-AUTHORS_LINE = re.compile(r"^•\s*(?P<count>\d+) authors?$")
+AUTHORS_LINE = re.compile(r"^•\s*(?P<count>\d{1,9}) authors?$")
 ORGANIZATION_LINE = re.compile(r"^(?P<handle>[A-Za-z0-9][A-Za-z0-9._-]*) (?P<name>\S.*)$")
 SEPARATOR = "·"
 MAX_META_LINE = 160
-# Characters a copy from a browser brings in that mean plain spaces.
-LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")
-SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\t]")
+# Characters a copy from a browser brings in that mean plain spaces (with the C0/C1 spacing
+# controls: vertical tab, form feed, next line).
+SPACE_LIKE = re.compile(r"[\u00a0\u2007\u202f\t\x0b\x0c\x85]")
+# Code points that are not text: other C0/C1 controls (NUL included) and Unicode noncharacters.
+# XML 1.0 cannot hold most of them (a feed would not parse) and HTML calls them parse errors.
+_NOT_TEXT_BMP = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff"
+_NOT_TEXT_ASTRAL = "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+NOT_TEXT = re.compile(f"[{_NOT_TEXT_BMP}{_NOT_TEXT_ASTRAL}]")
+# The same set in two parts: a class of 32 astral singletons is slow to match on every character,
+# and only lines holding astral characters (rare) need it.
+_NOT_TEXT_BMP_RE = re.compile(f"[{_NOT_TEXT_BMP}]")
+_NOT_TEXT_ASTRAL_RE = re.compile(f"[{_NOT_TEXT_ASTRAL}]")
+# Bytes read at a time: lines are split from fixed-size blocks, so a file without line feeds
+# (CR-only endings, or one huge line) never arrives as one giant readline().
+READ_BLOCK = 1 << 20
+LINE_BREAK = re.compile(rb"\r\n?|\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     number: int
     text: str
+    removed: int = 0
+    """How many NOT_TEXT code points were taken out of this line."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RawDate:
     """A listing date before its year is known: the page's capture year decides it."""
 
@@ -56,7 +75,7 @@ class RawDate:
     line: int
 
 
-@dataclass
+@dataclass(slots=True)
 class RawEntry:
     title: Line
     abstract: str = ""
@@ -88,44 +107,107 @@ def seed_files(folder: Path) -> list[Path]:
 
 def read_lines(path: Path, label: str) -> Iterator[Line]:
     """Stream a file's lines, decoded and normalised, one at a time (never the whole file)."""
-    if path.is_symlink() and not path.exists():
-        raise SeedError(label, "broken symbolic link")
+    with _open_seed(path, label) as handle:
+        offset = 0
+        number = 0
+        for content, consumed in _physical_lines(handle):
+            number += 1
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise SeedError(
+                    label, f"not UTF-8: invalid byte at offset {offset + error.start} (line {number})"
+                ) from None
+            del content  # the bytes go before the text is cleaned: one copy of a long line at a time
+            offset += consumed
+            if number == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            text, removed = remove_not_text(text)
+            yield Line(number, _tidy(text), removed)
+
+
+def _open_seed(path: Path, label: str):
+    """Open a seed file for reading, refusing anything that is not a regular file.
+
+    O_NONBLOCK keeps a FIFO from hanging the build waiting for a writer; fstat on the open
+    descriptor then tells what was really opened.
+    """
+    if path.is_symlink():
+        try:
+            path.stat()
+        except FileNotFoundError:
+            raise SeedError(label, "broken symbolic link") from None
+        except OSError as error:  # a loop, or a target we may not look at
+            raise SeedError(label, f"cannot be read ({error.strerror or error})") from None
     if path.is_dir():
         raise SeedError(label, "is a folder, not a listing dump")
     try:
-        handle = path.open("rb")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SeedError(label, f"cannot be read ({error.strerror or error})") from None
-    with handle:
-        offset = 0
-        number = 0
-        for raw in handle:
-            for content, consumed in _physical_lines(raw):
-                number += 1
-                try:
-                    text = content.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    raise SeedError(
-                        label, f"not UTF-8: invalid byte at offset {offset + error.start} (line {number})"
-                    ) from None
-                offset += consumed
-                if number == 1 and text.startswith("\ufeff"):
-                    text = text[1:]
-                yield Line(number, normalise_line(text))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise SeedError(label, f"is not a regular file ({_file_kind(mode)}), not a listing dump")
+        if sys.platform != "win32":
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb", buffering=0)
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
-def _physical_lines(raw: bytes) -> Iterator[tuple[bytes, int]]:
-    """Split what readline gave on CRLF, CR or LF: (content, bytes consumed) for each line."""
-    pieces = LINE_BREAK.split(raw)
-    for index in range(0, len(pieces), 2):
-        content = pieces[index]
-        ending = pieces[index + 1] if index + 1 < len(pieces) else b""
-        if content or ending:
-            yield content, len(content) + len(ending)
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _physical_lines(handle) -> Iterator[tuple[bytes, int]]:
+    """Split a binary stream on CRLF, CR or LF: (content, bytes consumed) for each line.
+
+    Reads fixed-size blocks; a line longer than a block is gathered in one bytearray, and its
+    bytes leave the buffer before the line is handed on, so the longest line is held once as
+    bytes, whatever the line endings. (Deleting from a bytearray's front is cheap in CPython.)
+    """
+    pending = bytearray()
+    at_end = False
+    while not at_end:
+        block = handle.read(READ_BLOCK)
+        at_end = not block
+        pending += block
+        del block
+        while pending:
+            found = LINE_BREAK.search(pending)
+            # No complete line yet, or a CR ending the block that may be the first half of a CRLF.
+            if not at_end and (found is None or found.end() == len(pending) and found[0] == b"\r"):
+                break
+            start, end = (found.start(), found.end()) if found else (len(pending), len(pending))
+            with memoryview(pending) as view:
+                content = bytes(view[:start])
+            del pending[:end]
+            yield content, end
+            del content
 
 
 def normalise_line(text: str) -> str:
-    """One line as clean text: browser spaces become spaces, surrounding whitespace goes."""
+    """One line as clean text: browser spaces become spaces, code points that are not text and
+    surrounding whitespace go."""
+    return _tidy(remove_not_text(text)[0])
+
+
+def remove_not_text(text: str) -> tuple[str, int]:
+    """The text without NOT_TEXT code points, and how many there were."""
+    text, removed = _NOT_TEXT_BMP_RE.subn("", text)
+    if not text.isascii() and max(text) > "\uffff":
+        text, astral = _NOT_TEXT_ASTRAL_RE.subn("", text)
+        removed += astral
+    return text, removed
+
+
+def _tidy(text: str) -> str:
     return SPACE_LIKE.sub(" ", text).strip()
 
 
@@ -136,12 +218,20 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     """
     label = str(path)
     result = FileResult()
-    tokens = _Tokens(line for line in read_lines(path, label) if line.text)
-    raw_entries: list[RawEntry] = []
+    raw_entries: deque[RawEntry] = deque()
     capture: RawDate | None = None
 
     def warn(line: int, message: str) -> None:
         result.warnings.append(Diagnostic(label, line, message))
+
+    def text_lines() -> Iterator[Line]:
+        for line in read_lines(path, label):
+            if line.removed:
+                warn(line.number, f"removed {line.removed} control or non-character code point(s)")
+            if line.text:
+                yield line
+
+    tokens = _Tokens(text_lines())
 
     while (token := tokens.next()) is not None:
         text = token.text
@@ -172,7 +262,8 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     if not raw_entries:
         raise SeedError(label, "holds no paper entry")
     year = capture_year or _inferred_capture_year(raw_entries)
-    for raw in raw_entries:
+    while raw_entries:  # each raw entry goes as its Entry comes, so both never coexist in full
+        raw = raw_entries.popleft()
         result.entries.append(_to_entry(raw, path.name, year, capture, warn))
     return result
 

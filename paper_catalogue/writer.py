@@ -1,24 +1,57 @@
 """The only stage that touches the output: write every file into a staging folder, then swap it in.
 
 A build that fails anywhere (an exception, Ctrl-C, a full disk, a Pagefind error) removes its
-staging folder and leaves the previous output exactly as it was.
+staging folder and leaves the previous output exactly as it was. Nothing is written outside the
+output folder and its staging sibling.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
+import glob
 import os
 import shutil
-from collections.abc import Callable, Mapping
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
 
+STAGING_TAG = ".building-"
+RETIRED_TAG = ".previous-"
+
 
 def safe_relative(path: PurePosixPath) -> PurePosixPath:
     """Refuse any output path that could land outside the output folder."""
-    if path.is_absolute() or ".." in path.parts or not path.parts or "" in path.parts:
-        raise BuildError(f"refusing to write outside the output folder: {str(path)!r}")
+    text = str(path)
+    if (path.is_absolute() or ".." in path.parts or not path.parts or "" in path.parts
+            or "\\" in text or "\x00" in text or path.parts[0].endswith(":")):
+        raise BuildError(f"refusing to write outside the output folder: {text!r}")
     return path
+
+
+def check_output_folder(out_dir: Path, inputs: Iterable[Path] = ()) -> None:
+    """Refuse an output folder whose replacement would destroy something that is not a build.
+
+    The swap deletes the previous output, so it must not be the working folder (or one holding
+    it), the filesystem root, an input folder or a folder holding one, or an existing file.
+    """
+    out = Path(os.path.realpath(out_dir))
+    if out == Path(out.anchor):
+        raise BuildError(f"refusing to use the filesystem root as the output folder: {out_dir}")
+    if Path.cwd().resolve().is_relative_to(out):
+        raise BuildError(f"refusing to replace {out_dir}: it holds the working folder")
+    for folder in inputs:
+        if Path(os.path.realpath(folder)).is_relative_to(out):
+            raise BuildError(f"refusing to replace {out_dir}: it holds the input {folder}")
+    if Path(out_dir).is_symlink():
+        raise BuildError(f"output folder {out_dir} is a symbolic link; give its target with --out")
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"output path {out_dir} exists and is not a folder")
 
 
 def write_site(
@@ -26,32 +59,96 @@ def write_site(
     out_dir: Path,
     finish: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write `files` under a staging folder beside `out_dir`, run `finish` on it, then swap it in."""
+    """Write `files` under a staging folder beside `out_dir`, run `finish` on it, then swap it in.
+
+    `finish` (Pagefind) sees the complete site; anything it raises aborts the build like any
+    other failure. Errors writing a file become a BuildError naming it.
+    """
+    check_output_folder(out_dir)
     out_dir = out_dir.absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}")
-    retired = out_dir.with_name(f".{out_dir.name}.previous-{os.getpid()}")
+    remove_leftovers(out_dir)
+    staging = out_dir.with_name(f".{out_dir.name}{STAGING_TAG}{os.getpid()}")
+    retired = out_dir.with_name(f".{out_dir.name}{RETIRED_TAG}{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        made: set[Path] = {staging}
-        for relative in sorted(files):
-            target = staging.joinpath(*safe_relative(relative).parts)
+        _write_files(files, staging)
+        if finish is not None:
+            finish(staging)
+        with _signals_deferred():
+            _swap(staging, out_dir, retired)
+    except BaseException:
+        with _signals_deferred():
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path) -> None:
+    made: set[Path] = {staging}
+    for relative in sorted(files):
+        target = staging.joinpath(*safe_relative(relative).parts)
+        try:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            target.write_bytes(files[relative])
-        if finish is not None:
-            finish(staging)
-        _swap(staging, out_dir, retired)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            with open(target, "xb") as handle:  # "x": never follow or overwrite anything
+                handle.write(files[relative])
+        except OSError as error:
+            raise BuildError(f"cannot write {relative} into {staging.name}: "
+                             f"{error.strerror or error}") from error
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove staging and retired folders that builds killed outright (SIGKILL, power loss) left.
+
+    A folder whose process is still alive belongs to a build running now and is left alone.
+    """
+    for tag in (STAGING_TAG, RETIRED_TAG):
+        for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
+            pid = folder.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while folders are renamed or removed, so neither is left half done.
+
+    A blocked signal is delivered (and raises as usual) as soon as the block ends.
+    """
+    can_block = hasattr(signal, "pthread_sigmask")
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held) if can_block else None
+    try:
+        yield
+    finally:
+        if can_block:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _swap(staging: Path, out_dir: Path, retired: Path) -> None:
-    """Replace out_dir with staging; the old site stays in place until the new one is ready."""
+    """Replace out_dir with staging; the old site stays in place until the new one is ready.
+
+    On Linux both folders trade places in one atomic step (renameat2 RENAME_EXCHANGE), so a
+    visitor never sees a missing site; elsewhere two renames, undone if the second fails.
+    """
     shutil.rmtree(retired, ignore_errors=True)
+    if out_dir.exists() and _exchange(staging, out_dir):
+        os.rename(staging, retired)  # staging now holds the previous site
+        return
     if out_dir.exists():
         os.rename(out_dir, retired)
     try:
@@ -60,4 +157,25 @@ def _swap(staging: Path, out_dir: Path, retired: Path) -> None:
         if retired.exists() and not out_dir.exists():
             os.rename(retired, out_dir)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2; False when the system or filesystem can't."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_cwd = -100
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

