@@ -58,6 +58,11 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
                         help="treat every warning as an error (exit 1)")
     parser.add_argument("--quiet", "-q", action="store_true", default=default(False),
                         help="print nothing but warnings and errors")
+    parser.add_argument("--cache", type=Path, default=default(Path(".catalogue-cache")), metavar="DIR",
+                        help="keep parsed seeds, topics, related papers and the output's record here, "
+                             "so a rebuild redoes only what changed (default: .catalogue-cache)")
+    parser.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                        default=argparse.SUPPRESS, help="build everything from scratch")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -83,7 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def options_from(args: argparse.Namespace, base_url: str | None = None) -> BuildOptions:
     return BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                        base_url=base_url or args.base_url, strict=args.strict)
+                        base_url=base_url or args.base_url, strict=args.strict, cache=args.cache)
 
 
 def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
