@@ -91,11 +91,22 @@ def options_from(args: argparse.Namespace, base_url: str | None = None) -> Build
                         base_url=base_url or args.base_url, strict=args.strict, cache=args.cache)
 
 
+def terminal_progress(args: argparse.Namespace, started: float):
+    """Stage-by-stage progress on stderr, only on a terminal and without --quiet (logs stay clean)."""
+    if args.quiet or not sys.stderr.isatty():
+        return lambda stage, message: None
+
+    def show(stage: str, message: str) -> None:
+        print(f"{stage:>8}  {message}  [{time.perf_counter() - started:.1f} s]", file=sys.stderr, flush=True)
+
+    return show
+
+
 def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
     """One build, reported on the terminal; the preview reports its rebuilds the same way."""
     started = time.perf_counter()
     try:
-        result = build(options_from(args, base_url))
+        result = build(options_from(args, base_url), progress=terminal_progress(args, started))
     except StrictFailure as failure:
         for warning in failure.warnings:
             print(warning, file=sys.stderr)
