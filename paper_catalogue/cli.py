@@ -58,6 +58,11 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
                         help="treat every warning as an error (exit 1)")
     parser.add_argument("--quiet", "-q", action="store_true", default=default(False),
                         help="print nothing but warnings and errors")
+    parser.add_argument("--cache", type=Path, default=default(Path(".catalogue-cache")), metavar="DIR",
+                        help="keep parsed seeds, topics, related papers and the output's record here, "
+                             "so a rebuild redoes only what changed (default: .catalogue-cache)")
+    parser.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                        default=argparse.SUPPRESS, help="build everything from scratch")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -83,14 +88,25 @@ def make_parser() -> argparse.ArgumentParser:
 
 def options_from(args: argparse.Namespace, base_url: str | None = None) -> BuildOptions:
     return BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                        base_url=base_url or args.base_url, strict=args.strict)
+                        base_url=base_url or args.base_url, strict=args.strict, cache=args.cache)
+
+
+def terminal_progress(args: argparse.Namespace, started: float):
+    """Stage-by-stage progress on stderr, only on a terminal and without --quiet (logs stay clean)."""
+    if args.quiet or not sys.stderr.isatty():
+        return lambda stage, message: None
+
+    def show(stage: str, message: str) -> None:
+        print(f"{stage:>8}  {message}  [{time.perf_counter() - started:.1f} s]", file=sys.stderr, flush=True)
+
+    return show
 
 
 def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
     """One build, reported on the terminal; the preview reports its rebuilds the same way."""
     started = time.perf_counter()
     try:
-        result = build(options_from(args, base_url))
+        result = build(options_from(args, base_url), progress=terminal_progress(args, started))
     except StrictFailure as failure:
         for warning in failure.warnings:
             print(warning, file=sys.stderr)

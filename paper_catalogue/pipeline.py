@@ -19,13 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .cache import Cache, code_version, digest, file_digest, folder_digest
 from .catalogue import merge_entries
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .models import Catalogue, Entry, SiteConfig
-from .related import find_related
 from .render import Renderer, make_environment, static_files
+from .reuse import PreviousOutput, content_hashes
 from .search import index_site
 from .seeds import read_seed_file, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
@@ -46,6 +47,8 @@ class BuildOptions:
     strict: bool = False
     search_index: bool = True
     """Build the Pagefind index; tests of other stages may skip it to save a second per build."""
+    cache: Path | None = None
+    """Where earlier builds' results are kept for reuse (None: build everything from scratch)."""
 
 
 @dataclass
@@ -70,15 +73,36 @@ class StrictFailure(BuildError):
         self.warnings = warnings
 
 
-def read_catalogue(seeds: Path, config: SiteConfig) -> tuple[Catalogue, list[Diagnostic]]:
+def read_catalogue(seeds: Path, config: SiteConfig, cache: Cache = Cache(None)
+                   ) -> tuple[Catalogue, list[Diagnostic]]:
     """Stage 1: every seed file, in name order, into one merged, validated catalogue."""
+    catalogue, warnings, _ = read_catalogue_keyed(seeds, config, cache)
+    return catalogue, warnings
+
+
+def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
+                         ) -> tuple[Catalogue, list[Diagnostic], str]:
+    """read_catalogue, reusing parsed files and the merged catalogue when their bytes are unchanged;
+    also returns the key that names this exact input."""
+    paths = seed_files(seeds)
+    file_keys = [digest(code_version(), str(path), str(config.capture_year), file_digest(path))
+                 for path in paths]
+    key = digest(*file_keys)
+    cached = cache.get("catalogue", key)
+    if cached is not None:
+        return cached[0], list(cached[1]), key
     entries: list[Entry] = []
     warnings: list[Diagnostic] = []
-    for path in seed_files(seeds):
-        result = read_seed_file(path, capture_year=config.capture_year)
+    for path, file_key in zip(paths, file_keys):
+        result = cache.get("seed", file_key)
+        if result is None:
+            result = read_seed_file(path, capture_year=config.capture_year)
+            cache.put("seed", file_key, result)
         entries.extend(result.entries)
         warnings.extend(result.warnings)
-    return Catalogue(papers=merge_entries(entries)), warnings
+    catalogue = Catalogue(papers=merge_entries(entries))
+    cache.put("catalogue", key, (catalogue, warnings))
+    return catalogue, warnings, key
 
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> dict[PurePosixPath, bytes]:
@@ -120,42 +144,77 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
     # Refuse a dangerous output folder before any work, not after minutes of it.
     check_output_folder(options.out, [options.seeds, options.site_src, options.templates, options.static])
+    cache = Cache(options.cache)
     with stage("read"):
         config = load_site_config(options.site_src / "site.toml", options.base_url)
-        catalogue, warnings = read_catalogue(options.seeds, config)
+        catalogue, warnings, key = read_catalogue_keyed(options.seeds, config, cache)
         taxonomy = load_taxonomy(options.site_src / "topics.toml")
         overrides = load_topic_overrides(options.site_src / "topic_overrides.toml")
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
     topic_report = None
     with stage("topics"):
         if taxonomy is not None:
-            assigned = assign_topics(catalogue, taxonomy, overrides)
+            key = digest(key, _file_or_absent(options.site_src / "topics.toml"),
+                         _file_or_absent(options.site_src / "topic_overrides.toml"))
+            assigned = cache.get("topics", key)
+            if assigned is None:
+                assigned = assign_topics(catalogue, taxonomy, overrides)
+                cache.put("topics", key, assigned)
             catalogue, topic_report = assigned.catalogue, assigned.report
             warnings.extend(assigned.warnings)
     progress("topics", f"{len(catalogue.topics)} topics")
     if options.strict and warnings:
         raise StrictFailure(warnings)
     with stage("related"):
-        catalogue = find_related(catalogue)
+        key = digest(key, "related")
+        related = cache.get("related", key)
+        if related is None:
+            from .related import find_related  # scikit-learn takes ~1 s to import: only on a miss
+
+            related = find_related(catalogue)
+            cache.put("related", key, related)
+        catalogue = related
     progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
+    result = BuildResult(catalogue=catalogue, config=config, warnings=warnings, timings=timings,
+                         topic_report=topic_report)
+    previous = PreviousOutput(cache, options.out)
     with stage("render"):
+        render_key = digest(key, config.model_dump_json(), folder_digest(options.templates),
+                            folder_digest(options.static), folder_digest(options.site_src / "pages"),
+                            str(options.search_index))
+        if previous.up_to_date(render_key):
+            result.files = len(previous.record.hashes)
+            progress("render", f"nothing changed: {options.out} is up to date")
+            return result
         files = render_files(catalogue, config, options) | hosting_files(config)
-    progress("render", f"{len(files)} files")
+        hashes = content_hashes(files)
+        unchanged = previous.unchanged(hashes)
+    progress("render", f"{len(files)} files, {len(unchanged)} unchanged")
     indexed: list[int] = []
 
     def index(staging: Path) -> None:
         # Runs inside the write stage, on the staging folder, before the swap: a Pagefind
         # failure leaves the previous site in place.
         with stage("index"):
-            indexed.append(index_site(staging, expected_pages=len(catalogue.papers)))
+            if previous.search_index_reusable(hashes, unchanged):
+                previous.link_search_index(staging)
+            else:
+                indexed.append(index_site(staging, expected_pages=len(catalogue.papers)))
 
     with stage("write"):
-        write_site(files, options.out, finish=index if options.search_index else None)
+        write_site(files, options.out, finish=index if options.search_index else None, unchanged=unchanged)
+        previous.remember(render_key, hashes)
     if "index" in timings:  # timed inside the write stage; reported on its own, after it
         timings["write"] -= timings["index"]
         timings["index"] = timings.pop("index")
     progress("write", f"{options.out}")
     if indexed:
         progress("index", f"{indexed[0]} pages in the search index")
-    return BuildResult(catalogue=catalogue, config=config, warnings=warnings, files=len(files),
-                       timings=timings, topic_report=topic_report)
+    elif options.search_index:
+        progress("index", "no page changed: search index kept")
+    result.files = len(files)
+    return result
+
+
+def _file_or_absent(path: Path) -> str:
+    return file_digest(path) if path.exists() else "absent"

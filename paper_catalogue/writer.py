@@ -58,11 +58,14 @@ def write_site(
     files: Mapping[PurePosixPath, bytes],
     out_dir: Path,
     finish: Callable[[Path], None] | None = None,
+    unchanged: frozenset[PurePosixPath] = frozenset(),
 ) -> None:
     """Write `files` under a staging folder beside `out_dir`, run `finish` on it, then swap it in.
 
     `finish` (Pagefind) sees the complete site; anything it raises aborts the build like any
-    other failure. Errors writing a file become a BuildError naming it.
+    other failure. Errors writing a file become a BuildError naming it. Files in `unchanged`
+    already hold these bytes in `out_dir`: they are hard-linked into the staging folder rather
+    than written again.
     """
     check_output_folder(out_dir)
     out_dir = out_dir.absolute()
@@ -73,7 +76,7 @@ def write_site(
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        _write_files(files, staging)
+        _write_files(files, staging, out_dir, unchanged)
         if finish is not None:
             finish(staging)
         with _signals_deferred():
@@ -85,7 +88,8 @@ def write_site(
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path) -> None:
+def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, out_dir: Path,
+                 unchanged: frozenset[PurePosixPath]) -> None:
     made: set[Path] = {staging}
     for relative in sorted(files):
         target = staging.joinpath(*safe_relative(relative).parts)
@@ -93,11 +97,22 @@ def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path) -> None:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if relative in unchanged and _link(out_dir.joinpath(*relative.parts), target):
+                continue
             with open(target, "xb") as handle:  # "x": never follow or overwrite anything
                 handle.write(files[relative])
         except OSError as error:
             raise BuildError(f"cannot write {relative} into {staging.name}: "
                              f"{error.strerror or error}") from error
+
+
+def _link(existing: Path, target: Path) -> bool:
+    """Hard-link a file the previous output already holds; False (write it instead) if that fails."""
+    try:
+        os.link(existing, target, follow_symlinks=False)
+        return True
+    except OSError:
+        return False
 
 
 def remove_leftovers(out_dir: Path) -> None:

@@ -1,0 +1,87 @@
+"""The build cache: results of earlier builds, reused when their inputs are byte-for-byte the same.
+
+Every entry is keyed by a digest of everything it was computed from, this package's own source
+included, so a stale entry can never be used: it is simply never asked for again. The cache is
+best-effort: an entry that cannot be read or written is a miss, never an error. It lives outside
+the output folder (default `.catalogue-cache/`), so it is never published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent
+_MISS = object()
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex digest of the parts, with their boundaries (so ("ab", "c") != ("a", "bc"))."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """This package's source: a cached result made by other code is never reused."""
+    return digest(*(path.read_bytes() for path in sorted(PACKAGE.glob("*.py"))))
+
+
+def file_digest(path: Path) -> str:
+    """A file's bytes, read in blocks."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """Every file under a folder, names and bytes (an absent folder has its own digest)."""
+    if not folder.is_dir():
+        return digest("absent", str(folder))
+    parts: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        parts += [path.relative_to(folder).as_posix(), file_digest(path)]
+    return digest(*parts)
+
+
+class Cache:
+    """Pickled values under a folder, one file per (kind, key)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def get(self, kind: str, key: str) -> Any:
+        """The stored value, or None on a miss (values are never None)."""
+        if self.folder is None:
+            return None
+        try:
+            with open(self._path(kind, key), "rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # noqa: BLE001 - a damaged or missing entry is a miss, whatever broke
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        path = self._path(kind, key)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)  # readers see the whole entry or none
+        except OSError:
+            temporary.unlink(missing_ok=True)
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / f"{key}.pickle"

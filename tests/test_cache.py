@@ -1,0 +1,99 @@
+"""The build cache: a rebuild reuses what did not change and still gives a cold build's bytes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from paper_catalogue.pipeline import BuildOptions, build
+
+from conftest import FIXTURE_SEEDS, ROOT
+
+FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
+NEW_PAPER = "\n\nA Brand New Paper on Speculative Decoding\n\nWe propose a draft model for faster decoding.\n"
+
+
+def site_files(out: Path) -> dict[str, bytes]:
+    """Every file but Pagefind's bundle, whose hashes vary from run to run."""
+    return {path.relative_to(out).as_posix(): path.read_bytes()
+            for path in sorted(out.rglob("*")) if path.is_file() and "pagefind" not in path.parts}
+
+
+def options(seeds: Path, out: Path, cache: Path | None) -> BuildOptions:
+    return BuildOptions(seeds=seeds, out=out, site_src=FIXTURE_SITE_SRC, templates=ROOT / "templates",
+                        static=ROOT / "static", cache=cache)
+
+
+@pytest.fixture
+def seeds(tmp_path) -> Path:
+    folder = tmp_path / "seeds"
+    shutil.copytree(FIXTURE_SEEDS, folder)
+    return folder
+
+
+def build_logged(opts: BuildOptions) -> list[str]:
+    messages: list[str] = []
+    build(opts, progress=lambda stage, message: messages.append(f"{stage}: {message}"))
+    return messages
+
+
+def test_a_cached_rebuild_is_byte_identical_to_a_cold_build(tmp_path, seeds):
+    build(options(seeds, tmp_path / "cold", None))
+    cached = options(seeds, tmp_path / "cached", tmp_path / "cache")
+    first = build_logged(cached)
+    second = build_logged(cached)
+    assert not any("up to date" in line for line in first)
+    assert any("nothing changed" in line for line in second)
+    assert site_files(tmp_path / "cached") == site_files(tmp_path / "cold")
+    assert (tmp_path / "cached" / "pagefind" / "pagefind-entry.json").stat().st_size > 0
+
+
+def test_a_change_rewrites_only_the_files_whose_bytes_changed(tmp_path, seeds):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    about = out / "about" / "index.html"
+    inode_before = about.stat().st_ino
+    papers_json_before = (out / "papers.json").stat().st_ino
+    with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER)
+    messages = build_logged(options(seeds, out, cache))
+    assert any("unchanged" in line for line in messages)
+    assert about.stat().st_ino == inode_before  # the same file, linked, not written again
+    assert (out / "papers.json").stat().st_ino != papers_json_before
+    assert (out / "papers" / "a-brand-new-paper-on-speculative-decoding" / "index.html").exists()
+    build(options(seeds, tmp_path / "cold", None))
+    assert site_files(out) == site_files(tmp_path / "cold")
+
+
+def test_an_output_edited_by_hand_is_not_trusted(tmp_path, seeds):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    good = (out / "index.html").read_bytes()
+    (out / "index.html").write_bytes(b"edited")
+    messages = build_logged(options(seeds, out, cache))
+    assert not any("nothing changed" in line for line in messages)
+    assert (out / "index.html").read_bytes() == good
+
+
+def test_a_damaged_cache_is_a_miss_not_an_error(tmp_path, seeds):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    for entry in cache.rglob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    build(options(seeds, tmp_path / "again", cache))
+    assert site_files(tmp_path / "again") == site_files(out)
+
+
+def test_a_template_change_is_seen(tmp_path, seeds):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    opts = BuildOptions(seeds=seeds, out=tmp_path / "out", site_src=FIXTURE_SITE_SRC, templates=templates,
+                        static=ROOT / "static", cache=tmp_path / "cache", search_index=False)
+    build(opts)
+    base = templates / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- changed --></body>"),
+                    encoding="utf-8")
+    build(opts)
+    assert "<!-- changed -->" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
