@@ -28,10 +28,10 @@ from .models import Catalogue, Entry, SiteConfig
 from .render import Renderer, make_environment, static_files
 from .reuse import PreviousOutput, content_hashes
 from .search import index_site
-from .seeds import read_seed_file, seed_files
+from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL
-from .writer import check_output_folder, write_site
+from .writer import check_output_folder, remove_leftovers, write_site
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
     """read_catalogue, reusing parsed files and the merged catalogue when their bytes are unchanged;
     also returns the key that names this exact input."""
     paths = seed_files(seeds)
-    file_keys = [digest(code_version(), str(path), str(config.capture_year), file_digest(path))
+    file_keys = [digest(code_version(), str(path), str(config.capture_year), seed_digest(path))
                  for path in paths]
     key = digest(*file_keys)
     cached = cache.get("catalogue", key)
@@ -144,6 +144,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
     # Refuse a dangerous output folder before any work, not after minutes of it.
     check_output_folder(options.out, [options.seeds, options.site_src, options.templates, options.static])
+    # A build killed outright leaves its staging folder; clear it even if this one writes nothing.
+    remove_leftovers(options.out.absolute())
     cache = Cache(options.cache)
     with stage("read"):
         config = load_site_config(options.site_src / "site.toml", options.base_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import os
 import re
 import stat
@@ -124,6 +125,16 @@ def read_lines(path: Path, label: str) -> Iterator[Line]:
                 text = text[1:]
             text, removed = remove_not_text(text)
             yield Line(number, _tidy(text), removed)
+
+
+def seed_digest(path: Path) -> str:
+    """A digest of a seed file's bytes, opened with the same checks as reading it (the build
+    cache keys parsed files by it), so an odd path gets the same clear error either way."""
+    hasher = hashlib.sha256()
+    with _open_seed(path, str(path)) as handle:
+        while block := handle.read(1 << 20):
+            hasher.update(block)
+    return hasher.hexdigest()
 
 
 def _open_seed(path: Path, label: str):
