@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +41,8 @@ DENSE_DF_SHARE = 0.05
 for common terms the sparse product's cost (df squared) exceeds a dense product's (N per pair)."""
 DENSE_COLUMNS = 256
 """At most this many of the commonest terms go dense, so the dense copy stays ~1 KB a paper."""
+PARALLEL_PAPERS = 4000
+"""From this many papers on, chunks are searched in one process per core: below, forking costs more."""
 RANKED_TERMS = 8
 """Shared terms ranked per shown term: only the strongest few can be shown."""
 PAIRS_AT_ONCE = 2048
@@ -127,11 +133,11 @@ def tfidf_matrix(titles: Sequence[str], abstracts: Sequence[str]) -> tuple[spars
 def _words_of_texts(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Every word of every text in order: the distinct words, each word's text, each word's id."""
     per_text = [_WORD.findall(text.lower()) for text in texts]
-    ids: dict[str, int] = {}
-    word_ids = np.fromiter((ids.setdefault(word, len(ids)) for found in per_text for word in found),
-                           dtype=np.int64)
+    words = list(dict.fromkeys(chain.from_iterable(per_text)))  # first-seen order
+    ids = dict(zip(words, range(len(words))))
+    word_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(per_text)), dtype=np.int64)
     text_of = np.repeat(np.arange(len(texts)), [len(found) for found in per_text])
-    return list(ids), text_of, word_ids
+    return words, text_of, word_ids
 
 
 def terms_of(text: str) -> list[str]:
@@ -149,52 +155,90 @@ def terms_of(text: str) -> list[str]:
 
 
 def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_PER_PAPER,
-                chunk_rows: int | None = None,
-                shared_terms: int = SHARED_TERMS) -> list[list[Similar]]:
+                chunk_rows: int | None = None, shared_terms: int = SHARED_TERMS,
+                workers: int | None = None) -> list[list[Similar]]:
     """For every row, the k most similar other rows (cosine), best first; ties go to the lower index.
 
     Rows are compared in chunks, so memory holds one chunk x N block of similarities, never N x N.
-    Rows with nothing in common with a row (similarity 0) are never listed.
+    Rows with nothing in common with a row (similarity 0) are never listed. Chunks are shared
+    among `workers` processes (default: one per core for large inputs); the answer is the same.
     """
-    rows, columns, scores = top_pairs(matrix, k, chunk_rows)
-    terms_per_pair = shared_distinctive_terms_of_pairs(matrix, rows, columns, terms, shared_terms)
-    result: list[list[Similar]] = [[] for _ in range(matrix.shape[0])]
-    for row, column, score, shared in zip(rows.tolist(), columns.tolist(), scores.tolist(), terms_per_pair):
-        result[row].append(Similar(column, score, shared))
+    n = matrix.shape[0]
+    search = _Search(matrix, terms, k, shared_terms)
+    chunk_rows = chunk_rows or max(16, min(2048, BLOCK_CELLS // max(n, 1)))
+    chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if n >= PARALLEL_PAPERS else 1
+    if workers > 1 and len(chunks) > 1:
+        found = _in_processes(search, chunks, workers)
+    else:
+        found = [search.chunk(start, stop) for start, stop in chunks]
+    result: list[list[Similar]] = [[] for _ in range(n)]
+    for rows, columns, scores, shared in found:
+        for row, column, score, terms_shown in zip(rows.tolist(), columns.tolist(), scores.tolist(), shared):
+            result[row].append(Similar(column, score, terms_shown))
     return result
 
 
-def top_pairs(matrix: sparse.csr_matrix, k: int = RELATED_PER_PAPER,
-              chunk_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The k best (row, other row, cosine) triples of every row, by row, then best first.
+class _Search:
+    """The matrix split for the search: common terms as dense columns, the others sparse.
 
     Only terms in two or more rows can make two rows alike, so the product leaves the others out
-    (the rows were normalised with them, so cosines do not change). Common terms are multiplied
-    as dense columns and the rest sparsely; the sum is the same cosine.
+    (the rows were normalised with them, so cosines do not change). A common term costs a sparse
+    product df squared steps, more than a dense column's N per row: those go through BLAS.
     """
-    n = matrix.shape[0]
-    empty = np.empty(0, dtype=np.int64)
-    if k <= 0 or n < 2:
-        return empty, empty, np.empty(0, dtype=np.float32)
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    commonest = np.argsort(-df, kind="stable")[:DENSE_COLUMNS]
-    common = np.zeros(len(df), dtype=bool)
-    common[commonest[df[commonest] > max(1, DENSE_DF_SHARE * n)]] = True
-    rare = (df >= 2) & ~common
-    dense = matrix[:, common].toarray() if common.any() else None
-    rare_part = matrix[:, rare].tocsr()
-    rare_transposed = rare_part.T.tocsr()
-    chunk_rows = chunk_rows or max(16, min(2048, BLOCK_CELLS // n))
-    found = []
-    for start in range(0, n, chunk_rows):
-        stop = min(start + chunk_rows, n)
-        block = (rare_part[start:stop] @ rare_transposed).toarray()
-        if dense is not None:
-            block += dense[start:stop] @ dense.T
+
+    def __init__(self, matrix: sparse.csr_matrix, terms: np.ndarray, k: int, shared_terms: int):
+        self.matrix, self.terms, self.k, self.shared_terms = matrix, terms, k, shared_terms
+        self.words_of = term_words(terms)
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+        commonest = np.argsort(-df, kind="stable")[:DENSE_COLUMNS]
+        commonest = commonest[df[commonest] > max(1, DENSE_DF_SHARE * matrix.shape[0])]
+        rare = df >= 2
+        rare[commonest] = False
+        self.dense = np.ascontiguousarray(matrix[:, commonest].toarray()) if len(commonest) else None
+        self.rare = matrix[:, rare].tocsr()
+        self.rare_transposed = self.rare.T.tocsr()
+
+    def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+        """Rows start..stop: their best (row, other, cosine) triples and the terms each pair shares."""
+        if self.k <= 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0, dtype=np.float32), []
+        block = (self.rare[start:stop] @ self.rare_transposed).toarray()
+        if self.dense is not None:
+            block += self.dense[start:stop] @ self.dense.T
         block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
-        found.append(_top_k_of_block(block, k, start))
-    rows, columns, scores = (np.concatenate(parts) for parts in zip(*found))
-    return rows, columns, scores
+        rows, columns, scores = _top_k_of_block(block, self.k, start)
+        shared = shared_distinctive_terms_of_pairs(self.matrix, rows, columns, self.terms, self.shared_terms,
+                                                   self.words_of)
+        return rows, columns, scores, shared
+
+
+_SEARCH: _Search | None = None
+"""The search a forked worker inherits from its parent, so the matrix is never copied or pickled."""
+
+
+def _in_processes(search: _Search, chunks: list[tuple[int, int]], workers: int) -> list:
+    """search.chunk over every chunk, in forked processes, results in chunk order."""
+    global _SEARCH
+    _SEARCH = search
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_one_blas_thread) as pool:
+            return list(pool.map(_search_chunk, chunks))
+    finally:
+        _SEARCH = None
+
+
+def _one_blas_thread() -> None:
+    """Each worker already has a core: BLAS threads on top would only compete for it."""
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
+
+
+def _search_chunk(bounds: tuple[int, int]):
+    return _SEARCH.chunk(*bounds)
 
 
 def _top_k_of_block(block: np.ndarray, k: int, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,26 +257,35 @@ def _top_k_of_block(block: np.ndarray, k: int, start: int) -> tuple[np.ndarray, 
 
 
 def shared_distinctive_terms_of_pairs(matrix: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray,
-                                      terms: np.ndarray, limit: int = SHARED_TERMS) -> list[tuple[str, ...]]:
+                                      terms: np.ndarray, limit: int = SHARED_TERMS,
+                                      words_of: Sequence[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
     """For each pair of rows, the terms adding most to their similarity (see choose_shared_terms).
 
     The products of both rows' weights come from sparse elementwise products, a batch at a time;
-    a pair and its reverse share one answer, so each is worked out once.
+    a pair and its reverse share one answer, so each is worked out once. words_of gives each
+    column's term as its words, when the caller has them already.
     """
     if not len(rows):
         return []
+    if words_of is None:
+        words_of = term_words(terms)
     low, high = np.minimum(rows, others), np.maximum(rows, others)
     pairs, back = np.unique(np.stack([low, high], axis=1), axis=0, return_inverse=True)
     back = back.ravel()
     chosen: list[tuple[str, ...]] = []
     for start in range(0, len(pairs), PAIRS_AT_ONCE):
         batch = pairs[start:start + PAIRS_AT_ONCE]
-        chosen += _shared_terms_of_batch(matrix, batch[:, 0], batch[:, 1], terms, limit)
+        chosen += _shared_terms_of_batch(matrix, batch[:, 0], batch[:, 1], words_of, limit)
     return [chosen[i] for i in back.tolist()]
 
 
+def term_words(terms: np.ndarray) -> list[tuple[str, ...]]:
+    """Each term as its words: one for a word, two for a phrase."""
+    return [tuple(term.split()) for term in terms.tolist()]
+
+
 def _shared_terms_of_batch(matrix: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray,
-                           terms: np.ndarray, limit: int) -> list[tuple[str, ...]]:
+                           words_of: Sequence[tuple[str, ...]], limit: int) -> list[tuple[str, ...]]:
     """Shared terms of a batch of pairs, from one sparse elementwise product of their rows."""
     products = matrix[rows].multiply(matrix[others]).tocsr()
     products.eliminate_zeros()
@@ -241,12 +294,11 @@ def _shared_terms_of_batch(matrix: sparse.csr_matrix, rows: np.ndarray, others: 
     order = np.lexsort((products.indices, -products.data, pair_of))
     rank = np.arange(len(order)) - products.indptr[pair_of[order]]
     ranked = order[rank < RANKED_TERMS * limit]
-    columns, weights, owners = products.indices[ranked], products.data[ranked], pair_of[ranked]
+    owners = pair_of[ranked]
+    ranked_words = [words_of[c] for c in products.indices[ranked].tolist()]
+    weights = products.data[ranked].tolist()
     bounds = np.searchsorted(owners, np.arange(len(rows) + 1)).tolist()
-    used = np.unique(columns)
-    words_of = dict(zip(used.tolist(), (tuple(str(term).split()) for term in terms[used])))
-    columns, weights = columns.tolist(), weights.tolist()
-    return [choose_shared_terms([(words_of[c], w) for c, w in zip(columns[a:b], weights[a:b])], limit)
+    return [choose_shared_terms(list(zip(ranked_words[a:b], weights[a:b])), limit)
             for a, b in zip(bounds, bounds[1:])]
 
 
