@@ -36,11 +36,6 @@ _WORD = re.compile(r"\b[a-z][a-z0-9]+\b")
 BLOCK_CELLS = 4_000_000
 """Similarities computed at once (a chunk of papers x every paper): ~16 MB of float32 per block,
 small enough to stay in cache-friendly sizes, large enough that per-chunk overhead is negligible."""
-DENSE_DF_SHARE = 0.05
-"""A term in more than this share of papers is multiplied as a dense column (BLAS), not sparsely:
-for common terms the sparse product's cost (df squared) exceeds a dense product's (N per pair)."""
-DENSE_COLUMNS = 256
-"""At most this many of the commonest terms go dense, so the dense copy stays ~1 KB a paper."""
 PARALLEL_PAPERS = 4000
 """From this many papers on, chunks are searched in one process per core: below, forking costs more."""
 RANKED_TERMS = 8
@@ -181,33 +176,27 @@ def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_P
 
 
 class _Search:
-    """The matrix split for the search: common terms as dense columns, the others sparse.
+    """The matrix ready for the search: only terms in two or more rows, and its transpose.
 
-    Only terms in two or more rows can make two rows alike, so the product leaves the others out
-    (the rows were normalised with them, so cosines do not change). A common term costs a sparse
-    product df squared steps, more than a dense column's N per row: those go through BLAS.
+    A term in one row cannot make two rows alike, and the rows were normalised with every term,
+    so leaving those out changes no cosine and shrinks the product. The product stays sparse
+    (scipy's, one thread): a dense BLAS product for the common terms was barely faster, and its
+    last bits depend on the thread count, which could reorder near-ties from machine to machine.
     """
 
     def __init__(self, matrix: sparse.csr_matrix, terms: np.ndarray, k: int, shared_terms: int):
         self.matrix, self.terms, self.k, self.shared_terms = matrix, terms, k, shared_terms
         self.words_of = term_words(terms)
-        df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-        commonest = np.argsort(-df, kind="stable")[:DENSE_COLUMNS]
-        commonest = commonest[df[commonest] > max(1, DENSE_DF_SHARE * matrix.shape[0])]
-        rare = df >= 2
-        rare[commonest] = False
-        self.dense = np.ascontiguousarray(matrix[:, commonest].toarray()) if len(commonest) else None
-        self.rare = matrix[:, rare].tocsr()
-        self.rare_transposed = self.rare.T.tocsr()
+        in_two_rows = np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2
+        self.shared = matrix[:, in_two_rows].tocsr()
+        self.shared_transposed = self.shared.T.tocsr()
 
     def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, ...]]]:
         """Rows start..stop: their best (row, other, cosine) triples and the terms each pair shares."""
         if self.k <= 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty, np.empty(0, dtype=np.float32), []
-        block = (self.rare[start:stop] @ self.rare_transposed).toarray()
-        if self.dense is not None:
-            block += self.dense[start:stop] @ self.dense.T
+        block = (self.shared[start:stop] @ self.shared_transposed).toarray()
         block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
         rows, columns, scores = _top_k_of_block(block, self.k, start)
         shared = shared_distinctive_terms_of_pairs(self.matrix, rows, columns, self.terms, self.shared_terms,
@@ -225,16 +214,10 @@ def _in_processes(search: _Search, chunks: list[tuple[int, int]], workers: int) 
     _SEARCH = search
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_one_blas_thread) as pool:
+) as pool:
             return list(pool.map(_search_chunk, chunks))
     finally:
         _SEARCH = None
-
-
-def _one_blas_thread() -> None:
-    """Each worker already has a core: BLAS threads on top would only compete for it."""
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(1)
 
 
 def _search_chunk(bounds: tuple[int, int]):
