@@ -1,15 +1,19 @@
-"""Related papers: tf-idf over title and abstract, sparse top-k in chunks, and the terms pairs share."""
+"""Related papers: tf-idf over title and abstract, exact top-k in chunks, and the terms pairs share."""
 
 from __future__ import annotations
 
+import importlib.util
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from .models import Catalogue, RelatedLink
 
@@ -28,10 +32,38 @@ BOILERPLATE = frozenset("""
     used existing https http www github com org io available
 """.split())
 """Words of abstract boilerplate: shared by many papers, they say nothing about what makes two alike."""
-STOP_WORDS = ENGLISH_STOP_WORDS | BOILERPLATE
 _WORD = re.compile(r"\b[a-z][a-z0-9]+\b")
-BLOCK_CELLS = 16_000_000
-"""Similarities computed at once (a chunk of papers x every paper): bounds memory to ~200 MB."""
+BLOCK_CELLS = 4_000_000
+"""Similarities computed at once (a chunk of papers x every paper): ~16 MB of float32 per block,
+plus scipy's sparse copy of it; enough rows per chunk that per-chunk overhead is negligible."""
+PARALLEL_PAPERS = 4000
+"""From this many papers on, chunks are searched in one process per core: below, forking costs more."""
+RANKED_TERMS = 8
+"""Shared terms ranked per shown term: only the strongest few can be shown."""
+PAIRS_AT_ONCE = 2048
+"""Pairs whose shared terms are worked out in one sparse product: bounds its memory to a few MB."""
+"""Shared terms ranked per shown term: only the strongest few can be shown."""
+
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from its module without importing scikit-learn.
+
+    Importing sklearn pulls in scipy.stats and more: about a second of start-up for one word list.
+    The list is a plain frozenset literal, so its module runs on its own.
+    """
+    found = importlib.util.find_spec("sklearn")
+    path = Path(next(iter(found.submodule_search_locations or ())), "feature_extraction", "_stop_words.py") \
+        if found else None
+    if path is None or not path.is_file():  # an unusual install: pay for the import instead
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+        return frozenset(ENGLISH_STOP_WORDS)
+    spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.ENGLISH_STOP_WORDS)
+
+
+STOP_WORDS = _english_stop_words() | BOILERPLATE
 
 
 @dataclass(frozen=True)
@@ -48,14 +80,59 @@ def tfidf_matrix(titles: Sequence[str], abstracts: Sequence[str]) -> tuple[spars
 
     Title and abstract share the vocabulary (a term means the same wherever it occurs), but title
     counts are multiplied by TITLE_WEIGHT before the sublinear tf, so the title says more about
-    what a paper is about. Returns the matrix (float32) and the terms, indexed by column.
+    what a paper is about. Weights are scikit-learn's TfidfTransformer(sublinear_tf=True): tf
+    1 + ln(count), smooth idf ln((1 + n) / (1 + df)) + 1, rows scaled to length 1. Returns the
+    matrix (float32) and the terms, indexed by column in alphabetical order.
+
+    Counting is vectorised over every text at once: CountVectorizer walks each term in Python,
+    which was a third of this stage. Raises ValueError when no paper has a term.
     """
-    counter = CountVectorizer(analyzer=terms_of, dtype=np.float32)
-    both = counter.fit_transform(list(titles) + list(abstracts))  # rows: every title, then every abstract
     n = len(titles)
-    counts = TITLE_WEIGHT * both[:n] + both[n:]
-    weights = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    return normalize(weights.astype(np.float32)).tocsr(), counter.get_feature_names_out()
+    words, text_of, word_ids = _words_of_texts(list(titles) + list(abstracts))
+    if not len(word_ids):
+        raise ValueError("empty vocabulary: no paper has a word worth comparing")
+    stop = np.fromiter((word in STOP_WORDS for word in words), dtype=bool, count=len(words))
+    kept = ~stop[word_ids]
+    # A pair is two adjacent words of one text, neither a stop word, and not a word twice.
+    first, second = word_ids[:-1], word_ids[1:]
+    is_pair = (kept[:-1] & kept[1:] & (text_of[:-1] == text_of[1:]) & (first != second))
+    pair_codes = first[is_pair].astype(np.int64) * len(words) + second[is_pair]
+    pair_vocab, pair_column = np.unique(pair_codes, return_inverse=True)
+    word_vocab = np.flatnonzero(~stop & (np.bincount(word_ids[kept], minlength=len(words)) > 0))
+    names = np.array(
+        [words[i] for i in word_vocab]
+        + [f"{words[code // len(words)]} {words[code % len(words)]}" for code in pair_vocab.tolist()])
+    if not len(names):
+        raise ValueError("empty vocabulary: no paper has a word worth comparing")
+    word_column = np.full(len(words), -1, dtype=np.int64)
+    word_column[word_vocab] = np.arange(len(word_vocab))
+    order = np.argsort(names, kind="stable")
+    alphabetical = np.empty(len(names), dtype=np.int64)
+    alphabetical[order] = np.arange(len(names))
+
+    texts = np.concatenate([text_of[kept], text_of[:-1][is_pair]])
+    columns = alphabetical[np.concatenate([word_column[word_ids[kept]], len(word_vocab) + pair_column])]
+    rows = texts % n  # title i and abstract n + i both belong to paper i
+    counts = np.where(texts < n, TITLE_WEIGHT, 1).astype(np.float64)
+    matrix = sparse.csr_matrix((counts, (rows, columns)), shape=(n, len(names)))
+    matrix.sum_duplicates()
+    df = np.bincount(matrix.indices, minlength=len(names))
+    idf = np.log((1 + n) / (1 + df)) + 1
+    matrix.data = (np.log(matrix.data) + 1) * idf[matrix.indices]
+    lengths = np.sqrt(np.add.reduceat(matrix.data ** 2, matrix.indptr[:-1])) if matrix.nnz else np.ones(n)
+    lengths[np.diff(matrix.indptr) == 0] = 1.0  # a paper without terms stays a row of zeros
+    matrix.data /= np.repeat(lengths, np.diff(matrix.indptr))
+    return matrix.astype(np.float32), names[order]
+
+
+def _words_of_texts(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every word of every text in order: the distinct words, each word's text, each word's id."""
+    per_text = [_WORD.findall(text.lower()) for text in texts]
+    words = list(dict.fromkeys(chain.from_iterable(per_text)))  # first-seen order
+    ids = dict(zip(words, range(len(words))))
+    word_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(per_text)), dtype=np.int64)
+    text_of = np.repeat(np.arange(len(texts)), [len(found) for found in per_text])
+    return words, text_of, word_ids
 
 
 def terms_of(text: str) -> list[str]:
@@ -63,6 +140,7 @@ def terms_of(text: str) -> list[str]:
 
     A pair never spans a stop word, so "mixture of experts" gives no "mixture experts" and
     "alignment of large models" no "alignment large": pairs are phrases the text really has.
+    (tfidf_matrix applies the same rule to all texts at once; this is its one-text statement.)
     """
     words = _WORD.findall(text.lower())
     kept = [word for word in words if word not in STOP_WORDS]
@@ -72,76 +150,169 @@ def terms_of(text: str) -> list[str]:
 
 
 def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_PER_PAPER,
-                chunk_rows: int | None = None,
-                shared_terms: int = SHARED_TERMS) -> list[list[Similar]]:
+                chunk_rows: int | None = None, shared_terms: int = SHARED_TERMS,
+                workers: int | None = None) -> list[list[Similar]]:
     """For every row, the k most similar other rows (cosine), best first; ties go to the lower index.
 
     Rows are compared in chunks, so memory holds one chunk x N block of similarities, never N x N.
-    Rows with nothing in common with a row (similarity 0) are never listed.
+    Rows with nothing in common with a row (similarity 0) are never listed. Chunks are shared
+    among `workers` processes (default: one per core for large inputs); the answer is the same.
     """
     n = matrix.shape[0]
-    chunk_rows = chunk_rows or max(16, min(1024, BLOCK_CELLS // max(n, 1)))
-    transposed = matrix.T.tocsr()
-    result: list[list[Similar]] = []
-    for start in range(0, n, chunk_rows):
-        stop = min(start + chunk_rows, n)
-        block = (matrix[start:stop] @ transposed).toarray()
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
-        for offset, row in enumerate(block):
-            best = _top_k(row, k)
-            result.append([Similar(int(j), float(row[j]),
-                                   shared_distinctive_terms(matrix, start + offset, int(j), terms,
-                                                            shared_terms))
-                           for j in best])
+    search = _Search(matrix, terms, k, shared_terms)
+    chunk_rows = chunk_rows or max(16, min(2048, BLOCK_CELLS // max(n, 1)))
+    chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if n >= PARALLEL_PAPERS else 1
+    if workers > 1 and len(chunks) > 1:
+        found = _in_processes(search, chunks, workers)
+    else:
+        found = [search.chunk(start, stop) for start, stop in chunks]
+    result: list[list[Similar]] = [[] for _ in range(n)]
+    for rows, columns, scores, shared in found:
+        for row, column, score, terms_shown in zip(rows.tolist(), columns.tolist(), scores.tolist(), shared):
+            result[row].append(Similar(column, score, terms_shown))
     return result
 
 
-def _top_k(row: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest positive values, largest first, equal values by lower index."""
-    if k <= 0:
-        return np.empty(0, dtype=np.intp)
-    candidates = np.flatnonzero(row > 0)
-    if len(candidates) > k:
-        # Everything tied with the k-th value stays in, so the index order settles the tie.
-        kth = np.partition(row[candidates], len(candidates) - k)[len(candidates) - k]
-        candidates = candidates[row[candidates] >= kth]
-    order = np.lexsort((candidates, -row[candidates]))
-    return candidates[order][:k]
+class _Search:
+    """The matrix ready for the search: only terms in two or more rows, and its transpose.
+
+    A term in one row cannot make two rows alike, and the rows were normalised with every term,
+    so leaving those out changes no cosine and shrinks the product. The product stays sparse
+    (scipy's): multiplying the 512 commonest terms densely with BLAS cut it by about a third at
+    10,000 papers, but BLAS sums in an order that depends on its thread count, so near-ties
+    could come out differently from one run to the next.
+    """
+
+    def __init__(self, matrix: sparse.csr_matrix, terms: np.ndarray, k: int, shared_terms: int):
+        self.matrix, self.terms, self.k, self.shared_terms = matrix, terms, k, shared_terms
+        self.words_of = term_words(terms)
+        in_two_rows = np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2
+        self.shared = matrix[:, in_two_rows].tocsr()
+        self.shared_transposed = self.shared.T.tocsr()
+
+    def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+        """Rows start..stop: their best (row, other, cosine) triples and the terms each pair shares."""
+        if self.k <= 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0, dtype=np.float32), []
+        block = (self.shared[start:stop] @ self.shared_transposed).toarray()
+        block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
+        rows, columns, scores = _top_k_of_block(block, self.k, start)
+        shared = shared_distinctive_terms_of_pairs(self.matrix, rows, columns, self.terms, self.shared_terms,
+                                                   self.words_of)
+        return rows, columns, scores, shared
 
 
-def shared_distinctive_terms(matrix: sparse.csr_matrix, a: int, b: int, terms: np.ndarray,
-                             limit: int = SHARED_TERMS) -> tuple[str, ...]:
-    """The terms adding most to the similarity of rows a and b: largest products of their weights.
+_SEARCH: _Search | None = None
+"""The search a forked worker inherits from its parent, so the matrix is never copied or pickled."""
+
+
+def _in_processes(search: _Search, chunks: list[tuple[int, int]], workers: int) -> list:
+    """search.chunk over every chunk, in forked processes, results in chunk order."""
+    global _SEARCH
+    _SEARCH = search
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_search_chunk, chunks))
+    finally:
+        _SEARCH = None
+
+
+def _search_chunk(bounds: tuple[int, int]):
+    return _SEARCH.chunk(*bounds)
+
+
+def _top_k_of_block(block: np.ndarray, k: int, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's k largest positive values, largest first, equal values by lower column."""
+    n = block.shape[1]
+    keep = min(k, n)
+    # Everything tied with the k-th value stays a candidate, so the column order settles the tie.
+    kth = np.partition(block, n - keep, axis=1)[:, n - keep]
+    rows, columns = np.nonzero((block >= kth[:, None]) & (block > 0))
+    scores = block[rows, columns]
+    order = np.lexsort((columns, -scores, rows))
+    rows, columns, scores = rows[order], columns[order], scores[order]
+    first_of_row = np.searchsorted(rows, rows, side="left")
+    best = np.arange(len(rows)) - first_of_row < k
+    return rows[best] + start, columns[best], scores[best]
+
+
+def shared_distinctive_terms_of_pairs(matrix: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray,
+                                      terms: np.ndarray, limit: int = SHARED_TERMS,
+                                      words_of: Sequence[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
+    """For each pair of rows, the terms adding most to their similarity (see choose_shared_terms).
+
+    The products of both rows' weights come from sparse elementwise products, a batch at a time;
+    a pair and its reverse share one answer, so each is worked out once. words_of gives each
+    column's term as its words, when the caller has them already.
+    """
+    if not len(rows):
+        return []
+    if words_of is None:
+        words_of = term_words(terms)
+    low, high = np.minimum(rows, others), np.maximum(rows, others)
+    pairs, back = np.unique(np.stack([low, high], axis=1), axis=0, return_inverse=True)
+    back = back.ravel()
+    chosen: list[tuple[str, ...]] = []
+    for start in range(0, len(pairs), PAIRS_AT_ONCE):
+        batch = pairs[start:start + PAIRS_AT_ONCE]
+        chosen += _shared_terms_of_batch(matrix, batch[:, 0], batch[:, 1], words_of, limit)
+    return [chosen[i] for i in back.tolist()]
+
+
+def term_words(terms: np.ndarray) -> list[tuple[str, ...]]:
+    """Each term as its words: one for a word, two for a phrase."""
+    return [tuple(term.split()) for term in terms.tolist()]
+
+
+def _shared_terms_of_batch(matrix: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray,
+                           words_of: Sequence[tuple[str, ...]], limit: int) -> list[tuple[str, ...]]:
+    """Shared terms of a batch of pairs, from one sparse elementwise product of their rows."""
+    products = matrix[rows].multiply(matrix[others]).tocsr()
+    products.eliminate_zeros()
+    pair_of = np.repeat(np.arange(len(rows)), np.diff(products.indptr))
+    # Strongest first, equal weights alphabetically (columns are in alphabetical order).
+    order = np.lexsort((products.indices, -products.data, pair_of))
+    rank = np.arange(len(order)) - products.indptr[pair_of[order]]
+    ranked = order[rank < RANKED_TERMS * limit]
+    owners = pair_of[ranked]
+    ranked_words = [words_of[c] for c in products.indices[ranked].tolist()]
+    weights = products.data[ranked].tolist()
+    bounds = np.searchsorted(owners, np.arange(len(rows) + 1)).tolist()
+    return [choose_shared_terms(list(zip(ranked_words[a:b], weights[a:b])), limit)
+            for a, b in zip(bounds, bounds[1:])]
+
+
+def choose_shared_terms(ranked: list[tuple[tuple[str, ...], float]], limit: int = SHARED_TERMS) -> tuple[str, ...]:
+    """The first few of the ranked shared terms (as word tuples, with their weights) to show.
 
     A shared phrase stands in for its word when it carries enough of the weight ("draft model",
     not "draft"), and a term overlapping one already chosen is skipped, so the few terms shown
     say different things.
     """
-    start_a, stop_a = matrix.indptr[a], matrix.indptr[a + 1]
-    start_b, stop_b = matrix.indptr[b], matrix.indptr[b + 1]
-    common, in_a, in_b = np.intersect1d(matrix.indices[start_a:stop_a],
-                                        matrix.indices[start_b:stop_b],
-                                        assume_unique=True, return_indices=True)
-    products = matrix.data[start_a:stop_a][in_a] * matrix.data[start_b:stop_b][in_b]
-    # Only the strongest few can be shown; ranking all of them would cost more than the search.
-    candidates = np.lexsort((common, -products))[: 8 * limit]
-    ranked = [(str(terms[common[i]]), float(products[i])) for i in candidates]
-    phrases = [(term, weight) for term, weight in ranked if " " in term]
+    phrases = [(words, weight) for words, weight in ranked if len(words) > 1]
     chosen: list[str] = []
     used_words: set[str] = set()
-    for term, weight in ranked:
-        if " " not in term:
-            term = next((phrase for phrase, phrase_weight in phrases
-                         if term in phrase.split() and phrase_weight >= PHRASE_SHARE * weight
-                         and not set(phrase.split()) & used_words), term)
-        words = set(term.split())
-        if words & used_words:
+    for words, weight in ranked:
+        if len(words) == 1:
+            words = next((phrase for phrase, phrase_weight in phrases
+                          if words[0] in phrase and phrase_weight >= PHRASE_SHARE * weight
+                          and not used_words.intersection(phrase)), words)
+        if used_words.intersection(words):
             continue
-        chosen.append(term)
-        used_words |= words
+        chosen.append(" ".join(words))
+        used_words.update(words)
         if len(chosen) == limit:
             break
     return tuple(chosen)
+
+
+def shared_distinctive_terms(matrix: sparse.csr_matrix, a: int, b: int, terms: np.ndarray,
+                             limit: int = SHARED_TERMS) -> tuple[str, ...]:
+    """The terms adding most to the similarity of rows a and b: largest products of their weights."""
+    return shared_distinctive_terms_of_pairs(matrix, np.array([a]), np.array([b]), terms, limit)[0]
 
 
 def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
@@ -151,12 +322,13 @@ def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
         return catalogue
     try:
         matrix, terms = tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
-    except ValueError:  # scikit-learn's "empty vocabulary": no paper has a word worth comparing
+    except ValueError:  # "empty vocabulary": no paper has a word worth comparing
         return catalogue
     neighbours = top_similar(matrix, terms, k)
+    # Ids and terms come from validated papers: building the links needs no second validation.
     related = tuple(
         paper.model_copy(update={"related": tuple(
-            RelatedLink(id=papers[s.index].id, terms=s.terms) for s in similar)})
+            RelatedLink.model_construct(id=papers[s.index].id, terms=s.terms) for s in similar)})
         for paper, similar in zip(papers, neighbours)
     )
     return catalogue.model_copy(update={"papers": related})

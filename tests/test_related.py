@@ -188,3 +188,23 @@ def test_papers_json_gives_related_ids_in_order():
     ))
     document = json.loads(papers_json(catalogue))
     assert [p["related"] for p in document["papers"]] == [["c", "b"], [], []]
+
+
+def test_searching_in_two_processes_gives_the_same_answer(real_catalogue):
+    """Chunks shared among forked workers come back in order, with the same neighbours and terms."""
+    matrix, terms = tfidf_matrix(*synthetic_texts(real_catalogue, 1200))
+    alone = top_similar(matrix, terms, chunk_rows=100, workers=1)
+    shared = top_similar(matrix, terms, chunk_rows=100, workers=2)
+    assert shared == alone
+    assert all(len(row) == RELATED_PER_PAPER for row in shared)
+
+
+def test_vectorised_counting_gives_the_terms_of_each_text(real_catalogue):
+    """tfidf_matrix's columns are exactly the terms terms_of finds, and each paper has its own."""
+    from paper_catalogue.related import terms_of
+    papers = real_catalogue.papers[:40]
+    matrix, terms = tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
+    assert list(terms) == sorted({t for p in papers for t in terms_of(p.title) + terms_of(p.abstract)})
+    for row, p in enumerate(papers):
+        found = set(terms[matrix[row].indices])
+        assert found == set(terms_of(p.title) + terms_of(p.abstract)), p.id
