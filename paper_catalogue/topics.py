@@ -163,13 +163,17 @@ def load_taxonomy(path: Path) -> Taxonomy | None:
     """Read site_src/topics.toml; None when the site has no taxonomy (then no paper gets topics)."""
     if not path.exists():
         return None
+    return parse_taxonomy(read_site_file(path), str(path))
+
+
+def read_site_file(path: Path) -> str:
+    """A site_src text file; unreadable bytes or files are a BuildError naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise BuildError(f"{path}: not UTF-8: invalid byte at offset {error.start}") from None
     except OSError as error:
         raise BuildError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return parse_taxonomy(text, str(path))
 
 
 # --- overrides -----------------------------------------------------------------------------------
@@ -227,13 +231,7 @@ def load_topic_overrides(path: Path) -> TopicOverrides:
     """Read site_src/topic_overrides.toml; no pins when the file is absent."""
     if not path.exists():
         return TopicOverrides(file=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise BuildError(f"{path}: not UTF-8: invalid byte at offset {error.start}") from None
-    except OSError as error:
-        raise BuildError(f"{path}: cannot be read ({error.strerror or error})") from None
-    return parse_topic_overrides(text, str(path))
+    return parse_topic_overrides(read_site_file(path), str(path))
 
 
 # --- assignment ----------------------------------------------------------------------------------
