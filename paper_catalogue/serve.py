@@ -394,6 +394,11 @@ def preview(
     except KeyboardInterrupt:
         pass
     finally:
+        if threading.current_thread() is threading.main_thread():
+            # A second Ctrl-C (impatient hands, or a terminal signalling the whole process
+            # group) must not interrupt the shutdown itself with a traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         watcher.stop()
         server.state.close()
         if thread.is_alive():

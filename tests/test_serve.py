@@ -280,6 +280,15 @@ def test_serve_prints_its_url_serves_the_site_and_stops_cleanly_on_ctrl_c(previe
         urllib.request.urlopen(running.url, timeout=5)
 
 
+def test_a_second_ctrl_c_during_shutdown_still_stops_cleanly(preview):
+    running = preview()
+    assert len(running.papers()["papers"]) > 0
+    running.process.send_signal(signal.SIGINT)
+    running.process.send_signal(signal.SIGINT)  # as a terminal signalling the process group does
+    assert running.process.wait(timeout=30) == 0
+    assert "Traceback" not in "".join(running.stderr)
+
+
 def test_a_changed_seed_is_rebuilt_and_the_new_paper_served(preview):
     running = preview()
     before = titles(running.papers())
