@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent
-_MISS = object()
 
 
 def digest(*parts: bytes | str) -> str:

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from paper_catalogue.models import Catalogue, SiteConfig, Topic
-from paper_catalogue.pipeline import BuildOptions, read_catalogue
+from paper_catalogue.pipeline import read_catalogue
 from paper_catalogue.render import Renderer, make_environment
-from paper_catalogue.urls import paper_url
 
 from conftest import REAL_SEEDS, ROOT
 
