@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 
 
@@ -27,3 +28,13 @@ class SeedError(BuildError):
     def __init__(self, file: str, message: str) -> None:
         super().__init__(f"{file}: {message}")
         self.file = file
+
+
+def quiet_worker() -> None:
+    """Initializer of the build's worker processes: signals are the parent's business.
+
+    Forked workers inherit the CLI's handlers; without this, Ctrl-C or a pool's own SIGTERM at
+    shutdown would raise in every worker and print its traceback next to the parent's message.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from .diagnostics import quiet_worker
 from .models import Catalogue, RelatedLink
 
 RELATED_PER_PAPER = 5
@@ -214,7 +215,8 @@ def _in_processes(search: _Search, chunks: list[tuple[int, int]], workers: int) 
     global _SEARCH
     _SEARCH = search
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=quiet_worker) as pool:
             return list(pool.map(_search_chunk, chunks))
     finally:
         _SEARCH = None

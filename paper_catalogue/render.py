@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from . import feeds
 from .charts import year_chart
+from .diagnostics import quiet_worker
 from .models import Catalogue, SiteConfig
 from .text import abstract_html, excerpt, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
@@ -155,7 +156,7 @@ class Renderer:
         step = -(-count // (workers * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
                 files: Files = {}
                 for part in pool.imap(_paper_pages_in_worker, spans):
                     files.update(part)
