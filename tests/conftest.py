@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,13 @@ def write_seed(tmp_path):
         return path
 
     return write
+
+
+def outputs_under_hash_seeds(script: str, seeds: tuple[str, ...] = ("1", "2")) -> list[str]:
+    """What a Python script prints in fresh interpreters with different string-hash seeds:
+    equal outputs mean no set or dict order leaked into the result."""
+    return [
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
+        for seed in seeds
+    ]

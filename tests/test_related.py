@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 import tracemalloc
 
 import numpy as np
 import pytest
 from scipy import sparse
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, outputs_under_hash_seeds
 from paper_catalogue.export import papers_json
 from paper_catalogue.models import Catalogue, Paper, RelatedLink, SiteConfig, Source
 from paper_catalogue.pipeline import read_catalogue
@@ -131,11 +129,7 @@ def test_same_input_same_related_papers_in_any_process():
         f"c, _ = read_catalogue(Path({str(REAL_SEEDS)!r}), SiteConfig())\n"
         "print(json.dumps([[p.id, [[l.id, l.terms] for l in p.related]] for p in find_related(c).papers]))\n"
     )
-    outputs = [
-        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
-        for seed in ("1", "2")
-    ]
+    outputs = outputs_under_hash_seeds(script)
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])) == 254
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT, outputs_under_hash_seeds
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue
@@ -127,11 +127,7 @@ def test_assignment_is_deterministic_across_processes():
         f"a = assign_topics(c, load_taxonomy(Path({str(SITE_SRC / 'topics.toml')!r})))\n"
         "print(json.dumps([[p.id, p.topics] for p in a.catalogue.papers]))\n"
     )
-    outputs = [
-        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
-        for seed in ("1", "2")
-    ]
+    outputs = outputs_under_hash_seeds(script)
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])) == 254
 
