@@ -73,10 +73,10 @@ class StrictFailure(BuildError):
         self.warnings = warnings
 
 
-def read_catalogue(seeds: Path, config: SiteConfig, cache: Cache = Cache(None)
+def read_catalogue(seeds: Path, config: SiteConfig, cache: Cache | None = None
                    ) -> tuple[Catalogue, list[Diagnostic]]:
     """Stage 1: every seed file, in name order, into one merged, validated catalogue."""
-    catalogue, warnings, _ = read_catalogue_keyed(seeds, config, cache)
+    catalogue, warnings, _ = read_catalogue_keyed(seeds, config, cache or Cache(None))
     return catalogue, warnings
 
 

@@ -15,7 +15,7 @@ from . import feeds
 from .charts import year_chart
 from .diagnostics import quiet_worker
 from .models import Catalogue, SiteConfig
-from .text import abstract_html, excerpt, plain_text, shorten
+from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, output_path, page_url,
                    paper_url, topic_url)
@@ -88,7 +88,7 @@ def first_paragraph(tokens) -> str:
             words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
                             for child in token.children or ()
                             if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
-            return excerpt(words)
+            return shorten(words)
     return ""
 
 
