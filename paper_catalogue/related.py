@@ -43,7 +43,14 @@ RANKED_TERMS = 8
 """Shared terms ranked per shown term: only the strongest few can be shown."""
 PAIRS_AT_ONCE = 2048
 """Pairs whose shared terms are worked out in one sparse product: bounds its memory to a few MB."""
-"""Shared terms ranked per shown term: only the strongest few can be shown."""
+APPROXIMATE_FROM = 5000
+"""From this many papers on, candidates come from shortened posting lists (see _Search): the exact
+search grows with N squared, 5 minutes at 100,000 papers. Below, every pair is compared."""
+POSTINGS_KEPT = 64
+"""Papers kept per term for the candidate search: the ones the term weighs most in. Measured on the
+synthetic 10,000-paper catalogue, 32 found 94% of the exact top 5, 64 found 97%, 128 found 99%."""
+CANDIDATES = 24
+"""Candidates per paper whose cosine is then computed exactly; the best RELATED_PER_PAPER are kept."""
 
 
 def _english_stop_words() -> frozenset[str]:
@@ -152,16 +159,20 @@ def terms_of(text: str) -> list[str]:
 
 def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_PER_PAPER,
                 chunk_rows: int | None = None, shared_terms: int = SHARED_TERMS,
-                workers: int | None = None) -> list[list[Similar]]:
+                workers: int | None = None, postings: int | None = None) -> list[list[Similar]]:
     """For every row, the k most similar other rows (cosine), best first; ties go to the lower index.
 
     Rows are compared in chunks, so memory holds one chunk x N block of similarities, never N x N.
     Rows with nothing in common with a row (similarity 0) are never listed. Chunks are shared
     among `workers` processes (default: one per core for large inputs); the answer is the same.
+    With `postings` > 0 (default: POSTINGS_KEPT from APPROXIMATE_FROM rows on, else 0, exact),
+    candidates come from each term's `postings` strongest rows, and only their cosines are computed.
     """
     n = matrix.shape[0]
-    search = _Search(matrix, terms, k, shared_terms)
-    chunk_rows = chunk_rows or max(16, min(2048, BLOCK_CELLS // max(n, 1)))
+    if postings is None:
+        postings = POSTINGS_KEPT if n >= APPROXIMATE_FROM else 0
+    search = _Search(matrix, terms, k, shared_terms, postings)
+    chunk_rows = chunk_rows or (256 if postings else max(16, min(2048, BLOCK_CELLS // max(n, 1))))
     chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if n >= PARALLEL_PAPERS else 1
@@ -184,26 +195,104 @@ class _Search:
     (scipy's): multiplying the 512 commonest terms densely with BLAS cut it by about a third at
     10,000 papers, but BLAS sums in an order that depends on its thread count, so near-ties
     could come out differently from one run to the next.
+
+    The exact product costs the sum over terms of (rows with the term) squared: quadratic in N,
+    since common terms are in a share of all papers. With `postings`, each term's transposed row
+    keeps only the rows it weighs most in, so each row meets at most len(terms) x postings
+    others; the best CANDIDATES of those by this partial score get their exact cosine. A common
+    term weighs little in every row, so the rows it loses rarely make the top few.
     """
 
-    def __init__(self, matrix: sparse.csr_matrix, terms: np.ndarray, k: int, shared_terms: int):
+    def __init__(self, matrix: sparse.csr_matrix, terms: np.ndarray, k: int, shared_terms: int,
+                 postings: int | None = None):
         self.matrix, self.terms, self.k, self.shared_terms = matrix, terms, k, shared_terms
         self.words_of = term_words(terms)
         in_two_rows = np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2
         self.shared = matrix[:, in_two_rows].tocsr()
         self.shared_transposed = self.shared.T.tocsr()
+        self.postings = postings
+        if postings:
+            self.shared_transposed = strongest_of_rows(self.shared_transposed, postings)
 
     def chunk(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, ...]]]:
         """Rows start..stop: their best (row, other, cosine) triples and the terms each pair shares."""
         if self.k <= 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty, np.empty(0, dtype=np.float32), []
-        block = (self.shared[start:stop] @ self.shared_transposed).toarray()
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
-        rows, columns, scores = _top_k_of_block(block, self.k, start)
+        if self.postings:
+            rows, columns, scores = self._rescored_candidates(start, stop)
+        else:
+            block = (self.shared[start:stop] @ self.shared_transposed).toarray()
+            block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own relative
+            rows, columns, scores = _top_k_of_block(block, self.k, start)
         shared = shared_distinctive_terms_of_pairs(self.matrix, rows, columns, self.terms, self.shared_terms,
                                                    self.words_of)
         return rows, columns, scores, shared
+
+
+    def _rescored_candidates(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        partial = (self.shared[start:stop] @ self.shared_transposed).tocsr()
+        rows, columns = _largest_of_rows(partial, CANDIDATES + 1)  # + 1: the row itself is usually there
+        rows += start
+        others = rows != columns
+        rows, columns = rows[others], columns[others]
+        scores = np.empty(len(rows), dtype=np.float32)
+        for at in range(0, len(rows), PAIRS_AT_ONCE * 8):
+            batch = slice(at, at + PAIRS_AT_ONCE * 8)
+            pairs = self.shared[rows[batch]].multiply(self.shared[columns[batch]])
+            scores[batch] = np.asarray(pairs.sum(axis=1)).ravel()
+        return _best_k_of_pairs(rows, columns, scores, self.k)
+
+
+def strongest_of_rows(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's `keep` largest entries; equal values go to the lower column."""
+    matrix = matrix.tocsr(copy=True)
+    matrix.sort_indices()
+    lengths = np.diff(matrix.indptr)
+    dropped = np.zeros(matrix.nnz, dtype=bool)
+    for row in np.flatnonzero(lengths > keep).tolist():
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        order = np.lexsort((np.arange(stop - start), -matrix.data[start:stop]))
+        dropped[start + order[keep:]] = True
+    matrix.data[dropped] = 0
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def _largest_of_rows(block: sparse.csr_matrix, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of up to `keep` largest positive entries per row of a sparse block.
+
+    The rows are laid side by side in a padded dense array, so one argpartition does them all.
+    Which of several equal values at the cut-off is kept is arbitrary but fixed for the input.
+    """
+    lengths = np.diff(block.indptr)
+    if not block.nnz:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    width = int(lengths.max())
+    row_of = np.repeat(np.arange(block.shape[0]), lengths)
+    position = np.arange(block.nnz) - block.indptr[row_of]
+    values = np.zeros((block.shape[0], width), dtype=np.float32)
+    columns = np.zeros((block.shape[0], width), dtype=np.int64)
+    values[row_of, position] = block.data
+    columns[row_of, position] = block.indices
+    if width > keep:
+        chosen = np.argpartition(-values, keep - 1, axis=1)[:, :keep]
+        values = np.take_along_axis(values, chosen, axis=1)
+        columns = np.take_along_axis(columns, chosen, axis=1)
+    found = values > 0
+    return np.nonzero(found)[0], columns[found]
+
+
+def _best_k_of_pairs(rows: np.ndarray, columns: np.ndarray, scores: np.ndarray, k: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's k best-scoring pairs, best first, equal scores by lower column; zeros dropped."""
+    positive = scores > 0
+    rows, columns, scores = rows[positive], columns[positive], scores[positive]
+    order = np.lexsort((columns, -scores, rows))
+    rows, columns, scores = rows[order], columns[order], scores[order]
+    best = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") < k
+    return rows[best], columns[best], scores[best]
 
 
 _SEARCH: _Search | None = None
@@ -233,12 +322,8 @@ def _top_k_of_block(block: np.ndarray, k: int, start: int) -> tuple[np.ndarray, 
     # Everything tied with the k-th value stays a candidate, so the column order settles the tie.
     kth = np.partition(block, n - keep, axis=1)[:, n - keep]
     rows, columns = np.nonzero((block >= kth[:, None]) & (block > 0))
-    scores = block[rows, columns]
-    order = np.lexsort((columns, -scores, rows))
-    rows, columns, scores = rows[order], columns[order], scores[order]
-    first_of_row = np.searchsorted(rows, rows, side="left")
-    best = np.arange(len(rows)) - first_of_row < k
-    return rows[best] + start, columns[best], scores[best]
+    rows, columns, scores = _best_k_of_pairs(rows, columns, block[rows, columns], k)
+    return rows + start, columns, scores
 
 
 def shared_distinctive_terms_of_pairs(matrix: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray,

@@ -202,3 +202,40 @@ def test_vectorised_counting_gives_the_terms_of_each_text(real_catalogue):
     for row, p in enumerate(papers):
         found = set(terms[matrix[row].indices])
         assert found == set(terms_of(p.title) + terms_of(p.abstract)), p.id
+
+
+def test_candidate_search_is_exact_when_no_posting_list_is_cut(real_matrix):
+    """With every term's rows kept, the candidate search finds the exact answer, scores and all."""
+    matrix, terms = real_matrix
+    exact = top_similar(matrix, terms, postings=0)
+    longest = int(np.bincount(matrix.indices).max())
+    found = top_similar(matrix, terms, postings=longest)
+    # Scores are summed in another order, so they agree to float32 rounding, not to the bit.
+    assert [[(s.index, s.terms) for s in row] for row in found] == [[(s.index, s.terms) for s in row] for row in exact]
+    assert all(a.score == pytest.approx(b.score, rel=1e-5) for x, y in zip(found, exact) for a, b in zip(x, y))
+
+
+def test_candidate_search_finds_most_of_the_exact_neighbours(real_catalogue):
+    """Shortened posting lists lose a few neighbours, not most: recall measured against the exact search."""
+    matrix, terms = tfidf_matrix(*synthetic_texts(real_catalogue, 1500))
+    exact = top_similar(matrix, terms, postings=0, shared_terms=0)
+    approximate = top_similar(matrix, terms, postings=16, shared_terms=0)
+    found = sum(len({s.index for s in a} & {s.index for s in e}) for a, e in zip(approximate, exact))
+    assert found / sum(len(e) for e in exact) > 0.85
+    # What it does list is scored exactly, best first.
+    dense = (matrix @ matrix.T).toarray()
+    for i, row in enumerate(approximate):
+        assert [s.score for s in row] == sorted((s.score for s in row), reverse=True)
+        assert all(s.score == pytest.approx(dense[i, s.index], rel=1e-5) and s.index != i for s in row)
+
+
+def test_the_candidate_search_is_chosen_for_large_catalogues(real_catalogue, monkeypatch):
+    from paper_catalogue import related
+    matrix, terms = tfidf_matrix(*synthetic_texts(real_catalogue, 600))
+    monkeypatch.setattr(related, "POSTINGS_KEPT", 1)
+    monkeypatch.setattr(related, "APPROXIMATE_FROM", 500)
+    chosen = top_similar(matrix, terms, shared_terms=0)
+    assert chosen == top_similar(matrix, terms, postings=1, shared_terms=0)
+    assert chosen != top_similar(matrix, terms, postings=0, shared_terms=0)
+    monkeypatch.setattr(related, "APPROXIMATE_FROM", 601)
+    assert top_similar(matrix, terms, shared_terms=0) == top_similar(matrix, terms, postings=0, shared_terms=0)
