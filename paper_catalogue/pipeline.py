@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -24,6 +24,7 @@ from .catalogue import merge_entries
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
+from .forked import Forked
 from .models import Catalogue, Entry, SiteConfig
 from .render import Renderer, make_environment, static_files
 from .reuse import PreviousOutput, content_hashes
@@ -124,6 +125,10 @@ def hosting_files(config: SiteConfig) -> dict[PurePosixPath, bytes]:
     return files
 
 
+BACKGROUND_RELATED_FROM = 2000
+"""From this many papers on, related papers are searched in a child process while topics are
+assigned; below, both take well under a second and forking would cost more than it saves."""
+
 Progress = Callable[[str, str], None]
 """Called with (stage, message) as stages finish; the CLI shows it, tests and benchmarks may ignore it."""
 
@@ -153,29 +158,38 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         taxonomy = load_taxonomy(options.site_src / "topics.toml")
         overrides = load_topic_overrides(options.site_src / "topic_overrides.toml")
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
-    topic_report = None
-    with stage("topics"):
-        if taxonomy is not None:
-            key = digest(key, _file_or_absent(options.site_src / "topics.toml"),
-                         _file_or_absent(options.site_src / "topic_overrides.toml"))
-            assigned = cache.get("topics", key)
-            if assigned is None:
-                assigned = assign_topics(catalogue, taxonomy, overrides)
-                cache.put("topics", key, assigned)
-            catalogue, topic_report = assigned.catalogue, assigned.report
-            warnings.extend(assigned.warnings)
-    progress("topics", f"{len(catalogue.topics)} topics")
-    if options.strict and warnings:
-        raise StrictFailure(warnings)
-    with stage("related"):
-        key = digest(key, "related")
-        related = cache.get("related", key)
-        if related is None:
-            from .related import find_related  # scikit-learn takes ~1 s to import: only on a miss
+    related_key = digest(key, "related")  # related papers read only titles and abstracts
+    related = cache.get("related", related_key)
+    with ExitStack() as running:
+        if related is None and len(catalogue.papers) >= BACKGROUND_RELATED_FROM:
+            # Topic assignment and the related-paper search need nothing from each other: on a
+            # large catalogue the search runs in a child process while topics are assigned.
+            from .related import related_links
+            related = running.enter_context(Forked(related_links, catalogue))
+        topic_report = None
+        with stage("topics"):
+            if taxonomy is not None:
+                key = digest(key, _file_or_absent(options.site_src / "topics.toml"),
+                             _file_or_absent(options.site_src / "topic_overrides.toml"))
+                assigned = cache.get("topics", key)
+                if assigned is None:
+                    assigned = assign_topics(catalogue, taxonomy, overrides)
+                    cache.put("topics", key, assigned)
+                catalogue, topic_report = assigned.catalogue, assigned.report
+                warnings.extend(assigned.warnings)
+        progress("topics", f"{len(catalogue.topics)} topics")
+        if options.strict and warnings:
+            raise StrictFailure(warnings)
+        with stage("related"):
+            from .related import related_links, with_related  # numpy and scipy: only when needed
 
-            related = find_related(catalogue)
-            cache.put("related", key, related)
-        catalogue = related
+            if isinstance(related, Forked):
+                related = related.result()
+                cache.put("related", related_key, related)
+            elif related is None:
+                related = related_links(catalogue)
+                cache.put("related", related_key, related)
+            catalogue = with_related(catalogue, related)
     progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
     result = BuildResult(catalogue=catalogue, config=config, warnings=warnings, timings=timings,
                          topic_report=topic_report)

@@ -402,20 +402,38 @@ def shared_distinctive_terms(matrix: sparse.csr_matrix, a: int, b: int, terms: n
     return shared_distinctive_terms_of_pairs(matrix, np.array([a]), np.array([b]), terms, limit)[0]
 
 
-def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
-    """Stage 3: every paper with its k most similar papers and the terms each pair shares."""
+Links = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+"""Paper id -> its related papers as (id, shared terms), most similar first."""
+
+
+def related_links(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Links:
+    """Every paper's k most similar papers: plain tuples, cheap to send back from a worker
+    process. Empty when there is nothing to compare."""
     papers = catalogue.papers
     if len(papers) < 2:
-        return catalogue
+        return {}
     try:
         matrix, terms = tfidf_matrix([p.title for p in papers], [p.abstract for p in papers])
     except ValueError:  # "empty vocabulary": no paper has a word worth comparing
-        return catalogue
+        return {}
     neighbours = top_similar(matrix, terms, k)
+    return {paper.id: tuple((papers[s.index].id, s.terms) for s in similar)
+            for paper, similar in zip(papers, neighbours)}
+
+
+def with_related(catalogue: Catalogue, links: Links) -> Catalogue:
+    """The catalogue with related_links' answer attached to its papers."""
+    if not links:
+        return catalogue
     # Ids and terms come from validated papers: building the links needs no second validation.
     related = tuple(
-        paper.model_copy(update={"related": tuple(
-            RelatedLink.model_construct(id=papers[s.index].id, terms=s.terms) for s in similar)})
-        for paper, similar in zip(papers, neighbours)
+        paper.model_copy(update={"related": tuple(RelatedLink.model_construct(id=id_, terms=terms)
+                                                  for id_, terms in links.get(paper.id, ()))})
+        for paper in catalogue.papers
     )
     return catalogue.model_copy(update={"papers": related})
+
+
+def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
+    """Stage 3: every paper with its k most similar papers and the terms each pair shares."""
+    return with_related(catalogue, related_links(catalogue, k))

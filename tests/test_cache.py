@@ -97,3 +97,22 @@ def test_a_template_change_is_seen(tmp_path, seeds):
                     encoding="utf-8")
     build(opts)
     assert "<!-- changed -->" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_related_papers_searched_beside_topics_give_the_same_site(tmp_path, seeds, monkeypatch):
+    """On a large catalogue the related search runs in a child process during topics: same bytes."""
+    from paper_catalogue import pipeline
+    build(options(seeds, tmp_path / "inline", None))
+    monkeypatch.setattr(pipeline, "BACKGROUND_RELATED_FROM", 1)
+    children = []
+
+    class Counted(pipeline.Forked):
+        def __init__(self, *args):
+            children.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(pipeline, "Forked", Counted)
+    build(options(seeds, tmp_path / "beside", tmp_path / "cache"))
+    assert len(children) == 1
+    assert site_files(tmp_path / "beside") == site_files(tmp_path / "inline")
+    assert b'"related": [\n' in (tmp_path / "beside" / "papers.json").read_bytes()
