@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from itertools import chain
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -32,7 +33,7 @@ from .search import index_site
 from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL
-from .writer import check_output_folder, remove_leftovers, write_site
+from .writer import check_output_folder, remove_leftovers, staged_site
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,24 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> dict[PurePosixPath, bytes]:
     """Stage 4: every output file, as bytes keyed by its path in the site."""
+    files: dict[PurePosixPath, bytes] = {}
+    for batch in render_batches(catalogue, config, options):
+        files.update(batch)
+    return files
+
+
+def render_batches(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
+                   ) -> Iterator[dict[PurePosixPath, bytes]]:
+    """Stage 4 in batches: paper pages as the workers finish them, then every other file."""
     renderer = Renderer(make_environment(options.templates), config)
-    files = renderer.render(catalogue, options.site_src)
-    files.update(renderer.machine_files(files, catalogue))  # the sitemap lists every page above
+    paths: list[PurePosixPath] = []
+    for batch in renderer.render_batches(catalogue, options.site_src):
+        paths.extend(batch)
+        yield batch
+    files = renderer.machine_files(paths, catalogue)  # the sitemap lists every page above
     files.update(static_files(options.static))
     files[PurePosixPath(EXPORT_URL)] = papers_json(catalogue)
-    return files
+    yield files
 
 
 def hosting_files(config: SiteConfig) -> dict[PurePosixPath, bytes]:
@@ -194,42 +207,60 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     result = BuildResult(catalogue=catalogue, config=config, warnings=warnings, timings=timings,
                          topic_report=topic_report)
     previous = PreviousOutput(cache, options.out)
-    with stage("render"):
-        render_key = digest(key, config.model_dump_json(), folder_digest(options.templates),
-                            folder_digest(options.static), folder_digest(options.site_src / "pages"),
-                            str(options.search_index))
-        if previous.up_to_date(render_key):
-            result.files = len(previous.record.hashes)
-            progress("render", f"nothing changed: {options.out} is up to date")
-            return result
-        files = render_files(catalogue, config, options) | hosting_files(config)
-        hashes = content_hashes(files)
-        unchanged = previous.unchanged(hashes)
-    progress("render", f"{len(files)} files, {len(unchanged)} unchanged")
-    indexed: list[int] = []
-
-    def index(staging: Path) -> None:
-        # Runs inside the write stage, on the staging folder, before the swap: a Pagefind
-        # failure leaves the previous site in place.
-        with stage("index"):
-            if previous.search_index_reusable(hashes, unchanged):
-                previous.link_search_index(staging)
-            else:
-                indexed.append(index_site(staging, expected_pages=len(catalogue.papers)))
-
-    with stage("write"):
-        write_site(files, options.out, finish=index if options.search_index else None, unchanged=unchanged)
-        previous.remember(render_key, hashes)
-    if "index" in timings:  # timed inside the write stage; reported on its own, after it
-        timings["write"] -= timings["index"]
-        timings["index"] = timings.pop("index")
+    started = time.perf_counter()
+    render_key = digest(key, config.model_dump_json(), folder_digest(options.templates),
+                        folder_digest(options.static), folder_digest(options.site_src / "pages"),
+                        str(options.search_index))
+    if previous.up_to_date(render_key):
+        timings["render"] = time.perf_counter() - started
+        result.files = len(previous.record.hashes)
+        progress("render", f"nothing changed: {options.out} is up to date")
+        return result
+    writing: dict[str, float] = {}
+    hashes = _render_and_write(catalogue, config, options, previous, writing, progress)
+    previous.remember(render_key, hashes)
+    timings["render"] = time.perf_counter() - started - sum(writing.values())
+    timings.update(writing)  # write, then index, in the order the stages are listed
     progress("write", f"{options.out}")
-    if indexed:
-        progress("index", f"{indexed[0]} pages in the search index")
-    elif options.search_index:
-        progress("index", "no page changed: search index kept")
-    result.files = len(files)
+    result.files = len(hashes)
     return result
+
+
+def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOptions,
+                      previous: PreviousOutput, timings: dict[str, float], progress: Progress) -> dict[str, str]:
+    """Stages 4 to 6: render, write and index into a staging folder, then swap it in.
+
+    Each batch of pages is written as soon as it is rendered, while the workers render the
+    next, so rendering (the CPU) and writing (mostly the disk) overlap. timings["write"] is the
+    time spent writing and swapping, timings["index"] Pagefind's; the caller counts the rest as
+    rendering. Returns the hash of every file written.
+    """
+    hashes: dict[str, str] = {}
+    unchanged: set[PurePosixPath] = set()
+    timings["write"] = 0.0
+    with staged_site(options.out) as site:
+        for batch in chain(render_batches(catalogue, config, options), [hosting_files(config)]):
+            batch_hashes = content_hashes(batch)
+            started = time.perf_counter()
+            same = previous.unchanged(batch_hashes)
+            site.write(batch, same)
+            timings["write"] += time.perf_counter() - started
+            hashes.update(batch_hashes)
+            unchanged |= same
+        progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged")
+        if options.search_index:
+            started = time.perf_counter()
+            # On the staging folder, before the swap: a Pagefind failure leaves the previous site.
+            if previous.search_index_reusable(hashes, frozenset(unchanged)):
+                previous.link_search_index(site.folder)
+                progress("index", "no page changed: search index kept")
+            else:
+                pages = index_site(site.folder, expected_pages=len(catalogue.papers))
+                progress("index", f"{pages} pages in the search index")
+            timings["index"] = time.perf_counter() - started
+        started = time.perf_counter()
+    timings["write"] += time.perf_counter() - started  # the swap
+    return hashes
 
 
 def _file_or_absent(path: Path) -> str:

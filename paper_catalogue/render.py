@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -113,12 +114,21 @@ class Renderer:
         return page_meta(self.site, title, url, description, indexable=indexable)
 
     def render(self, catalogue: Catalogue, site_src: Path) -> Files:
+        """Every page of the site, as one mapping."""
+        files: Files = {}
+        for batch in self.render_batches(catalogue, site_src):
+            files.update(batch)
+        return files
+
+    def render_batches(self, catalogue: Catalogue, site_src: Path) -> Iterator[Files]:
+        """Every page of the site: paper pages in batches as they are rendered, so the caller can
+        write one batch while the workers render the next; then every other page at once."""
         pages = markdown_pages(site_src / "pages")
         self.site = site_view(self.config, has_topics=bool(catalogue.topics),
                               pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
+        yield from self.paper_page_batches(catalogue)
         files: Files = {}
         add = lambda item: files.__setitem__(*item)  # noqa: E731
-        files.update(self.paper_pages(catalogue))
         about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
                       for page in pages if page.name == ABOUT_PAGE), None)
         add(self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
@@ -142,25 +152,32 @@ class Renderer:
                       search_topics={topic.slug: topic.name for topic in catalogue.topics}))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
-        return files
+        yield files
 
     def paper_pages(self, catalogue: Catalogue, span: slice = slice(None)) -> Files:
-        """The pages of the papers in `span` of the date order: both cores share a large catalogue."""
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        count = len(catalogue.papers)
-        if span != slice(None) or workers < 2 or count < PARALLEL_FROM:
+        """The pages of the papers in `span` of the date order."""
+        if span != slice(None):
             return dict(self.page("paper.html", paper_url(view.id), view.meta, paper=view)
                         for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span))
+        files: Files = {}
+        for batch in self.paper_page_batches(catalogue):
+            files.update(batch)
+        return files
+
+    def paper_page_batches(self, catalogue: Catalogue) -> Iterator[Files]:
+        """Every paper page, in batches of the date order: both cores share a large catalogue."""
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        count = len(catalogue.papers)
+        if workers < 2 or count < PARALLEL_FROM:
+            yield self.paper_pages(catalogue, slice(0, count))
+            return
         global _FORKED
         _FORKED = (self, catalogue)  # forked workers inherit this: nothing is pickled on the way in
         step = -(-count // (workers * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         try:
             with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
-                files: Files = {}
-                for part in pool.imap(_paper_pages_in_worker, spans):
-                    files.update(part)
-                return files
+                yield from pool.imap(_paper_pages_in_worker, spans)
         finally:
             _FORKED = None
 

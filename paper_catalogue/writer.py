@@ -67,6 +67,32 @@ def write_site(
     already hold these bytes in `out_dir`: they are hard-linked into the staging folder rather
     than written again.
     """
+    with staged_site(out_dir) as site:
+        site.write(files, unchanged)
+        if finish is not None:
+            finish(site.folder)
+
+
+class StagedSite:
+    """The staging folder of a build in progress: files are written into it batch by batch."""
+
+    def __init__(self, folder: Path, out_dir: Path) -> None:
+        self.folder = folder
+        self.out_dir = out_dir
+        self._made: set[Path] = {folder}
+
+    def write(self, files: Mapping[PurePosixPath, bytes], unchanged: frozenset[PurePosixPath] = frozenset()) -> None:
+        """Write (or, for `unchanged` files, hard-link from the current output) one batch."""
+        _write_files(files, self.folder, self.out_dir, unchanged, self._made)
+
+
+@contextmanager
+def staged_site(out_dir: Path) -> Iterator[StagedSite]:
+    """A staging folder beside `out_dir` that replaces it when the block ends without an error.
+
+    Whatever ends the block early (an exception, Ctrl-C, a full disk, a Pagefind error) removes
+    the staging folder and leaves the previous output exactly as it was.
+    """
     check_output_folder(out_dir)
     out_dir = out_dir.absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -76,9 +102,7 @@ def write_site(
     shutil.rmtree(staging, ignore_errors=True)
     try:
         staging.mkdir()
-        _write_files(files, staging, out_dir, unchanged)
-        if finish is not None:
-            finish(staging)
+        yield StagedSite(staging, out_dir)
         with _signals_deferred():
             _swap(staging, out_dir, retired)
     except BaseException:
@@ -89,8 +113,7 @@ def write_site(
 
 
 def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, out_dir: Path,
-                 unchanged: frozenset[PurePosixPath]) -> None:
-    made: set[Path] = {staging}
+                 unchanged: frozenset[PurePosixPath], made: set[Path]) -> None:
     for relative in sorted(files):
         target = staging.joinpath(*safe_relative(relative).parts)
         try:
