@@ -159,14 +159,15 @@ class SearchTags:
     """(data attribute, value) pairs the captures read, in order."""
 
 
-def search_tags(facets: SearchFacets, date_human: str | None, topic_names: tuple[str, ...]) -> SearchTags:
+def search_tags(facets: SearchFacets, date_human: str | None) -> SearchTags:
     """SearchTags for a paper's facets: the same keys and values as one span per key would give."""
-    sort = [("date", facets.date), ("upvotes", str(facets.upvotes))]
+    # Upvotes first in both lists: their one value is then written once, as a capture both share.
+    sort = [("upvotes", str(facets.upvotes)), ("date", facets.date)]
+    # No `topics` metadata: the search page shows a result's topics from its topic filter values
+    # and the topic names it is given once (data-topic-names).
     meta = [("upvotes", str(facets.upvotes))]
     if date_human:
         meta.append(("date", date_human))
-    if topic_names:
-        meta.append(("topics", " · ".join(topic_names)))
     values: dict[str, str] = {}  # value -> attribute, so a value two lists share is written once
 
     def captures(pairs: list[tuple[str, str]]) -> str:
@@ -245,7 +246,9 @@ def scholarly_article(paper: Paper, canonical: str) -> dict:
 
     Lean on purpose, as the head is repeated on every one of up to 100,000 pages: no `abstract`
     (the page body holds it, and crawlers read it there), no `name` or `mainEntityOfPage` (the
-    same as `headline` and `url`), no `isPartOf` (og:site_name names the site).
+    same as `headline` and `url`), no `isPartOf` (og:site_name names the site), and no upvote
+    count as an `interactionStatistic` (no search engine reads one on a ScholarlyArticle; the
+    page shows it).
     """
     data: dict = {
         "@context": "https://schema.org",
@@ -257,11 +260,6 @@ def scholarly_article(paper: Paper, canonical: str) -> dict:
         data["datePublished"] = paper.published.isoformat()
     if paper.organization:
         data["sourceOrganization"] = {"@type": "Organization", "name": paper.organization.name}
-    if paper.upvotes is not None:
-        data["interactionStatistic"] = {
-            "@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
-            "userInteractionCount": paper.upvotes,
-        }
     return data
 
 
@@ -298,8 +296,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
             search=search_tags(search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
-                               human_date(paper.published) if paper.published else None,
-                               tuple(topic_names.get(slug, slug) for slug in paper.topics)),
+                               human_date(paper.published) if paper.published else None),
             meta=page_meta(site, paper.title, paper_url(paper.id), description, og_type="article"),
             citation_date=scholar_date(paper.published) if paper.published else None,
             json_ld=script_json(scholarly_article(paper, canonical)),
