@@ -166,3 +166,14 @@ def test_sitemap_lists_every_page_of_every_list(site):
     for url in pages_of(files, "papers/") + pages_of(files, "topics/half/") + pages_of(files, "topics/rest/"):
         assert BASE + url in locs
     assert BASE + "papers/page/7/" in locs and BASE + "papers/page/8/" not in locs
+
+
+def test_a_paper_called_page_and_the_second_page_of_papers_live_side_by_side():
+    """papers/page/ is a paper's folder when a paper's id is `page`; the list's page 2 is then
+    papers/page/2/ inside it, and neither file replaces the other."""
+    catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
+    papers = (catalogue.papers[0].model_copy(update={"id": "page", "title": "Page"}), *catalogue.papers[1:])
+    files = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE), list_page_size=SIZE).render(
+        Catalogue(papers=papers), ROOT / "site_src")
+    assert "<h1 data-pagefind-weight=\"10\">Page</h1>" in files[PurePosixPath("papers/page/index.html")].decode()
+    assert "<h1>All papers</h1>" in files[PurePosixPath("papers/page/2/index.html")].decode()
