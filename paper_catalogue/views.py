@@ -148,8 +148,8 @@ class SearchTags:
     "Specifying multiple filters on a single element"): every item but the last is a
     `key[attribute]` capture, whose value Pagefind reads from that attribute of the same element,
     and the last item may be inline, `key:value`, captured to the end of the attribute. So no
-    value ever needs escaping, whatever commas or colons a topic or organisation name holds; one
-    element replaces the eight or so hidden spans a page needed with one key per element.
+    value ever needs escaping, whatever commas, colons or brackets an organisation name holds;
+    one element replaces the eight or so hidden spans a page needed with one key per element.
     """
 
     sort: str
@@ -375,7 +375,7 @@ def _year_label(paper: Paper) -> str:
 
 def pager_numbers(number: int, count: int, reach: int = PAGER_REACH) -> list[int | None]:
     """The page numbers a pager shows: the first, the last, and `reach` either side of `number`;
-    None marks a gap. A gap would hide only one page is filled with that page instead."""
+    None marks a gap. Where a gap would hide a single page, that page is shown instead."""
     shown = sorted({1, count, *range(max(1, number - reach), min(count, number + reach) + 1)})
     numbers: list[int | None] = []
     for before, page in zip([0, *shown], shown):
