@@ -18,9 +18,10 @@ from .diagnostics import quiet_worker
 from .models import Catalogue, SiteConfig
 from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
-from .urls import (HOME_URL, NOT_FOUND_URL, PAPERS_URL, SEARCH_URL, TOPICS_URL, output_path, page_url,
-                   paper_url, topic_url)
-from .views import Link, PageMeta, SiteView, home_view, page_meta, paper_views, site_view, year_groups
+from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
+                   paper_url)
+from .views import (LIST_PAGE_SIZE, Link, PageMeta, SiteView, home_view, list_pages, page_meta,
+                    paper_views, site_view)
 
 Files = dict[PurePosixPath, bytes]
 PARALLEL_FROM = 2000
@@ -96,10 +97,12 @@ def first_paragraph(tokens) -> str:
 class Renderer:
     """Renders every page of a site; templates are compiled once and reused for every page."""
 
-    def __init__(self, env: jinja2.Environment, config: SiteConfig) -> None:
+    def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int = LIST_PAGE_SIZE) -> None:
         self.env = env
         self.config = config
         self.site: SiteView = site_view(config)
+        self.list_page_size = list_page_size
+        """Papers per page of papers/ and of each topic; tests make it small to see many pages."""
 
     def page(self, template: str, url: str, meta: PageMeta | None = None,
              **context) -> tuple[PurePosixPath, bytes]:
@@ -133,10 +136,11 @@ class Renderer:
                       for page in pages if page.name == ABOUT_PAGE), None)
         add(self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
                       home=home_view(catalogue, self.site, year_chart, about)))
-        add(self.page("papers.html", PAPERS_URL,
-                      self.meta("All papers", PAPERS_URL,
-                                f"All {len(catalogue.papers)} papers of {self.site.title}, newest first."),
-                      groups=year_groups(catalogue.papers, self.site), count=len(catalogue.papers)))
+        for listing in list_pages(catalogue.papers, self.site, papers_page_url, self.list_page_size):
+            add(self.page("papers.html", listing.url,
+                          self.meta(listing.title("All papers"), listing.url,
+                                    listing.description(f"All {listing.total} papers of {self.site.title}")),
+                          listing=listing))
         for page in pages:
             add(self.page("page.html", page_url(page.name),
                           self.meta(page.title, page_url(page.name), page.summary or None),
@@ -145,9 +149,12 @@ class Renderer:
             add(self.page("topics.html", TOPICS_URL,
                           self.meta("Topics", TOPICS_URL, f"The {len(catalogue.topics)} topics of {self.site.title}."),
                           topics=topic_summaries(catalogue, self.site)))
-            for topic in topic_views(catalogue, self.site):
-                add(self.page("topic.html", topic_url(topic.slug),
-                              self.meta(topic.name, topic_url(topic.slug), topic.summary), topic=topic))
+            for topic in topic_views(catalogue, self.site, page_size=self.list_page_size):
+                for listing in topic.pages:
+                    add(self.page("topic.html", listing.url,
+                                  self.meta(listing.title(topic.name), listing.url,
+                                            listing.description(topic.summary)),
+                                  topic=topic, listing=listing))
         add(self.page("search.html", SEARCH_URL, self.meta("Search", SEARCH_URL, indexable=False),
                       search_topics={topic.slug: topic.name for topic in catalogue.topics}))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(

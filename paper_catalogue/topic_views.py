@@ -10,8 +10,8 @@ from markupsafe import Markup
 
 from .charts import year_chart
 from .models import Catalogue, Topic
-from .urls import topic_feed_url, topic_url
-from .views import Link, PaperRow, SiteView, YearGroup, paper_row, papers_per_year, year_groups
+from .urls import topic_feed_url, topic_page_url, topic_url
+from .views import LIST_PAGE_SIZE, Link, ListPage, PaperRow, SiteView, list_pages, paper_row, papers_per_year
 
 # Topic descriptions are short markdown written by the site owner; raw HTML in them stays text.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": True})
@@ -38,9 +38,10 @@ class TopicView:
     feed: str
     count: int
     summary: str
-    """One sentence for the meta description."""
+    """What the topic's list is, for the meta description (ListPage.description)."""
     description: Markup
-    groups: tuple[YearGroup, ...]
+    pages: tuple[ListPage, ...]
+    """The topic's papers, newest first, a page at a time; page 1 is the topic's own page."""
     chart: Markup
     most_upvoted: tuple[PaperRow, ...]
     neighbours: tuple[tuple[Link, int], ...]
@@ -68,7 +69,8 @@ def topic_summaries(catalogue: Catalogue, site: SiteView) -> tuple[TopicSummary,
     )
 
 
-def topic_views(catalogue: Catalogue, site: SiteView, listed: int = 5, neighbours: int = 4) -> list[TopicView]:
+def topic_views(catalogue: Catalogue, site: SiteView, listed: int = 5, neighbours: int = 4,
+                page_size: int = LIST_PAGE_SIZE) -> list[TopicView]:
     members = topic_papers(catalogue)
     names = {topic.slug: topic.name for topic in catalogue.topics}
     shared: dict[str, Counter] = {slug: Counter() for slug in members}
@@ -83,8 +85,10 @@ def topic_views(catalogue: Catalogue, site: SiteView, listed: int = 5, neighbour
         views.append(TopicView(
             slug=topic.slug, name=topic.name, href=site.link(topic_url(topic.slug)),
             feed=site.link(topic_feed_url(topic.slug)), count=len(papers),
-            summary=f"{len(papers)} papers on {topic.name} in {site.title}, newest first.",
-            description=_description(topic), groups=year_groups(papers, site),
+            summary=f"{len(papers)} papers on {topic.name} in {site.title}",
+            description=_description(topic),
+            pages=tuple(list_pages(papers, site, lambda number, slug=topic.slug: topic_page_url(slug, number),
+                                   page_size)),
             chart=year_chart(papers_per_year(papers), f"{topic.name} papers per year"),
             most_upvoted=tuple(paper_row(p, site) for p in upvoted),
             neighbours=tuple((Link(names.get(slug, slug), site.link(topic_url(slug))), count)

@@ -57,6 +57,28 @@ def topic_url(slug: str) -> str:
     return f"topics/{slug}/"
 
 
+def list_page_url(first_page_url: str, number: int) -> str:
+    """Page `number` (from 1) of a list split over several pages.
+
+    Page 1 keeps the list's own URL, so links made before the list was split still work; later
+    pages are `<list>page/<number>/`. Under papers/ that folder cannot clash with a paper: a paper
+    whose id is `page` is papers/page/index.html, and page 2 is papers/page/2/index.html.
+    """
+    if number < 1:
+        raise ValueError(f"list pages are numbered from 1, not {number}")
+    return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
+
+
+def papers_page_url(number: int) -> str:
+    """Page `number` of the list of all papers (papers/ for page 1)."""
+    return list_page_url(PAPERS_URL, number)
+
+
+def topic_page_url(slug: str, number: int) -> str:
+    """Page `number` of a topic's list of papers (the topic's own page for page 1)."""
+    return list_page_url(topic_url(slug), number)
+
+
 def topic_feed_url(slug: str) -> str:
     """A topic's Atom feed, beside its page."""
     return f"{topic_url(slug)}feed.xml"

@@ -141,6 +141,48 @@ class PaperRow:
 
 
 @dataclass(frozen=True)
+class SearchTags:
+    """A paper's Pagefind sort keys, metadata and filters, all on one hidden element.
+
+    Each of Pagefind's three attributes takes a comma-separated list (documented for 1.x under
+    "Specifying multiple filters on a single element"): every item but the last is a
+    `key[attribute]` capture, whose value Pagefind reads from that attribute of the same element,
+    and the last item may be inline, `key:value`, captured to the end of the attribute. So no
+    value ever needs escaping, whatever commas, colons or brackets an organisation name holds;
+    one element replaces the eight or so hidden spans a page needed with one key per element.
+    """
+
+    sort: str
+    meta: str
+    filter: str
+    values: tuple[tuple[str, str], ...]
+    """(data attribute, value) pairs the captures read, in order."""
+
+
+def search_tags(facets: SearchFacets, date_human: str | None) -> SearchTags:
+    """SearchTags for a paper's facets: the same keys and values as one span per key would give."""
+    # Upvotes first in both lists: their one value is then written once, as a capture both share.
+    sort = [("upvotes", str(facets.upvotes)), ("date", facets.date)]
+    # No `topics` metadata: the search page shows a result's topics from its topic filter values
+    # and the topic names it is given once (data-topic-names).
+    meta = [("upvotes", str(facets.upvotes))]
+    if date_human:
+        meta.append(("date", date_human))
+    values: dict[str, str] = {}  # value -> attribute, so a value two lists share is written once
+
+    def captures(pairs: list[tuple[str, str]]) -> str:
+        items = []
+        for key, value in pairs[:-1]:
+            attribute = values.setdefault(value, f"data-p{len(values)}")
+            items.append(f"{key}[{attribute}]")
+        key, value = pairs[-1]
+        return ",".join([*items, f"{key}:{value}"])
+
+    tags = (captures(sort), captures(meta), captures(list(facets.filters)))
+    return SearchTags(*tags, values=tuple((attribute, value) for value, attribute in values.items()))
+
+
+@dataclass(frozen=True)
 class PaperView:
     """Everything a paper's own page shows."""
 
@@ -161,10 +203,8 @@ class PaperView:
     sources: tuple[Source, ...]
     previous: PaperRow | None
     next: PaperRow | None
-    facets: SearchFacets
+    search: SearchTags
     meta: PageMeta
-    abstract_text: str
-    """The abstract as plain text, for citation_abstract."""
     citation_date: str | None
     """`YYYY/MM/DD`, the form Google Scholar's citation_publication_date asks for."""
     json_ld: Markup
@@ -201,27 +241,25 @@ def newest_first(papers) -> list[Paper]:
     return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id)
 
 
-def scholarly_article(paper: Paper, canonical: str, abstract_text: str, site: SiteView) -> dict:
-    """schema.org ScholarlyArticle data: only what the listing showed; authors are never invented."""
+def scholarly_article(paper: Paper, canonical: str) -> dict:
+    """schema.org ScholarlyArticle data: only what the listing showed; authors are never invented.
+
+    Lean on purpose, as the head is repeated on every one of up to 100,000 pages: no `abstract`
+    (the page body holds it, and crawlers read it there), no `name` or `mainEntityOfPage` (the
+    same as `headline` and `url`), no `isPartOf` (og:site_name names the site), and no upvote
+    count as an `interactionStatistic` (no search engine reads one on a ScholarlyArticle; the
+    page shows it).
+    """
     data: dict = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
         "headline": paper.title,
-        "name": paper.title,
-        "abstract": abstract_text,
         "url": canonical,
-        "mainEntityOfPage": canonical,
-        "isPartOf": {"@type": "WebSite", "name": site.title, "url": site.absolute(HOME_URL)},
     }
     if paper.published:
         data["datePublished"] = paper.published.isoformat()
     if paper.organization:
         data["sourceOrganization"] = {"@type": "Organization", "name": paper.organization.name}
-    if paper.upvotes is not None:
-        data["interactionStatistic"] = {
-            "@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
-            "userInteractionCount": paper.upvotes,
-        }
     return data
 
 
@@ -239,8 +277,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         canonical = site.absolute(paper_url(paper.id))
-        abstract_text = plain_text(paper.abstract)
-        description = describe(abstract_text)
+        description = describe(plain_text(paper.abstract))
         title_query = quote_plus(paper.title)
         views.append(PaperView(
             id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
@@ -258,14 +295,21 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
-            facets=search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
+            search=search_tags(search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
+                               human_date(paper.published) if paper.published else None),
             meta=page_meta(site, paper.title, paper_url(paper.id), description, og_type="article"),
-            abstract_text=abstract_text,
             citation_date=scholar_date(paper.published) if paper.published else None,
-            json_ld=script_json(scholarly_article(paper, canonical, abstract_text, site)),
+            json_ld=script_json(scholarly_article(paper, canonical)),
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views
+
+
+LIST_PAGE_SIZE = 100
+"""Papers per page of a long list (papers/ and each topic's page). 100 compact rows make a page
+of about 30 KB, where one page of every paper was 3 MB at 10,000 papers and 30 MB at 100,000."""
+PAGER_REACH = 2
+"""The pager links this many pages either side of the current one, besides the first and last."""
 
 
 @dataclass(frozen=True)
@@ -273,15 +317,113 @@ class YearGroup:
     label: str
     anchor: str
     papers: tuple[PaperRow, ...]
+    count: int
+    """The year's papers in the whole list, of which a page may show only some."""
 
 
-def year_groups(papers, site: SiteView) -> tuple[YearGroup, ...]:
-    """Papers newest first, in one group per year and a last group of undated ones."""
-    groups: dict[str, list[PaperRow]] = {}
-    for paper in newest_first(papers):
-        label = str(paper.published.year) if paper.published else "Undated"
-        groups.setdefault(label, []).append(paper_row(paper, site))
-    return tuple(YearGroup(label, f"y-{label.lower()}", tuple(rows)) for label, rows in groups.items())
+@dataclass(frozen=True)
+class PagerLink:
+    """One entry of a pager: a page number, or a gap (`href` None) standing for skipped pages."""
+
+    label: str
+    href: str | None
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Links between the pages of a list: previous, next, and a window of page numbers."""
+
+    previous: str | None
+    next: str | None
+    links: tuple[PagerLink, ...]
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list of papers, newest first, grouped by year."""
+
+    url: str
+    """Site-relative, as urls.list_page_url gives it."""
+    number: int
+    count: int
+    """How many pages the list has."""
+    first: int
+    last: int
+    """The positions (from 1) of this page's first and last paper in the whole list."""
+    total: int
+    groups: tuple[YearGroup, ...]
+    years: tuple[Link, ...]
+    """Each year of the whole list, linked to the page and heading where it begins."""
+    pager: Pager | None
+    """None when the whole list fits on one page."""
+
+    def title(self, title: str) -> str:
+        """The list's title, with the page number after page 1, so every page has its own title."""
+        return title if self.number == 1 else f"{title}, page {self.number} of {self.count}"
+
+    def description(self, whole: str) -> str:
+        """A meta description from what the list is (`whole`); later pages add their number, so
+        no two pages share one."""
+        more = f": page {self.number} of {self.count}" if self.number > 1 else ""
+        return f"{whole}, newest first{more}."
+
+
+def _year_label(paper: Paper) -> str:
+    return str(paper.published.year) if paper.published else "Undated"
+
+
+def pager_numbers(number: int, count: int, reach: int = PAGER_REACH) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and `reach` either side of `number`;
+    None marks a gap. Where a gap would hide a single page, that page is shown instead."""
+    shown = sorted({1, count, *range(max(1, number - reach), min(count, number + reach) + 1)})
+    numbers: list[int | None] = []
+    for before, page in zip([0, *shown], shown):
+        if page - before == 2 and before:
+            numbers.append(page - 1)
+        elif page - before > 2 and before:
+            numbers.append(None)
+        numbers.append(page)
+    return numbers
+
+
+def pager(number: int, count: int, link_of) -> Pager | None:
+    """The pager of page `number` of `count`; `link_of(n)` is page n's link. None for one page."""
+    if count < 2:
+        return None
+    return Pager(
+        previous=link_of(number - 1) if number > 1 else None,
+        next=link_of(number + 1) if number < count else None,
+        links=tuple(PagerLink("…", None) if page is None else PagerLink(str(page), link_of(page), page == number)
+                    for page in pager_numbers(number, count)),
+    )
+
+
+def list_pages(papers, site: SiteView, url_of, page_size: int = LIST_PAGE_SIZE) -> list[ListPage]:
+    """A list of papers split into pages of `page_size`, newest first; `url_of(n)` is page n's
+    site-relative URL (urls.papers_page_url, or a topic's). A list with no papers is one empty page."""
+    ordered = newest_first(papers)
+    count = max(1, -(-len(ordered) // page_size))
+    totals = Counter(_year_label(paper) for paper in ordered)
+    starts: dict[str, int] = {}
+    for position, paper in enumerate(ordered):
+        starts.setdefault(_year_label(paper), position // page_size + 1)
+    years = tuple(Link(label, f"{site.link(url_of(page))}#y-{label.lower()}") for label, page in starts.items())
+    pages = []
+    for number in range(1, count + 1):
+        chunk = ordered[(number - 1) * page_size:number * page_size]
+        groups: dict[str, list[PaperRow]] = {}
+        for paper in chunk:
+            groups.setdefault(_year_label(paper), []).append(paper_row(paper, site))
+        pages.append(ListPage(
+            url=url_of(number), number=number, count=count,
+            first=(number - 1) * page_size + 1 if chunk else 0, last=(number - 1) * page_size + len(chunk),
+            total=len(ordered),
+            groups=tuple(YearGroup(label, f"y-{label.lower()}", tuple(rows), totals[label])
+                         for label, rows in groups.items()),
+            years=years, pager=pager(number, count, lambda n: site.link(url_of(n))),
+        ))
+    return pages
 
 
 def papers_per_year(papers) -> dict[int, int]:

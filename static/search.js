@@ -23,15 +23,9 @@ const FACETS = [
 ];
 const SORTS = { date: { date: "desc" }, upvotes: { upvotes: "desc" } };
 const UPVOTE_ORDER = ["10+", "1-9", "0"];
-// Topic names by slug: from the page when the build provides them, else learnt from the results
-// shown (a result's topic names and its topic filter values come in the same order).
+// Topic names by slug, from the build. Results carry their topics as filter values (slugs) only:
+// a copy of the names on each of up to 100,000 paper pages would repeat this one map.
 const topicNames = JSON.parse(root.dataset.topicNames || "{}");
-
-function learnTopicNames(data) {
-  const slugs = data.filters?.topic || [];
-  const names = data.meta.topics ? data.meta.topics.split(" · ") : [];
-  if (slugs.length === names.length) slugs.forEach((slug, i) => { topicNames[slug] ??= names[i]; });
-}
 
 function label(key, value) {
   if (key === "topic") return topicNames[value] || value;
@@ -128,7 +122,6 @@ function excerptNode(excerpt) {
 }
 
 function resultItem(data) {
-  learnTopicNames(data);
   const item = element("li", "search-result");
   const heading = element("h2", "search-title");
   const link = element("a", "", data.meta.title || data.url);
@@ -140,10 +133,11 @@ function resultItem(data) {
   const upvotes = Number(data.meta.upvotes || 0);
   facts.append(element("span", "search-upvotes", upvotes === 1 ? "1 upvote" : `${upvotes} upvotes`));
   item.append(facts);
-  if (data.meta.topics) {
+  const slugs = data.filters?.topic || [];
+  if (slugs.length) {
     const topics = element("ul", "search-topics");
     topics.setAttribute("aria-label", "Topics");
-    for (const name of data.meta.topics.split(" · ")) topics.append(element("li", "", name));
+    for (const slug of slugs) topics.append(element("li", "", label("topic", slug)));
     item.append(topics);
   }
   item.append(excerptNode(data.excerpt));

@@ -9,7 +9,7 @@ from site_build import CHROMIUM, CHROMIUM_ARGS, build_real_site, need_chromium, 
 pytestmark = pytest.mark.browser
 
 PAPER = "papers/arc-encoder-learning-compressed-text-representations-for-large-language-models/"
-PAGES = ["", PAPER, "papers/", "about/", "404.html"]
+PAGES = ["", PAPER, "papers/", "papers/page/2/", "topics/preference-alignment/", "about/", "404.html"]
 
 
 @pytest.fixture(scope="module")

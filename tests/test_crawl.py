@@ -109,3 +109,23 @@ def test_sitemap_and_feed_urls_resolve(site):
     robots = (site / "robots.txt").read_text()
     problems.check(site, "robots.txt", robots.split("Sitemap: ", 1)[1].strip())
     assert not problems, "\n".join(problems)
+
+
+def test_every_page_is_reachable_by_links_from_the_home_page(site):
+    """A crawler that starts at the home page and follows only links (and the search form) finds
+    every page, paper pages included: splitting long lists into pages must not strand a paper."""
+    seen, queue = {BASE}, [BASE]
+    while queue:
+        url = queue.pop()
+        target = target_file(site, url)
+        if target is None or not target.is_file() or target.suffix != ".html":
+            continue
+        page = parse_html(target.read_text(encoding="utf-8"))
+        for element in page.find_all("a") + page.find_all("form"):
+            link = urljoin(url, element.attrs.get("href") or element.attrs.get("action") or "").split("#", 1)[0]
+            if link.startswith(BASE) and link not in seen:
+                seen.add(link)
+                queue.append(link)
+    pages = {page_url(site, path) for path in site.rglob("index.html")}
+    assert any("/page/" in url for url in pages), "the seeds fill more than one page of papers/"
+    assert not sorted(pages - seen)

@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from site_build import parse_html as parse_tree
 
 from conftest import ROOT
+from paper_catalogue.text import excerpt
 from site_checks import html_problems, is_safe_url, parse_html, read_site, site_problems
 
 SITE_HOST = "example.org"
@@ -76,6 +78,20 @@ def test_hostile_text_is_shown_as_text_not_dropped(hostile_site):
     for title, _ in HOSTILE:
         page = parse_html((hostile_site / titles[title]["url"] / "index.html").read_text("utf-8"))
         assert title in "".join(page.text), f"{title!r} is not shown as text on its page"
+
+
+def test_hostile_text_in_attributes_stays_one_attribute_value(hostile_site):
+    """Titles reach attributes whole (og:title, citation_title) and abstracts through the meta
+    description; each must read back as exactly the text, so no quote broke out of its attribute."""
+    papers = json.loads((hostile_site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    by_title = {paper["title"]: paper for paper in papers}
+    for title, abstract in HOSTILE:
+        page = parse_tree((hostile_site / by_title[title]["url"] / "index.html").read_text("utf-8"))
+        metas = {e.attrs.get("name") or e.attrs.get("property"): e.attrs.get("content")
+                 for e in page.find_all("meta")}
+        assert metas["og:title"] == metas["citation_title"] == title
+        assert metas["description"] == metas["og:description"] == excerpt(abstract)
+        assert not [e for e in page.iter() if any(name.startswith("on") for name in e.attrs)]
 
 
 def test_template_syntax_in_seeds_is_never_evaluated(hostile_site):

@@ -175,3 +175,31 @@ def test_search_page_can_carry_topic_names_safely():
     html = search_page(search_topics={"vision": 'Vision & "images"'})
     attribute = html.split('data-topic-names="')[1].split('"')[0]
     assert json.loads(html_unescape(attribute)) == {"vision": 'Vision & "images"'}
+
+
+def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colons(tmp_path):
+    """The real Pagefind reads the combined captures (views.SearchTags) back exactly: an
+    organisation name holding commas, colons or brackets is one value, not several."""
+    tricky = Topic(slug="tricky", name="Commas, colons: [brackets] & more")
+    papers = (
+        paper(id="full", title="Full paper", published=dt.date(2024, 4, 22), upvotes=12,
+              topics=("tricky", "plain"), organization=Organization(handle="o", name="Org, Inc: [Labs]")),
+        paper(id="bare", title="Bare paper"),
+        # With a code link, the organisation is no longer the inline last filter but a capture.
+        paper(id="coded", title="Coded paper", organization=Organization(handle="o", name="Org, Inc: Labs"),
+              links=("https://github.com/o/r",)),
+    )
+    catalogue = Catalogue(papers=papers, topics=(tricky, Topic(slug="plain", name="Plain")))
+    renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url="https://example.org/"))
+    write_site(renderer.paper_pages(catalogue), tmp_path / "_site",
+               finish=lambda staging: index_site(staging, expected_pages=3))
+    records = {record["url"]: record for record in fragments(tmp_path / "_site")}
+    assert records["/papers/coded/"]["filters"]["organisation"] == ["Org, Inc: Labs"]
+    assert records["/papers/coded/"]["filters"]["code"] == ["yes"]
+    full, bare = records["/papers/full/"], records["/papers/bare/"]
+    assert (full["meta"]["date"], full["meta"]["upvotes"]) == ("22 Apr 2024", "12")
+    assert "topics" not in full["meta"]  # the search page names topics from the filter values
+    assert full["filters"] == {"topic": ["tricky", "plain"], "year": ["2024"], "upvotes": ["10+"],
+                               "organisation": ["Org, Inc: [Labs]"]}
+    assert bare["meta"]["upvotes"] == "0" and "date" not in bare["meta"] and "topics" not in bare["meta"]
+    assert bare["filters"] == {"year": ["undated"], "upvotes": ["0"]}

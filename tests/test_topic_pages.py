@@ -9,6 +9,7 @@ import pytest
 from paper_catalogue.models import Catalogue, SiteConfig, Topic
 from paper_catalogue.pipeline import read_catalogue
 from paper_catalogue.render import Renderer, make_environment
+from paper_catalogue.views import LIST_PAGE_SIZE
 
 from conftest import REAL_SEEDS, ROOT
 
@@ -34,25 +35,56 @@ def linked_papers(html: str) -> list[str]:
     return re.findall(r'href="/sub/papers/([a-z0-9-]+)/"', html)
 
 
+def list_pages(files: dict[str, str], slug: str) -> list[str]:
+    """A topic's page, then each further page of its list (topics/<slug>/page/<n>/), in order."""
+    pages = [files[f"topics/{slug}/index.html"]]
+    while f"topics/{slug}/page/{len(pages) + 1}/index.html" in files:
+        pages.append(files[f"topics/{slug}/page/{len(pages) + 1}/index.html"])
+    return pages
+
+
+def listed_papers(files: dict[str, str], slug: str) -> list[str]:
+    """The papers a topic's list pages link, in order (the year sections, not the highlights)."""
+    return [paper for html in list_pages(files, slug) if 'id="y-' in html
+            for paper in linked_papers(html.split('id="y-', 1)[1])]
+
+
 def test_topic_pages_list_exactly_their_papers(site):
     catalogue, files = site
     for topic in TOPICS:
-        html = files[f"topics/{topic.slug}/index.html"]
-        listed = linked_papers(html.split('id="y-', 1)[1]) if 'id="y-' in html else []
+        listed = listed_papers(files, topic.slug)
         expected = [p.id for p in catalogue.papers if topic.slug in p.topics]
         assert sorted(set(listed)) == sorted(expected)
         assert len(listed) == len(expected)  # the per-year sections list each paper once
 
 
+def test_a_long_topic_list_is_split_into_pages_of_the_list_size(site):
+    catalogue, files = site
+    count = sum("alpha" in p.topics for p in catalogue.papers)
+    pages = list_pages(files, "alpha")
+    assert count > LIST_PAGE_SIZE and len(pages) == -(-count // LIST_PAGE_SIZE)
+    assert [len(linked_papers(html.split('id="y-', 1)[1])) for html in pages] == (
+        [LIST_PAGE_SIZE] * (len(pages) - 1) + [count - LIST_PAGE_SIZE * (len(pages) - 1)])
+    assert len(list_pages(files, "empty")) == 1
+
+
+def test_later_topic_pages_carry_the_list_but_not_the_highlights(site):
+    _, files = site
+    first, second = list_pages(files, "alpha")[:2]
+    assert "<em>alpha</em>" in first and '<svg class="chart"' in first and "Most upvoted" in first
+    assert "<em>alpha</em>" not in second and "<svg" not in second and "Most upvoted" not in second
+    assert "<title>Alpha, page 2 of" in second and 'href="/sub/topics/alpha/feed.xml"' in second
+    assert '<link rel="prev" href="/sub/topics/alpha/">' in second
+
+
 def test_topic_page_is_newest_first_in_year_sections(site):
     catalogue, files = site
-    html = files["topics/alpha/index.html"]
+    html = "".join(list_pages(files, "alpha"))
     years = re.findall(r'<h2 id="y-(\d{4}|undated)"', html)
     dated = [y for y in years if y != "undated"]
     assert dated == sorted(dated, reverse=True) and years[-1] == "undated"
     dates = {p.id: p.published for p in catalogue.papers}
-    section = html.split('id="y-', 1)[1]
-    listed = [dates[pid] for pid in linked_papers(section) if dates[pid]]
+    listed = [dates[pid] for pid in listed_papers(files, "alpha") if dates[pid]]
     assert listed == sorted(listed, reverse=True)
 
 
