@@ -101,6 +101,10 @@ class SiteConfig(Record):
     """The BCP 47 language of the pages."""
     cname: str | None = None
     """Custom domain for GitHub Pages, written to CNAME when set."""
+    papers_per_page: int = Field(default=500, ge=10, le=5000)
+    """Papers per page of papers/ and of each topic's page. 500 compact rows make a page of about
+    160 KB (25 KB gzipped), where one page of every paper was 3 MB at 10,000 papers and 30 MB at
+    100,000; a reading list of a few hundred papers, like the seeds, stays on one page."""
 
     @field_validator("base_url")
     @classmethod

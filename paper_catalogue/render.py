@@ -20,7 +20,7 @@ from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
                    paper_url)
-from .views import (LIST_PAGE_SIZE, Link, PageMeta, SiteView, home_view, list_pages, page_meta,
+from .views import (Link, PageMeta, SiteView, home_view, list_pages, page_meta,
                     paper_views, site_view)
 
 Files = dict[PurePosixPath, bytes]
@@ -97,11 +97,11 @@ def first_paragraph(tokens) -> str:
 class Renderer:
     """Renders every page of a site; templates are compiled once and reused for every page."""
 
-    def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int = LIST_PAGE_SIZE) -> None:
+    def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int | None = None) -> None:
         self.env = env
         self.config = config
         self.site: SiteView = site_view(config)
-        self.list_page_size = list_page_size
+        self.list_page_size = list_page_size or config.papers_per_page
         """Papers per page of papers/ and of each topic; tests make it small to see many pages."""
 
     def page(self, template: str, url: str, meta: PageMeta | None = None,

@@ -191,6 +191,8 @@ class PaperView:
     href: str
     canonical: str
     description: str
+    abstract_text: str
+    """The abstract as plain text, for citation_abstract."""
     abstract_html: Markup
     date_iso: str | None
     date_human: str | None
@@ -277,12 +279,14 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         canonical = site.absolute(paper_url(paper.id))
-        description = describe(plain_text(paper.abstract))
+        abstract_text = plain_text(paper.abstract)
+        description = describe(abstract_text)
         title_query = quote_plus(paper.title)
         views.append(PaperView(
             id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
             canonical=canonical,
             description=description,
+            abstract_text=abstract_text,
             abstract_html=render_abstract(paper.abstract),
             date_iso=paper.published.isoformat() if paper.published else None,
             date_human=human_date(paper.published) if paper.published else None,
@@ -305,9 +309,8 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
     return views
 
 
-LIST_PAGE_SIZE = 100
-"""Papers per page of a long list (papers/ and each topic's page). 100 compact rows make a page
-of about 30 KB, where one page of every paper was 3 MB at 10,000 papers and 30 MB at 100,000."""
+LIST_PAGE_SIZE = SiteConfig.model_fields["papers_per_page"].default
+"""Papers per page of a long list when the site owner sets none (see SiteConfig.papers_per_page)."""
 PAGER_REACH = 2
 """The pager links this many pages either side of the current one, besides the first and last."""
 

@@ -32,8 +32,21 @@ def build_site(out: Path, seeds: Path = FIXTURE_SEEDS, site_src: Path = FIXTURE_
     return out
 
 
-def build_real_site(out: Path, base_url: str | None = None) -> Path:
-    return build_site(out, REAL_SEEDS, ROOT / "site_src", base_url)
+def build_real_site(out: Path, base_url: str | None = None, papers_per_page: int | None = None) -> Path:
+    """The real seeds and site_src; `papers_per_page` (in a copy of site_src beside `out`) splits
+    the seeds' lists into pages, which the default page size does not."""
+    return build_site(out, REAL_SEEDS, real_site_src(out.parent, papers_per_page), base_url)
+
+
+def real_site_src(folder: Path, papers_per_page: int | None = None) -> Path:
+    """The project's site_src, or a copy of it in `folder` with a smaller list page size."""
+    if papers_per_page is None:
+        return ROOT / "site_src"
+    copy = folder / "site_src"
+    shutil.copytree(ROOT / "site_src", copy, dirs_exist_ok=True)
+    with open(copy / "site.toml", "a", encoding="utf-8") as settings:
+        settings.write(f"papers_per_page = {papers_per_page}\n")
+    return copy
 
 
 def html_pages(site: Path) -> list[Path]:

@@ -15,7 +15,7 @@ PAGES = ["", PAPER, "papers/", "papers/page/2/", "topics/preference-alignment/",
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """The real seeds' site, served over HTTP on a loopback port (links are root-relative)."""
-    site = build_real_site(tmp_path_factory.mktemp("a11y") / "_site")
+    site = build_real_site(tmp_path_factory.mktemp("a11y") / "_site", papers_per_page=100)
     assert (site / PAPER / "index.html").is_file()
     with serve(site) as url:
         yield url

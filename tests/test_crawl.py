@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from site_build import html_pages, parse_html
+from site_build import html_pages, parse_html, real_site_src
 
 from conftest import REAL_SEEDS, ROOT
 
@@ -22,10 +22,13 @@ URL_ATTRIBUTES = {"a": "href", "link": "href", "script": "src", "img": "src", "f
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The real seeds, built by the command line with --base-url, as a user would."""
-    out = tmp_path_factory.mktemp("crawl") / "_site"
+    folder = tmp_path_factory.mktemp("crawl")
+    out = folder / "_site"
+    # 100 papers a page, so the seeds' lists are split into pages the crawler must follow.
+    site_src = real_site_src(folder, papers_per_page=100)
     result = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--seeds", str(REAL_SEEDS), "--out", str(out),
-         "--site-src", str(ROOT / "site_src"), "--base-url", BASE, "--quiet"],
+         "--site-src", str(site_src), "--base-url", BASE, "--quiet"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return out

@@ -28,7 +28,7 @@ def pages(tmp_path_factory) -> list[Path]:
     root = tmp_path_factory.mktemp("validate")
     (root / "seeds").mkdir()
     (root / "seeds" / "000.txt").write_text(NASTY_SEED, encoding="utf-8")
-    sites = [build_real_site(root / "real", base_url="https://example.org/sub/"),
+    sites = [build_real_site(root / "real" / "_site", base_url="https://example.org/sub/", papers_per_page=100),
              build_site(root / "fixture"),
              build_site(root / "nasty", seeds=root / "seeds")]
     return [page for site in sites for page in html_pages(site)]
