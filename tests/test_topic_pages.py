@@ -9,10 +9,11 @@ import pytest
 from paper_catalogue.models import Catalogue, SiteConfig, Topic
 from paper_catalogue.pipeline import read_catalogue
 from paper_catalogue.render import Renderer, make_environment
-from paper_catalogue.views import LIST_PAGE_SIZE
 
 from conftest import REAL_SEEDS, ROOT
 
+SIZE = 50
+"""Papers per list page here: small enough that the seeds' topics fill several pages."""
 TOPICS = (Topic(slug="alpha", name="Alpha", description="Papers about *alpha*."),
           Topic(slug="beta", name="Beta & Co", description=""),
           Topic(slug="empty", name="Empty", description="Nothing here."))
@@ -26,7 +27,7 @@ def site():
         topics = ("alpha",) if index % 3 == 0 else ("beta", "alpha") if index % 3 == 1 else ("beta",)
         papers.append(paper.model_copy(update={"topics": topics}))
     catalogue = Catalogue(papers=tuple(papers), topics=TOPICS)
-    config = SiteConfig(base_url="https://example.org/sub/")
+    config = SiteConfig(base_url="https://example.org/sub/", papers_per_page=SIZE)
     files = Renderer(make_environment(ROOT / "templates"), config).render(catalogue, ROOT / "site_src")
     return catalogue, {str(path): data.decode("utf-8") for path, data in files.items()}
 
@@ -62,9 +63,9 @@ def test_a_long_topic_list_is_split_into_pages_of_the_list_size(site):
     catalogue, files = site
     count = sum("alpha" in p.topics for p in catalogue.papers)
     pages = list_pages(files, "alpha")
-    assert count > LIST_PAGE_SIZE and len(pages) == -(-count // LIST_PAGE_SIZE)
+    assert count > SIZE and len(pages) == -(-count // SIZE)
     assert [len(linked_papers(html.split('id="y-', 1)[1])) for html in pages] == (
-        [LIST_PAGE_SIZE] * (len(pages) - 1) + [count - LIST_PAGE_SIZE * (len(pages) - 1)])
+        [SIZE] * (len(pages) - 1) + [count - SIZE * (len(pages) - 1)])
     assert len(list_pages(files, "empty")) == 1
 
 
