@@ -32,11 +32,15 @@ def papers_json(catalogue: Catalogue) -> bytes:
     for paper in catalogue.papers:
         for slug in paper.topics:
             counts[slug] = counts.get(slug, 0) + 1
-    document = {
-        "papers": [paper_record(paper) for paper in catalogue.papers],
-        "topics": [
-            {"slug": t.slug, "name": t.name, "url": topic_url(t.slug), "count": counts.get(t.slug, 0)}
-            for t in catalogue.topics
-        ],
-    }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    topics = [{"slug": t.slug, "name": t.name, "url": topic_url(t.slug), "count": counts.get(t.slug, 0)}
+              for t in catalogue.topics]
+    # One record per line: a diff shows which papers changed, and without `indent` json uses its C
+    # encoder (3 to 4 times faster; indented, this file took 0.7 s to write at 10,000 papers).
+    papers = _lines(paper_record(paper) for paper in catalogue.papers)
+    return f'{{"papers": {papers},\n"topics": {_lines(topics)}}}\n'.encode("utf-8")
+
+
+def _lines(records) -> str:
+    """A JSON array with one compact record per line."""
+    lines = [json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) for record in records]
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
