@@ -92,6 +92,7 @@ def our_build(seeds: Path, site: Path, site_src: Path) -> tuple[Measured, dict]:
 def hugo_build(source: Path, content: Path, public: Path) -> Measured:
     """A cold Hugo build into an empty destination, with our minimal layouts and no theme."""
     shutil.rmtree(public, ignore_errors=True)
+    os.sync()
     with tempfile.TemporaryDirectory() as cache:
         return measure([HUGO, "--quiet", "--source", str(source), "--config", str(HERE / "hugo" / "hugo.toml"),
                         "--layoutDir", str(HERE / "hugo" / "layouts"), "--contentDir", str(content),
@@ -142,6 +143,10 @@ def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: 
     ours: list[tuple[Measured, dict]] = []
     hugo: list[Measured] = []
     for run in range(runs):
+        # A cold build into an empty folder, like Hugo's below: removing the previous run's
+        # output is not part of either build's time.
+        shutil.rmtree(site, ignore_errors=True)
+        os.sync()  # neither build waits for the other's writes to reach the disk
         ours.append(our_build(seeds, site, site_src))
         if with_hugo:
             if run == 0:
