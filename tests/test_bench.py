@@ -113,3 +113,23 @@ def test_hugo_content_front_matter_round_trips(tmp_path):
     assert meta["topics"] == ["nlp", "vision"] and meta["organization"] == "Kyutai"
     assert "authors" not in meta
     assert body.strip() == "Body text."
+
+
+@pytest.mark.browser
+def test_first_query_in_chromium_counts_the_bundle_a_search_downloads(tmp_path, capsys):
+    """bench/first_query.py on the real seeds' site: every row holds bytes, gzip never more than
+    as stored, and at least the fixed runtime (pagefind.js, WebAssembly, pf_meta) is counted."""
+    from site_build import build_real_site, need_chromium
+    need_chromium()
+    pytest.importorskip("playwright.sync_api")
+    from bench.first_query import main as first_query
+
+    site = build_real_site(tmp_path / "_site")
+    assert first_query([str(site), "SnapKV", "kv cache"]) == 0
+    rows = [line.strip("|").split("|") for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[0].strip() for row in rows] == ["SnapKV", "kv cache"]
+    runtime = sum(path.stat().st_size for path in (site / "pagefind").glob("*.pf_meta")) + (
+        site / "pagefind" / "wasm.en.pagefind").stat().st_size
+    for _, stored, zipped in rows:
+        stored, zipped = (int(cell.strip().removesuffix(" B").replace(",", "")) for cell in (stored, zipped))
+        assert runtime < zipped <= stored
