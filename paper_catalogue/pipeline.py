@@ -4,12 +4,15 @@ The order, and why:
 1. read     - every seed file -> entries -> merged papers, and the site owner's settings,
               taxonomy and topic overrides (validated here, once);
 2. topics   - assign each paper its topics (needs every paper);
-3. related  - similar papers, by tf-idf (needs the whole catalogue);
-4. render   - every output file as bytes, in memory;
-5. write    - the only stage that touches the disk: staging folder, then an atomic swap;
-6. index    - Pagefind, over the staging folder, after every HTML file exists.
-Like MkDocs, nothing is written until everything has been read and validated.
-"""
+3. related  - similar papers, by tf-idf (needs the whole catalogue, not the topics: on a large
+              catalogue it runs in a child process while topics are assigned);
+4. render   - every output file as bytes, paper pages in batches;
+5. write    - the only stage that touches the output: each batch goes into a staging folder as
+              soon as it is rendered, so the disk works while the CPU renders the next;
+6. index    - Pagefind, over the staging folder, after every HTML file exists; then the
+              atomic swap.
+Like MkDocs, nothing reaches the output folder until everything has been read, validated,
+rendered and indexed."""
 
 from __future__ import annotations
 
