@@ -118,10 +118,10 @@ def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
     return files
 
 
-def render_batches(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
-                   ) -> Iterator[dict[PurePosixPath, bytes]]:
+def render_batches(catalogue: Catalogue, config: SiteConfig, options: BuildOptions,
+                   renderer: Renderer | None = None) -> Iterator[dict[PurePosixPath, bytes]]:
     """Stage 4 in batches: paper pages as the workers finish them, then every other file."""
-    renderer = Renderer(make_environment(options.templates), config)
+    renderer = renderer or Renderer(make_environment(options.templates), config)
     paths: list[PurePosixPath] = []
     for batch in renderer.render_batches(catalogue, options.site_src):
         paths.extend(batch)
@@ -211,17 +211,20 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
                          topic_report=topic_report)
     previous = PreviousOutput(cache, options.out)
     started = time.perf_counter()
-    render_key = digest(key, config.model_dump_json(), folder_digest(options.templates),
-                        folder_digest(options.static), folder_digest(options.site_src / "pages"),
-                        str(options.search_index))
+    context = digest(code_version(), config.model_dump_json(), folder_digest(options.templates),
+                     folder_digest(options.static), folder_digest(options.site_src / "pages"),
+                     str(options.search_index))
+    render_key = digest(key, context)
     if previous.up_to_date(render_key):
         timings["render"] = time.perf_counter() - started
         result.files = len(previous.record.hashes)
         progress("render", f"nothing changed: {options.out} is up to date")
         return result
     writing: dict[str, float] = {}
-    hashes = _render_and_write(catalogue, config, options, previous, writing, progress)
-    previous.remember(render_key, hashes)
+    renderer = Renderer(make_environment(options.templates), config, context=context,
+                        reuse=previous.page_reuse())
+    hashes = _render_and_write(catalogue, config, options, renderer, previous, writing, progress)
+    previous.remember(render_key, hashes, renderer.view_digests)
     timings["render"] = time.perf_counter() - started - sum(writing.values())
     timings.update(writing)  # write, then index, in the order the stages are listed
     progress("write", f"{options.out}")
@@ -229,7 +232,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     return result
 
 
-def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOptions,
+def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOptions, renderer: Renderer,
                       previous: PreviousOutput, timings: dict[str, float], progress: Progress) -> dict[str, str]:
     """Stages 4 to 6: render, write and index into a staging folder, then swap it in.
 
@@ -242,7 +245,7 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
     unchanged: set[PurePosixPath] = set()
     timings["write"] = 0.0
     with staged_site(options.out) as site:
-        for batch in chain(render_batches(catalogue, config, options), [hosting_files(config)]):
+        for batch in chain(render_batches(catalogue, config, options, renderer), [hosting_files(config)]):
             batch_hashes = content_hashes(batch)
             started = time.perf_counter()
             same = previous.unchanged(batch_hashes)
@@ -250,7 +253,8 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             timings["write"] += time.perf_counter() - started
             hashes.update(batch_hashes)
             unchanged |= same
-        progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged")
+        progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged, "
+                           f"{renderer.reused} paper pages reused unrendered")
         if options.search_index:
             started = time.perf_counter()
             # On the staging folder, before the swap: a Pagefind failure leaves the previous site.

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import Cache, digest
+from .render import PageReuse
 
 PAGEFIND_DIR = "pagefind"
 
@@ -26,6 +27,8 @@ class OutputRecord:
     """Every file of the output: relative path -> (size, mtime in ns)."""
     hashes: dict[str, str]
     """Every rendered file (not Pagefind's): relative path -> hash of its bytes."""
+    views: dict[str, str] = field(default_factory=dict)
+    """Every paper page: relative path -> digest of the view it was rendered from."""
 
 
 def scan(out_dir: Path) -> dict[str, tuple[int, int]]:
@@ -75,9 +78,14 @@ class PreviousOutput:
         old_pages = {path for path in self.record.hashes if path.endswith(".html")}
         return pages == old_pages and all(PurePosixPath(path) in unchanged for path in pages)
 
+    def page_reuse(self) -> PageReuse | None:
+        """The previous paper pages and their view digests, when the output is still as recorded."""
+        views = getattr(self.record, "views", None)  # a record from before views were kept has none
+        return PageReuse(self.out_dir, views) if views else None
+
     def link_search_index(self, staging: Path) -> None:
         shutil.copytree(self.out_dir / PAGEFIND_DIR, staging / PAGEFIND_DIR, copy_function=os.link)
 
-    def remember(self, render_key: str, hashes: dict[str, str]) -> None:
+    def remember(self, render_key: str, hashes: dict[str, str], views: dict[str, str]) -> None:
         """Record the output just swapped in, for the next build."""
-        self.cache.put("output", self.key, OutputRecord(render_key, scan(self.out_dir), hashes))
+        self.cache.put("output", self.key, OutputRecord(render_key, scan(self.out_dir), hashes, views))

@@ -10,7 +10,7 @@ import pytest
 
 from paper_catalogue.pipeline import BuildOptions, build
 
-from conftest import FIXTURE_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
 NEW_PAPER = "\n\nA Brand New Paper on Speculative Decoding\n\nWe propose a draft model for faster decoding.\n"
@@ -118,3 +118,44 @@ def test_related_papers_searched_beside_topics_give_the_same_site(tmp_path, seed
     assert site_files(tmp_path / "beside") == site_files(tmp_path / "inline")
     papers = json.loads((tmp_path / "beside" / "papers.json").read_bytes())["papers"]
     assert all(paper["related"] for paper in papers)
+
+
+def reused_pages(messages: list[str]) -> int:
+    line = next(line for line in messages if line.startswith("render:"))
+    return int(line.split(" unchanged, ")[1].split()[0])
+
+
+@pytest.mark.parametrize("parallel_from", [10**9, 1], ids=["in-process", "forked-workers"])
+def test_pages_whose_view_is_unchanged_are_reused_not_rendered(tmp_path, monkeypatch, parallel_from):
+    """After a paper is added, only the pages whose view changed are rendered again; the output
+    is still a cold build's, byte for byte. (The real seeds: in the fixture's five papers, a new
+    one changes every page's neighbours.)"""
+    from paper_catalogue import render
+    monkeypatch.setattr(render, "PARALLEL_FROM", parallel_from)
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REAL_SEEDS, seeds)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build_logged(options(seeds, out, cache))
+    assert reused_pages(first) == 0
+    papers = len(list((out / "papers").glob("*/index.html")))
+    with open(sorted(seeds.iterdir())[0], "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER)
+    second = build_logged(options(seeds, out, cache))
+    # The new paper changes its neighbours by date and the papers it is related to, not all.
+    assert 0 < reused_pages(second) < papers
+    build(options(seeds, tmp_path / "cold", None))
+    assert site_files(out) == site_files(tmp_path / "cold")
+
+
+def test_a_template_change_reuses_no_page(tmp_path, seeds):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    opts = BuildOptions(seeds=seeds, out=out, site_src=FIXTURE_SITE_SRC, templates=templates,
+                        static=ROOT / "static", cache=cache)
+    build(opts)
+    paper = templates / "paper.html"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("<h1", "<h1 data-edited", 1), encoding="utf-8")
+    messages = build_logged(opts)
+    assert reused_pages(messages) == 0
+    assert all("data-edited" in page.read_text(encoding="utf-8") for page in (out / "papers").glob("*/index.html"))
