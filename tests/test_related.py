@@ -239,3 +239,26 @@ def test_the_candidate_search_is_chosen_for_large_catalogues(real_catalogue, mon
     assert chosen != top_similar(matrix, terms, postings=0, shared_terms=0)
     monkeypatch.setattr(related, "APPROXIMATE_FROM", 601)
     assert top_similar(matrix, terms, shared_terms=0) == top_similar(matrix, terms, postings=0, shared_terms=0)
+
+
+def test_the_candidate_search_gives_the_same_answer_in_any_process_and_with_workers():
+    """Same input, same related papers: under two string-hash seeds, alone and with two workers."""
+    script = (
+        "import json, random, re; from pathlib import Path\n"
+        "from paper_catalogue.pipeline import read_catalogue\n"
+        "from paper_catalogue.models import SiteConfig\n"
+        "from paper_catalogue.related import tfidf_matrix, top_similar\n"
+        f"c, _ = read_catalogue(Path({str(REAL_SEEDS)!r}), SiteConfig())\n"
+        "rng = random.Random(7)\n"
+        "sentences = [s for p in c.papers for s in re.split(r'(?<=\\.)\\s+', p.abstract)]\n"
+        "titles = [rng.choice(c.papers).title for _ in range(1200)]\n"
+        "abstracts = [' '.join(rng.sample(sentences, 6)) for _ in range(1200)]\n"
+        "m, t = tfidf_matrix(titles, abstracts)\n"
+        "alone = top_similar(m, t, postings=16, workers=1)\n"
+        "shared = top_similar(m, t, postings=16, workers=2)\n"
+        "assert alone == shared\n"
+        "print(json.dumps([[[s.index, s.terms] for s in row] for row in alone]))\n"
+    )
+    outputs = outputs_under_hash_seeds(script)
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])) == 1200
