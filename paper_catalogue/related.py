@@ -229,8 +229,8 @@ class _Search:
                                                    self.words_of)
         return rows, columns, scores, shared
 
-
     def _rescored_candidates(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows start..stop: the best CANDIDATES by the partial score, then the best k by exact cosine."""
         partial = (self.shared[start:stop] @ self.shared_transposed).tocsr()
         rows, columns = _largest_of_rows(partial, CANDIDATES + 1)  # + 1: the row itself is usually there
         rows += start
