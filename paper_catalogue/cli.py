@@ -91,22 +91,47 @@ def options_from(args: argparse.Namespace, base_url: str | None = None) -> Build
                         base_url=base_url or args.base_url, strict=args.strict, cache=args.cache)
 
 
-def terminal_progress(args: argparse.Namespace, started: float):
-    """Stage-by-stage progress on stderr, only on a terminal and without --quiet (logs stay clean)."""
-    if args.quiet or not sys.stderr.isatty():
-        return lambda stage, message: None
+class TerminalProgress:
+    """Stage-by-stage progress on stderr, only on a terminal and without --quiet (logs stay clean).
 
-    def show(stage: str, message: str) -> None:
-        print(f"{stage:>8}  {message}  [{time.perf_counter() - started:.1f} s]", file=sys.stderr, flush=True)
+    show() writes a finished stage's line; tick() writes how far a long stage has got on a line
+    that the next line replaces; clear() removes such a line before an error is printed.
+    """
 
-    return show
+    def __init__(self, args: argparse.Namespace, started: float) -> None:
+        self.enabled = not args.quiet and sys.stderr.isatty()
+        self.started = started
+        self.ticking = False
+
+    def _line(self, stage: str, message: str) -> str:
+        # \r and "erase to the end of the line" overwrite a ticker line still showing.
+        return f"\r{stage:>8}  {message}  [{time.perf_counter() - self.started:.1f} s]\x1b[K"
+
+    def show(self, stage: str, message: str) -> None:
+        if self.enabled:
+            print(self._line(stage, message), file=sys.stderr, flush=True)
+            self.ticking = False
+
+    def tick(self, stage: str, message: str) -> None:
+        if self.enabled:
+            print(self._line(stage, message + "..."), end="", file=sys.stderr, flush=True)
+            self.ticking = True
+
+    def clear(self) -> None:
+        if self.ticking:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self.ticking = False
 
 
 def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
     """One build, reported on the terminal; the preview reports its rebuilds the same way."""
-    started = time.perf_counter()
+    terminal = TerminalProgress(args, time.perf_counter())
+    started = terminal.started
     try:
-        result = build(options_from(args, base_url), progress=terminal_progress(args, started))
+        try:
+            result = build(options_from(args, base_url), progress=terminal.show, ticker=terminal.tick)
+        finally:
+            terminal.clear()
     except StrictFailure as failure:
         for warning in failure.warnings:
             print(warning, file=sys.stderr)

@@ -149,11 +149,16 @@ Progress = Callable[[str, str], None]
 """Called with (stage, message) as stages finish; the CLI shows it, tests and benchmarks may ignore it."""
 
 
+Ticker = Callable[[str, str], None]
+"""Called during a long stage with how far it has got; a terminal shows it on one line, which the
+stage's own progress line then replaces."""
+
+
 def _quiet(stage: str, message: str) -> None:
     pass
 
 
-def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
+def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _quiet) -> BuildResult:
     """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
     timings: dict[str, float] = {}
 
@@ -199,6 +204,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
         with stage("related"):
             from .related import related_links, with_related  # numpy and scipy: only when needed
 
+            if not isinstance(related, dict):
+                ticker("related", f"comparing {len(catalogue.papers):,} papers")
             if isinstance(related, Forked):
                 related = related.result()
                 cache.put("related", related_key, related)
@@ -223,7 +230,7 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
     writing: dict[str, float] = {}
     renderer = Renderer(make_environment(options.templates), config, context=context,
                         reuse=previous.page_reuse())
-    hashes = _render_and_write(catalogue, config, options, renderer, previous, writing, progress)
+    hashes = _render_and_write(catalogue, config, options, renderer, previous, writing, progress, ticker)
     previous.remember(render_key, hashes, renderer.view_digests)
     timings["render"] = time.perf_counter() - started - sum(writing.values())
     timings.update(writing)  # write, then index, in the order the stages are listed
@@ -233,7 +240,8 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> BuildResult:
 
 
 def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOptions, renderer: Renderer,
-                      previous: PreviousOutput, timings: dict[str, float], progress: Progress) -> dict[str, str]:
+                      previous: PreviousOutput, timings: dict[str, float], progress: Progress,
+                      ticker: Ticker) -> dict[str, str]:
     """Stages 4 to 6: render, write and index into a staging folder, then swap it in.
 
     Each batch of pages is written as soon as it is rendered, while the workers render the
@@ -253,6 +261,7 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             timings["write"] += time.perf_counter() - started
             hashes.update(batch_hashes)
             unchanged |= same
+            ticker("render", f"{len(hashes):,} files written")
         progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged, "
                            f"{renderer.reused} paper pages reused unrendered")
         if options.search_index:
@@ -262,6 +271,7 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
                 previous.link_search_index(site.folder)
                 progress("index", "no page changed: search index kept")
             else:
+                ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
                 pages = index_site(site.folder, expected_pages=len(catalogue.papers))
                 progress("index", f"{pages} pages in the search index")
             timings["index"] = time.perf_counter() - started

@@ -118,3 +118,47 @@ def test_failed_build_keeps_the_previous_output(tmp_path):
     assert run("--seeds", seeds_with(tmp_path, b"\xff"), "--out", out).returncode == 1
     assert (out / "papers.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good", "out", "seeds"]
+
+
+def run_on_a_terminal(*args) -> tuple[int, str]:
+    """build.py with stderr on a pseudo-terminal, as from a shell: (exit code, what stderr showed)."""
+    import os
+    import pty
+
+    reader, writer = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)], cwd=ROOT,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=writer, timeout=300)
+    finally:
+        os.close(writer)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and everything has been read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(reader)
+    return done.returncode, shown.decode("utf-8")
+
+
+def test_a_terminal_sees_each_stage_and_how_far_the_long_ones_have_got(tmp_path):
+    code, shown = run_on_a_terminal("--seeds", REAL_SEEDS, "--out", tmp_path / "_site", "--no-cache")
+    assert code == 0
+    lines = shown.replace("\r\n", "\n").split("\n")
+    finished = [re.sub(r"^.*\r", "", line).split("\x1b[K")[0] for line in lines if line]
+    # What stays on screen: one line per stage, in order, each with its elapsed time.
+    assert [line.split()[0] for line in finished] == ["read", "topics", "related", "render", "index", "write"]
+    assert all(re.search(r"\[\d+\.\d s\]$", line) for line in finished)
+    # Ticker lines came first and were overwritten in place (\r), never left on a line of their own.
+    assert "related  comparing 254 papers..." in shown
+    assert "files written..." in shown and "Pagefind is indexing 254 paper pages..." in shown
+    assert not any(line.rstrip("\x1b[K").endswith("...") for line in finished)
+
+
+def test_a_log_gets_no_progress_lines(tmp_path):
+    result = run("--seeds", REAL_SEEDS, "--out", tmp_path / "_site", "--no-cache")
+    assert result.returncode == 0
+    assert "\r" not in result.stderr and "..." not in result.stderr and "Pagefind is indexing" not in result.stderr
