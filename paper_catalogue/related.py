@@ -396,12 +396,6 @@ def choose_shared_terms(ranked: list[tuple[tuple[str, ...], float]], limit: int 
     return tuple(chosen)
 
 
-def shared_distinctive_terms(matrix: sparse.csr_matrix, a: int, b: int, terms: np.ndarray,
-                             limit: int = SHARED_TERMS) -> tuple[str, ...]:
-    """The terms adding most to the similarity of rows a and b: largest products of their weights."""
-    return shared_distinctive_terms_of_pairs(matrix, np.array([a]), np.array([b]), terms, limit)[0]
-
-
 Links = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
 """Paper id -> its related papers as (id, shared terms), most similar first."""
 
