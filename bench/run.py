@@ -11,6 +11,7 @@ medians of the runs; with --hugo, Hugo builds the same papers in the same loop, 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -110,12 +111,25 @@ def tree_size(folder: Path) -> tuple[int, int, int]:
     return total, files, pages
 
 
+RESULTS_SHOWN = 10
+"""Results whose fragments the search page loads for its first page (PAGE_SIZE in static/search.js)."""
+SERVED_GZIP = (".js", ".json")
+"""Pagefind files GitHub Pages compresses on the way; its chunks and WebAssembly are gzip already."""
+
+
+def served_bytes(path: Path) -> int:
+    """A file's bytes on the wire as GitHub Pages serves it (gzip for text, as stored otherwise)."""
+    data = path.read_bytes()
+    return len(gzip.compress(data, 6)) if path.suffix in SERVED_GZIP else len(data)
+
+
 def first_query_bytes(site: Path) -> int | None:
     """Bytes a browser fetches for a first one-word query, or None without a Pagefind bundle.
 
-    Pagefind loads pagefind.js, pagefind-entry.json, the language's WASM and metadata files, then
-    one index chunk and the fragments of the results shown. One median-sized index chunk and one
-    median-sized fragment stand for a typical word.
+    Pagefind loads pagefind.js, its worker, pagefind-entry.json, the language's WebAssembly and
+    metadata (`pagefind.<hash>.pf_meta`), then one index chunk and the fragments of the results
+    shown. One median-sized index chunk and ten median-sized fragments stand for a typical word.
+    bench/first_query.py measures the same in Chromium, query by query.
     """
     bundle = site / "pagefind"
     entry_path = bundle / "pagefind-entry.json"
@@ -123,15 +137,16 @@ def first_query_bytes(site: Path) -> int | None:
         return None
     entry = json.loads(entry_path.read_text())
     language, details = sorted(entry["languages"].items())[0]
-    total = entry_path.stat().st_size
-    total += sum(path.stat().st_size for path in [bundle / "pagefind.js"] if path.exists())
-    wasm = bundle / f"wasm.{details.get('wasm') or language}.pagefind"
-    total += wasm.stat().st_size if wasm.exists() else 0
-    meta = bundle / "pf_meta" / f"{details['hash']}.pf_meta"
-    total += meta.stat().st_size if meta.exists() else 0
-    for kind, suffix in (("index", "pf_index"), ("fragment", "pf_fragment")):
+    runtime = [entry_path, bundle / "pagefind.js", bundle / "pagefind-worker.js",
+               bundle / f"wasm.{details.get('wasm') or language}.pagefind",
+               bundle / f"pagefind.{details['hash']}.pf_meta"]
+    missing = [path.name for path in runtime if not path.is_file()]
+    if missing:  # a Pagefind whose bundle is laid out otherwise: say so rather than under-count
+        raise FileNotFoundError(f"{bundle}: no {', '.join(missing)} (a different Pagefind bundle layout?)")
+    total = sum(served_bytes(path) for path in runtime)
+    for kind, suffix, count in (("index", "pf_index", 1), ("fragment", "pf_fragment", RESULTS_SHOWN)):
         sizes = sorted(path.stat().st_size for path in (bundle / kind).glob(f"*.{suffix}"))
-        total += sizes[len(sizes) // 2] if sizes else 0
+        total += sizes[len(sizes) // 2] * min(count, len(sizes)) if sizes else 0
     return total
 
 
@@ -198,7 +213,7 @@ def format_table(rows: list[Row]) -> str:
     stages = list(STAGES) + list(dict.fromkeys(extra))
     header = (["papers", "build"] + [f"{name} s" for name in stages]
               + ["start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
-                 "files", "first query", "generation ours/hugo"])
+                 "files", "first query (gzip)", "generation ours/hugo"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [f"{row.papers:,}", row.build]
