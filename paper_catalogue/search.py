@@ -29,6 +29,8 @@ EXCLUDED_FROM_INDEX = (
 
 UNDATED_SORT_KEY = "0000-00-00"
 """Sorts after every real date when newest come first, so undated papers stay in sorted results."""
+UPVOTE_DIGITS = 9
+"""Upvote counts are zero-padded to this width in their sort key, so that text order is count order."""
 
 
 def upvote_bucket(upvotes: int | None) -> str:
@@ -48,6 +50,21 @@ class SearchFacets:
     organisation: str | None
     has_code: bool
     topics: tuple[str, ...]
+    id: str
+    """The paper's id: breaks ties in both sort orders."""
+
+    # Pagefind orders pages with equal sort values by the order it found their files in, which is
+    # the file system's directory order: it differs from disk to disk. So every sort key ends with
+    # the paper's id, and "newest first" gives exactly the order of papers/ (same day: by id,
+    # descending); "most upvoted" breaks ties by that same order. Text keys throughout: Pagefind
+    # sorts a key numerically only when every value is a number.
+    @property
+    def date_sort(self) -> str:
+        return f"{self.date} {self.id}"
+
+    @property
+    def upvotes_sort(self) -> str:
+        return f"{self.upvotes:0{UPVOTE_DIGITS}d} {self.date_sort}"
 
     @property
     def filters(self) -> tuple[tuple[str, str], ...]:
@@ -71,6 +88,7 @@ def search_facets(paper: Paper, has_code: bool = False) -> SearchFacets:
         organisation=paper.organization.name if paper.organization else None,
         has_code=has_code,
         topics=paper.topics,
+        id=paper.id,
     )
 
 

@@ -161,8 +161,7 @@ class SearchTags:
 
 def search_tags(facets: SearchFacets, date_human: str | None) -> SearchTags:
     """SearchTags for a paper's facets: the same keys and values as one span per key would give."""
-    # Upvotes first in both lists: their one value is then written once, as a capture both share.
-    sort = [("upvotes", str(facets.upvotes)), ("date", facets.date)]
+    sort = [("upvotes", facets.upvotes_sort), ("date", facets.date_sort)]
     # No `topics` metadata: the search page shows a result's topics from its topic filter values
     # and the topic names it is given once (data-topic-names).
     meta = [("upvotes", str(facets.upvotes))]
@@ -452,7 +451,8 @@ def home_view(catalogue: Catalogue, site: SiteView, chart, about: Link | None = 
               listed: int = 8) -> HomeView:
     papers = catalogue.papers
     years = papers_per_year(papers)
-    upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-p.upvotes, p.id))[:listed]
+    # Most upvoted, ties newest first: the order of the search page's "most upvoted" sort.
+    upvoted = sorted(newest_first([p for p in papers if p.upvotes]), key=lambda p: -p.upvotes)[:listed]
     counts = Counter(slug for p in papers for slug in p.topics)
     return HomeView(
         paper_count=len(papers), dated_count=sum(1 for p in papers if p.published),

@@ -18,6 +18,7 @@ from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, S
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.search import index_site, search_facets, upvote_bucket
+from paper_catalogue.views import newest_first
 from paper_catalogue.writer import write_site
 
 # Topics for the test sites, until topic assignment exists: (slug, name, words that assign it).
@@ -80,6 +81,23 @@ def test_undated_paper_still_has_every_sort_key():
     facets = search_facets(paper())
     assert facets.date == "0000-00-00" and facets.upvotes == 0
     assert ("year", "undated") in facets.filters and ("upvotes", "0") in facets.filters
+
+
+def test_sort_keys_give_a_total_order_newest_first_as_papers_lists_them():
+    """Equal dates or upvotes never leave the order to Pagefind (which would fall back on the
+    file system's directory order): descending keys give papers/'s order, and upvotes then it."""
+    day = dt.date(2024, 5, 1)
+    papers = [paper(id="b-same-day", published=day, upvotes=3), paper(id="a-same-day", published=day, upvotes=3),
+              paper(id="c-same-day", published=day), paper(id="older", published=dt.date(2023, 1, 9), upvotes=3),
+              paper(id="newer", published=dt.date(2024, 12, 31)), paper(id="undated", upvotes=1200),
+              paper(id="many", published=dt.date(2020, 1, 1), upvotes=12)]
+    facets = {p.id: search_facets(p) for p in papers}
+    by_date = sorted(papers, key=lambda p: facets[p.id].date_sort, reverse=True)
+    assert [p.id for p in by_date] == [p.id for p in newest_first(papers)]
+    by_upvotes = sorted(papers, key=lambda p: facets[p.id].upvotes_sort, reverse=True)
+    assert [p.id for p in by_upvotes] == ["undated", "many", "b-same-day", "a-same-day", "older", "newer",
+                                          "c-same-day"]
+    assert len({f.upvotes_sort for f in facets.values()}) == len({f.date_sort for f in facets.values()}) == 7
 
 
 def test_facets_of_a_full_paper():
