@@ -111,10 +111,10 @@ def machine_files(paths: Iterable[PurePosixPath], catalogue: Catalogue, config: 
         PurePosixPath(SITEMAP_URL): sitemap(listed_pages(paths), config.base_url),
         PurePosixPath(ROBOTS_URL): robots_txt(config.base_url),
     }
+    members = catalogue.topic_members()
     for topic in catalogue.topics:
-        members = [paper for paper in catalogue.papers if topic.slug in paper.topics]
         files[PurePosixPath(topic_feed_url(topic.slug))] = atom_feed(
-            members, config, summarize, title=f"{topic.name} · {config.title}",
+            members[topic.slug], config, summarize, title=f"{topic.name} · {config.title}",
             subtitle=f"Newest papers on {topic.name}.", feed_url=topic_feed_url(topic.slug),
             page_url=topic_url(topic.slug))
     return files

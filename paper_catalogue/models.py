@@ -85,6 +85,14 @@ class Catalogue(Record):
     papers: tuple[Paper, ...]
     topics: tuple[Topic, ...] = ()
 
+    def topic_members(self) -> dict[str, list[Paper]]:
+        """Each topic's papers (any rank, not only primary), in catalogue order: one pass over the papers."""
+        members: dict[str, list[Paper]] = {topic.slug: [] for topic in self.topics}
+        for paper in self.papers:
+            for slug in paper.topics:
+                members.setdefault(slug, []).append(paper)
+        return members
+
 
 class SiteConfig(Record):
     """The site owner's settings, from site_src/site.toml."""

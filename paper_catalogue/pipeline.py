@@ -145,6 +145,35 @@ BACKGROUND_RELATED_FROM = 2000
 """From this many papers on, related papers are searched in a child process while topics are
 assigned; below, both take well under a second and forking would cost more than it saves."""
 
+class RelatedSearch:
+    """The related-paper links of a build: the cache's, when the catalogue's titles and abstracts
+    are unchanged; else searched in a child process started at once (from BACKGROUND_RELATED_FROM
+    papers), or in this process when links() is first called. Related papers read only titles and
+    abstracts, so the catalogue before topic assignment gives the same links as after."""
+
+    def __init__(self, catalogue: Catalogue, cache: Cache, key: str, running: ExitStack) -> None:
+        self._catalogue, self._cache, self._key = catalogue, cache, key
+        self._links = cache.get("related", key)
+        self._child: Forked | None = None
+        if self._links is None and len(catalogue.papers) >= BACKGROUND_RELATED_FROM:
+            from .related import related_links
+            self._child = running.enter_context(Forked(related_links, catalogue))
+
+    @property
+    def cached(self) -> bool:
+        return self._links is not None
+
+    def links(self) -> dict:
+        if self._links is None:
+            if self._child is not None:
+                self._links = self._child.result()
+            else:
+                from .related import related_links
+                self._links = related_links(self._catalogue)
+            self._cache.put("related", self._key, self._links)
+        return self._links
+
+
 Progress = Callable[[str, str], None]
 """Called with (stage, message) as stages finish; the CLI shows it, tests and benchmarks may ignore it."""
 
@@ -179,14 +208,10 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         taxonomy = load_taxonomy(options.site_src / "topics.toml")
         overrides = load_topic_overrides(options.site_src / "topic_overrides.toml")
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
-    related_key = digest(key, "related")  # related papers read only titles and abstracts
-    related = cache.get("related", related_key)
     with ExitStack() as running:
-        if related is None and len(catalogue.papers) >= BACKGROUND_RELATED_FROM:
-            # Topic assignment and the related-paper search need nothing from each other: on a
-            # large catalogue the search runs in a child process while topics are assigned.
-            from .related import related_links
-            related = running.enter_context(Forked(related_links, catalogue))
+        # Topic assignment and the related-paper search need nothing from each other: on a large
+        # catalogue the search starts in a child process now and runs while topics are assigned.
+        related = RelatedSearch(catalogue, cache, digest(key, "related"), running)
         topic_report = None
         with stage("topics"):
             if taxonomy is not None:
@@ -202,17 +227,11 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         if options.strict and warnings:
             raise StrictFailure(warnings)
         with stage("related"):
-            from .related import related_links, with_related  # numpy and scipy: only when needed
+            from .related import with_related  # numpy and scipy: only when needed
 
-            if not isinstance(related, dict):
+            if not related.cached:
                 ticker("related", f"comparing {len(catalogue.papers):,} papers")
-            if isinstance(related, Forked):
-                related = related.result()
-                cache.put("related", related_key, related)
-            elif related is None:
-                related = related_links(catalogue)
-                cache.put("related", related_key, related)
-            catalogue = with_related(catalogue, related)
+            catalogue = with_related(catalogue, related.links())
     progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
     result = BuildResult(catalogue=catalogue, config=config, warnings=warnings, timings=timings,
                          topic_report=topic_report)

@@ -11,7 +11,8 @@ from markupsafe import Markup
 from .charts import year_chart
 from .models import Catalogue, Topic
 from .urls import topic_feed_url, topic_page_url, topic_url
-from .views import LIST_PAGE_SIZE, Link, ListPage, PaperRow, SiteView, list_pages, paper_row, papers_per_year
+from .views import (LIST_PAGE_SIZE, Link, ListPage, PaperRow, SiteView, list_pages, most_upvoted, paper_row,
+                    papers_per_year)
 
 # Topic descriptions are short markdown written by the site owner; raw HTML in them stays text.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "typographer": True})
@@ -51,17 +52,8 @@ def _description(topic: Topic) -> Markup:
     return Markup(_MARKDOWN.render(topic.description)) if topic.description else Markup("")
 
 
-def topic_papers(catalogue: Catalogue) -> dict[str, list]:
-    """Each topic's papers (any rank, not only primary), in catalogue order."""
-    members: dict[str, list] = {topic.slug: [] for topic in catalogue.topics}
-    for paper in catalogue.papers:
-        for slug in paper.topics:
-            members.setdefault(slug, []).append(paper)
-    return members
-
-
 def topic_summaries(catalogue: Catalogue, site: SiteView) -> tuple[TopicSummary, ...]:
-    members = topic_papers(catalogue)
+    members = catalogue.topic_members()
     return tuple(
         TopicSummary(topic.slug, topic.name, site.link(topic_url(topic.slug)), len(members[topic.slug]),
                      _description(topic))
@@ -71,7 +63,7 @@ def topic_summaries(catalogue: Catalogue, site: SiteView) -> tuple[TopicSummary,
 
 def topic_views(catalogue: Catalogue, site: SiteView, listed: int = 5, neighbours: int = 4,
                 page_size: int = LIST_PAGE_SIZE) -> list[TopicView]:
-    members = topic_papers(catalogue)
+    members = catalogue.topic_members()
     names = {topic.slug: topic.name for topic in catalogue.topics}
     shared: dict[str, Counter] = {slug: Counter() for slug in members}
     for paper in catalogue.papers:
@@ -80,7 +72,7 @@ def topic_views(catalogue: Catalogue, site: SiteView, listed: int = 5, neighbour
     views = []
     for topic in catalogue.topics:
         papers = members[topic.slug]
-        upvoted = sorted((p for p in papers if p.upvotes), key=lambda p: (-p.upvotes, p.id))[:listed]
+        upvoted = most_upvoted(papers, listed)
         nearest = sorted(shared[topic.slug].items(), key=lambda item: (-item[1], item[0]))[:neighbours]
         views.append(TopicView(
             slug=topic.slug, name=topic.name, href=site.link(topic_url(topic.slug)),

@@ -242,6 +242,12 @@ def newest_first(papers) -> list[Paper]:
     return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id)
 
 
+def most_upvoted(papers, listed: int) -> list[Paper]:
+    """The `listed` papers with the most upvotes (none without), ties newest first: the order of
+    the search page's "most upvoted" sort."""
+    return sorted(newest_first([p for p in papers if p.upvotes]), key=lambda p: -p.upvotes)[:listed]
+
+
 def scholarly_article(paper: Paper, canonical: str) -> dict:
     """schema.org ScholarlyArticle data: only what the listing showed; authors are never invented.
 
@@ -451,15 +457,13 @@ def home_view(catalogue: Catalogue, site: SiteView, chart, about: Link | None = 
               listed: int = 8) -> HomeView:
     papers = catalogue.papers
     years = papers_per_year(papers)
-    # Most upvoted, ties newest first: the order of the search page's "most upvoted" sort.
-    upvoted = sorted(newest_first([p for p in papers if p.upvotes]), key=lambda p: -p.upvotes)[:listed]
     counts = Counter(slug for p in papers for slug in p.topics)
     return HomeView(
         paper_count=len(papers), dated_count=sum(1 for p in papers if p.published),
         topic_count=len(catalogue.topics),
         first_year=min(years) if years else None, last_year=max(years) if years else None,
         newest=tuple(paper_row(p, site) for p in newest_first(papers)[:listed]),
-        most_upvoted=tuple(paper_row(p, site) for p in upvoted),
+        most_upvoted=tuple(paper_row(p, site) for p in most_upvoted(papers, listed)),
         topics=tuple((Link(t.name, site.link(topic_url(t.slug))), counts[t.slug]) for t in catalogue.topics),
         chart=chart(years), about=about,
     )

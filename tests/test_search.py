@@ -18,7 +18,7 @@ from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, S
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.search import index_site, search_facets, upvote_bucket
-from paper_catalogue.views import newest_first
+from paper_catalogue.views import most_upvoted, newest_first
 from paper_catalogue.writer import write_site
 
 # Topics for the test sites, until topic assignment exists: (slug, name, words that assign it).
@@ -98,6 +98,8 @@ def test_sort_keys_give_a_total_order_newest_first_as_papers_lists_them():
     assert [p.id for p in by_upvotes] == ["undated", "many", "b-same-day", "a-same-day", "older", "newer",
                                           "c-same-day"]
     assert len({f.upvotes_sort for f in facets.values()}) == len({f.date_sort for f in facets.values()}) == 7
+    # The home and topic pages' "most upvoted" lists follow the same order.
+    assert [p.id for p in most_upvoted(papers, 4)] == ["undated", "many", "b-same-day", "a-same-day"]
 
 
 def test_facets_of_a_full_paper():
