@@ -271,18 +271,23 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
     hashes: dict[str, str] = {}
     unchanged: set[PurePosixPath] = set()
     timings["write"] = 0.0
-    with staged_site(options.out) as site:
+    with staged_site(options.out, spare=previous.spare(), keep_retired=previous.retired_to()) as site:
         for batch in chain(render_batches(catalogue, config, options, renderer), [hosting_files(config)]):
             batch_hashes = content_hashes(batch)
             started = time.perf_counter()
             same = previous.unchanged(batch_hashes)
-            site.write(batch, same)
+            site.write(batch, same, batch_hashes)
             timings["write"] += time.perf_counter() - started
             hashes.update(batch_hashes)
             unchanged |= same
             ticker("render", f"{len(hashes):,} files written")
+        started = time.perf_counter()
+        removed = site.prune()
+        timings["write"] += time.perf_counter() - started
         progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged, "
-                           f"{renderer.reused} paper pages reused unrendered")
+                           f"{renderer.reused} paper pages reused unrendered"
+                           + (f", {site.kept} kept from the spare site and {removed} removed from it"
+                              if site.existing else ""))
         if options.search_index:
             started = time.perf_counter()
             # On the staging folder, before the swap: a Pagefind failure leaves the previous site.

@@ -3,7 +3,8 @@
 After each build the cache records the output's render key, every file's size and mtime, and a
 hash of each rendered file. The next build trusts the previous output only if it is still
 exactly as recorded (nobody edited it), and then: keeps it whole when the render key is the same,
-or links the files whose bytes are unchanged instead of writing them again.
+or links the files whose bytes are unchanged instead of writing them again. The site a build
+retires is kept in the cache as the next build's spare (see writer.py), with the record it had.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Cache, digest
 from .render import PageReuse
-
-PAGEFIND_DIR = "pagefind"
+from .search import BUNDLE_DIR
+from .writer import Spare
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class PreviousOutput:
 
     def search_index_reusable(self, hashes: dict[str, str], unchanged: frozenset[PurePosixPath]) -> bool:
         """Pagefind reads only the HTML pages: when none changed, its previous bundle still fits."""
-        if self.record is None or not (self.out_dir / PAGEFIND_DIR).is_dir():
+        if self.record is None or not (self.out_dir / BUNDLE_DIR).is_dir():
             return False
         pages = {path for path in hashes if path.endswith(".html")}
         old_pages = {path for path in self.record.hashes if path.endswith(".html")}
@@ -83,9 +84,34 @@ class PreviousOutput:
         views = getattr(self.record, "views", None)  # a record from before views were kept has none
         return PageReuse(self.out_dir, views) if views else None
 
+    @property
+    def spare_folder(self) -> Path | None:
+        """Where this output's spare site is kept: in the cache, so it is never published."""
+        return None if self.cache.folder is None else self.cache.folder / "spare-site" / self.key
+
+    def spare(self) -> Spare | None:
+        """The spare site, if it is still exactly as recorded when it was retired; one that is not
+        (or is unrecorded) is deleted, so that nothing unknown is ever carried into a site."""
+        folder = self.spare_folder
+        if folder is None or not folder.is_dir():
+            return None
+        record = self.cache.get("spare", self.key)
+        if (isinstance(record, OutputRecord) and scan(folder) == record.stats
+                and all(path in record.hashes or path.startswith(f"{BUNDLE_DIR}/") for path in record.stats)):
+            return Spare(folder, record.hashes)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+    def retired_to(self) -> Path | None:
+        """Where the swap should move the site it retires: the spare's place, when that site is
+        exactly as recorded (so the record can go with it)."""
+        return self.spare_folder if self.record is not None else None
+
     def link_search_index(self, staging: Path) -> None:
-        shutil.copytree(self.out_dir / PAGEFIND_DIR, staging / PAGEFIND_DIR, copy_function=os.link)
+        shutil.copytree(self.out_dir / BUNDLE_DIR, staging / BUNDLE_DIR, copy_function=os.link)
 
     def remember(self, render_key: str, hashes: dict[str, str], views: dict[str, str]) -> None:
-        """Record the output just swapped in, for the next build."""
+        """Record the output just swapped in, and the retired one as the spare, for the next build."""
+        if self.record is not None:
+            self.cache.put("spare", self.key, self.record)
         self.cache.put("output", self.key, OutputRecord(render_key, scan(self.out_dir), hashes, views))

@@ -2,7 +2,12 @@
 
 A build that fails anywhere (an exception, Ctrl-C, a full disk, a Pagefind error) removes its
 staging folder and leaves the previous output exactly as it was. Nothing is written outside the
-output folder and its staging sibling.
+output folder, its staging sibling and, with a build cache, the spare site kept in the cache.
+
+The spare: the site a swap retires is not deleted but moved into the cache, and the next build
+starts its staging folder from it, writing only the files whose bytes differ and deleting those
+no longer made. On a disk where creating and removing files costs 0.2-0.5 ms each, that is most
+of what a rebuild after a small change would otherwise spend writing.
 """
 
 from __future__ import annotations
@@ -15,15 +20,28 @@ import os
 import shutil
 import signal
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
+from .search import BUNDLE_DIR
 
 STAGING_TAG = ".building-"
 RETIRED_TAG = ".previous-"
+TRASH_TAG = ".removing-"
+
+
+@dataclass(frozen=True)
+class Spare:
+    """A site an earlier swap retired, kept to start the next staging folder from: where it is, and
+    the hash of every rendered file in it (trusted: the caller checked it is still as recorded)."""
+
+    folder: Path
+    hashes: dict[str, str]
 
 
 def safe_relative(path: PurePosixPath) -> PurePosixPath:
@@ -75,22 +93,76 @@ def write_site(
 
 
 class StagedSite:
-    """The staging folder of a build in progress: files are written into it batch by batch."""
+    """The staging folder of a build in progress: files are written into it batch by batch.
 
-    def __init__(self, folder: Path, out_dir: Path) -> None:
+    Started from a spare, it already holds the spare's files: a file whose bytes are the same is
+    kept as it is, one that differs is replaced, and prune() removes those this build did not make.
+    """
+
+    def __init__(self, folder: Path, out_dir: Path, existing: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.out_dir = out_dir
-        self._made: set[Path] = {folder}
+        self.existing = existing or {}
+        """Files already in the folder (from a spare): relative path -> hash of their bytes."""
+        self.made: set[str] = set()
+        """Every file this build wrote, linked or kept."""
+        self.kept = 0
+        self._folders: set[Path] = {folder} | {folder.joinpath(*PurePosixPath(path).parent.parts)
+                                               for path in self.existing}
 
-    def write(self, files: Mapping[PurePosixPath, bytes], unchanged: frozenset[PurePosixPath] = frozenset()) -> None:
-        """Write (or, for `unchanged` files, hard-link from the current output) one batch."""
-        _write_files(files, self.folder, self.out_dir, unchanged, self._made)
+    def write(self, files: Mapping[PurePosixPath, bytes], unchanged: frozenset[PurePosixPath] = frozenset(),
+              hashes: Mapping[str, str] | None = None) -> None:
+        """Write (or, for `unchanged` files, hard-link from the current output) one batch; with
+        `hashes`, files the folder already holds with those bytes are kept as they are."""
+        hashes = hashes or {}
+        keep = {path for path in files if self.existing.get(str(path), None) == hashes.get(str(path), "")}
+        self.made.update(str(path) for path in files)
+        self.kept += len(keep)
+        replace = {path for path in files if str(path) in self.existing} - keep
+        _write_files({path: data for path, data in files.items() if path not in keep}, self.folder, self.out_dir,
+                     unchanged, self._folders, replace)
+
+    def prune(self) -> int:
+        """Remove the files the spare held and this build did not make; call once every file is
+        written, before Pagefind reads the pages. Returns how many were removed."""
+        stale = sorted(set(self.existing) - self.made)
+        for relative in stale:
+            path = self.folder.joinpath(*safe_relative(PurePosixPath(relative)).parts)
+            path.unlink(missing_ok=True)
+            for parent in path.parents:  # folders left empty go too: a removed paper leaves no trace
+                if parent == self.folder or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+        return len(stale)
+
+
+_removals: list[threading.Thread] = []
+
+
+def _remove_in_background(folder: Path, out_dir: Path) -> None:
+    """Move a folder aside at once and delete it on a thread, while the build goes on; the
+    folder's name marks it as this process's, so a build killed meanwhile leaves nothing that
+    the next one does not remove (see remove_leftovers)."""
+    trash = out_dir.with_name(f".{out_dir.name}{TRASH_TAG}{os.getpid()}-{len(_removals)}")
+    os.rename(folder, trash)
+    thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                              name="remove", daemon=True)
+    thread.start()
+    _removals.append(thread)
+
+
+def _finish_removals() -> None:
+    while _removals:
+        _removals.pop().join()
 
 
 @contextmanager
-def staged_site(out_dir: Path) -> Iterator[StagedSite]:
+def staged_site(out_dir: Path, spare: Spare | None = None, keep_retired: Path | None = None
+                ) -> Iterator[StagedSite]:
     """A staging folder beside `out_dir` that replaces it when the block ends without an error.
 
+    With a `spare`, the staging folder is that site, moved into place; with `keep_retired`, the
+    site the swap retires is moved there (the next build's spare) instead of being deleted.
     Whatever ends the block early (an exception, Ctrl-C, a full disk, a Pagefind error) removes
     the staging folder and leaves the previous output exactly as it was.
     """
@@ -102,15 +174,40 @@ def staged_site(out_dir: Path) -> Iterator[StagedSite]:
     retired = out_dir.with_name(f".{out_dir.name}{RETIRED_TAG}{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir()
-        yield StagedSite(staging, out_dir)
+        site = _start_staging(staging, out_dir, spare)
+        yield site
+        _finish_removals()
         with _signals_deferred():
             _swap(staging, out_dir, retired)
     except BaseException:
         with _signals_deferred():
             shutil.rmtree(staging, ignore_errors=True)
+        _finish_removals()
         raise
+    if keep_retired is not None and retired.is_dir() and _move(retired, keep_retired):
+        return
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _start_staging(staging: Path, out_dir: Path, spare: Spare | None) -> StagedSite:
+    if spare is not None and _move(spare.folder, staging):
+        site = StagedSite(staging, out_dir, spare.hashes)
+        if (staging / BUNDLE_DIR).is_dir():  # Pagefind makes a new one: removing this overlaps the build
+            _remove_in_background(staging / BUNDLE_DIR, out_dir)
+        return site
+    staging.mkdir()
+    return StagedSite(staging, out_dir)
+
+
+def _move(source: Path, target: Path) -> bool:
+    """Rename a folder (into or out of the cache); False when it cannot be, e.g. another disk."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(source, target)
+        return True
+    except OSError:
+        return False
 
 
 WRITER_THREADS = 4
@@ -122,7 +219,8 @@ THREADED_FROM = 64
 
 
 def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, out_dir: Path,
-                 unchanged: frozenset[PurePosixPath], made: set[Path]) -> None:
+                 unchanged: frozenset[PurePosixPath], made: set[Path],
+                 replace: set[PurePosixPath] = frozenset()) -> None:
     targets = [(relative, staging.joinpath(*safe_relative(relative).parts)) for relative in sorted(files)]
 
     def write(item: tuple[PurePosixPath, Path]) -> None:
@@ -132,6 +230,8 @@ def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, out_dir: P
                 # Two threads may make the same folder: exist_ok makes the second a no-op.
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if relative in replace:
+                target.unlink()  # a spare's file with other bytes; never written through (it may be a link)
             if relative in unchanged and _link(out_dir.joinpath(*relative.parts), target):
                 return
             with open(target, "xb") as handle:  # "x": never follow or overwrite anything
@@ -169,9 +269,9 @@ def remove_leftovers(out_dir: Path) -> None:
 
     A folder whose process is still alive belongs to a build running now and is left alone.
     """
-    for tag in (STAGING_TAG, RETIRED_TAG):
+    for tag in (STAGING_TAG, RETIRED_TAG, TRASH_TAG):
         for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
-            pid = folder.name.rsplit("-", 1)[-1]
+            pid = folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0]
             if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
                 continue
             shutil.rmtree(folder, ignore_errors=True)

@@ -159,3 +159,101 @@ def test_a_template_change_reuses_no_page(tmp_path, seeds):
     messages = build_logged(opts)
     assert reused_pages(messages) == 0
     assert all("data-edited" in page.read_text(encoding="utf-8") for page in (out / "papers").glob("*/index.html"))
+
+
+def spare_folders(cache: Path) -> list[Path]:
+    return sorted((cache / "spare-site").iterdir()) if (cache / "spare-site").is_dir() else []
+
+
+def test_rebuilds_start_from_the_spare_site_and_still_give_a_cold_builds_bytes(tmp_path, seeds):
+    """The site a swap retires waits in the cache; the build after next starts from it, keeps
+    the files whose bytes are the same, replaces the others, and removes what is no longer made."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = seeds / "001_spaced.txt"
+    original = first.read_text(encoding="utf-8")
+    build(options(seeds, out, cache))
+    assert spare_folders(cache) == []  # nothing was retired yet
+    first.write_text(original + NEW_PAPER, encoding="utf-8")
+    build(options(seeds, out, cache))
+    (spare,) = spare_folders(cache)
+    assert not (spare / "papers" / "a-brand-new-paper-on-speculative-decoding").exists()  # the first site
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out", "seeds"]  # nothing beside out
+    first.write_text(original, encoding="utf-8")  # the new paper goes again
+    messages = build_logged(options(seeds, out, cache))
+    assert any("kept from the spare site and 0 removed" in line for line in messages)
+    build(options(seeds, tmp_path / "cold", None))
+    assert site_files(out) == site_files(tmp_path / "cold")
+    # The spare is the site before last: have it hold the new paper, then build without it.
+    first.write_text(original + NEW_PAPER, encoding="utf-8")
+    build(options(seeds, out, cache))
+    first.write_text(original + NEW_PAPER + NEW_PAPER.replace("Brand New", "Second New"), encoding="utf-8")
+    build(options(seeds, out, cache))
+    first.write_text(original, encoding="utf-8")
+    messages = build_logged(options(seeds, out, cache))
+    removed = next(line for line in messages if "kept from the spare site" in line)
+    assert not removed.endswith(" 0 removed from it")
+    assert not (out / "papers" / "a-brand-new-paper-on-speculative-decoding").exists()  # no empty folder
+    assert site_files(out) == site_files(tmp_path / "cold")
+    assert (out / "pagefind" / "pagefind-entry.json").stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cold", "out", "seeds"]
+
+
+def test_a_spare_site_changed_since_it_was_retired_is_not_used(tmp_path, seeds):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER)
+    build(options(seeds, out, cache))
+    (spare,) = spare_folders(cache)
+    (spare / "index.html").write_bytes(b"tampered")
+    (spare / "stray.html").write_bytes(b"not ours")
+    with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER.replace("Brand New", "Second New"))
+    messages = build_logged(options(seeds, out, cache))
+    assert not any("kept from the spare site" in line for line in messages)
+    assert not (out / "stray.html").exists() and b"tampered" not in (out / "index.html").read_bytes()
+    build(options(seeds, tmp_path / "cold", None))
+    assert site_files(out) == site_files(tmp_path / "cold")
+
+
+def test_a_failed_build_from_the_spare_leaves_the_site_and_the_next_build_whole(tmp_path, seeds, monkeypatch):
+    import paper_catalogue.pipeline as pipeline
+    from paper_catalogue.diagnostics import BuildError
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER)
+    build(options(seeds, out, cache))
+    live = site_files(out)
+    with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
+        handle.write(NEW_PAPER.replace("Brand New", "Second New"))
+
+    def failing_index(site: Path, expected_pages: int) -> int:
+        assert any((site / "papers").iterdir())  # the staging folder, started from the spare
+        raise BuildError("search index: Pagefind failed (simulated)")
+
+    monkeypatch.setattr(pipeline, "index_site", failing_index)
+    with pytest.raises(BuildError):
+        build(options(seeds, out, cache))
+    assert site_files(out) == live
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out", "seeds"]
+    monkeypatch.undo()
+    build(options(seeds, out, cache))
+    build(options(seeds, tmp_path / "cold", None))
+    assert site_files(out) == site_files(tmp_path / "cold")
+
+
+def test_a_folder_left_half_removed_by_a_killed_build_is_removed_by_the_next(tmp_path):
+    import subprocess
+    import sys
+
+    from paper_catalogue.writer import remove_leftovers
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    trash = tmp_path / f"._site.removing-{dead}-0" / "pagefind" / "fragment"
+    trash.mkdir(parents=True)
+    (trash / "en_1.pf_fragment").write_bytes(b"x")
+    remove_leftovers(tmp_path / "_site")
+    assert list(tmp_path.iterdir()) == []
