@@ -19,8 +19,8 @@ import glob
 import os
 import shutil
 import signal
+import subprocess
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -136,24 +136,27 @@ class StagedSite:
         return len(stale)
 
 
-_removals: list[threading.Thread] = []
+_removals: list[subprocess.Popen] = []
 
 
 def _remove_in_background(folder: Path, out_dir: Path) -> None:
-    """Move a folder aside at once and delete it on a thread, while the build goes on; the
-    folder's name marks it as this process's, so a build killed meanwhile leaves nothing that
-    the next one does not remove (see remove_leftovers)."""
+    """Move a folder aside at once and delete it in a child process while the build goes on.
+
+    A process, not a thread: a thread unlinking 10,000 files takes the GIL back after every call
+    and slowed rendering by more than the removal saved (measured at 10,000 papers). The folder's
+    name marks it as this process's, so one that a killed build leaves behind is removed by the
+    next (see remove_leftovers).
+    """
     trash = out_dir.with_name(f".{out_dir.name}{TRASH_TAG}{os.getpid()}-{len(_removals)}")
     os.rename(folder, trash)
-    thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
-                              name="remove", daemon=True)
-    thread.start()
-    _removals.append(thread)
+    _removals.append(subprocess.Popen(
+        [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(trash)],
+        stdin=subprocess.DEVNULL, start_new_session=True))  # Ctrl-C stops the build, not the clean-up
 
 
 def _finish_removals() -> None:
     while _removals:
-        _removals.pop().join()
+        _removals.pop().wait()
 
 
 @contextmanager
