@@ -247,8 +247,8 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         progress("render", f"nothing changed: {options.out} is up to date")
         return result
     writing: dict[str, float] = {}
-    renderer = Renderer(make_environment(options.templates), config, context=context,
-                        reuse=previous.page_reuse())
+    renderer = Renderer(make_environment(options.templates), config,
+                        context=context if options.cache is not None else None, reuse=previous.page_reuse())
     hashes = _render_and_write(catalogue, config, options, renderer, previous, writing, progress, ticker)
     previous.remember(render_key, hashes, renderer.view_digests)
     timings["render"] = time.perf_counter() - started - sum(writing.values())

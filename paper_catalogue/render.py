@@ -37,7 +37,7 @@ def _paper_pages_in_worker(span: slice) -> tuple[Files, dict[str, str], int]:
     renderer, catalogue = _FORKED
     reused_before = renderer.reused
     files = renderer.paper_pages(catalogue, span)
-    digests = {str(path): renderer.view_digests[str(path)] for path in files}
+    digests = {str(path): renderer.view_digests[str(path)] for path in files if str(path) in renderer.view_digests}
     return files, digests, renderer.reused - reused_before
 
 
@@ -61,6 +61,9 @@ def make_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build, and templates never change during one: without this, every
+        # page's template and each include it pulls in is checked against its file (a stat call).
+        auto_reload=False,
     )
 
 
@@ -111,7 +114,7 @@ class Renderer:
     """Renders every page of a site; templates are compiled once and reused for every page."""
 
     def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int | None = None,
-                 context: str = "", reuse: PageReuse | None = None) -> None:
+                 context: str | None = None, reuse: PageReuse | None = None) -> None:
         self.env = env
         self.config = config
         self.site: SiteView = site_view(config)
@@ -119,7 +122,8 @@ class Renderer:
         """Papers per page of papers/ and of each topic; tests make it small to see many pages."""
         self.context = context
         """A digest of everything besides a page's view that its bytes depend on (templates,
-        settings, this package's code); part of each paper page's view digest."""
+        settings, this package's code); part of each paper page's view digest. None: no build
+        cache will keep the digests, so none are made (repr of 10,000 views costs about 1 s)."""
         self.reuse = reuse
         self.view_digests: dict[str, str] = {}
         """Each paper page's view digest, for the next build's reuse."""
@@ -200,9 +204,11 @@ class Renderer:
         for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span):
             path = output_path(paper_url(view.id))
             key = str(path)
-            view_digest = digest(self.context, site, repr(view))
-            self.view_digests[key] = view_digest
-            old = self._reusable(key, view_digest)
+            old = None
+            if self.context is not None:
+                view_digest = digest(self.context, site, repr(view))
+                self.view_digests[key] = view_digest
+                old = self._reusable(key, view_digest)
             if old is not None:
                 files[path] = old
                 self.reused += 1
