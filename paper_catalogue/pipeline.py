@@ -32,10 +32,10 @@ from .forked import Forked
 from .models import Catalogue, Entry, SiteConfig
 from .render import Renderer, make_environment, static_files
 from .reuse import PreviousOutput, content_hashes
-from .search import index_site
+from .search import PagefindRun, is_paper_page
 from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
-from .urls import EXPORT_URL
+from .urls import EXPORT_URL, output_path, paper_url
 from .writer import check_output_folder, remove_leftovers, staged_site
 
 
@@ -264,14 +264,31 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
     """Stages 4 to 6: render, write and index into a staging folder, then swap it in.
 
     Each batch of pages is written as soon as it is rendered, while the workers render the
-    next, so rendering (the CPU) and writing (mostly the disk) overlap. timings["write"] is the
-    time spent writing and swapping, timings["index"] Pagefind's; the caller counts the rest as
-    rendering. Returns the hash of every file written.
+    next, so rendering (the CPU) and writing (mostly the disk) overlap. Pagefind reads only the
+    paper pages: it starts as soon as the last one is written, while the lists, topic pages,
+    feeds and papers.json are made. timings["write"] is the time spent writing and swapping,
+    timings["index"] the time spent waiting for Pagefind once everything else is written; the
+    caller counts the rest as rendering. Returns the hash of every file written.
     """
     hashes: dict[str, str] = {}
     unchanged: set[PurePosixPath] = set()
     timings["write"] = 0.0
-    with staged_site(options.out, spare=previous.spare(), keep_retired=previous.retired_to()) as site:
+    pages_left = {output_path(paper_url(paper.id)) for paper in catalogue.papers}
+    search: PagefindRun | None = None
+    with ExitStack() as running:
+        # Entered first, left last: Pagefind is stopped (on failure) before staging is removed.
+        site = running.enter_context(
+            staged_site(options.out, spare=previous.spare(), keep_retired=previous.retired_to()))
+
+        def start_search() -> PagefindRun | None:
+            # On the staging folder, before the swap: a Pagefind failure leaves the previous site.
+            site.prune(is_paper_page)  # a paper page left from the spare must not be indexed
+            if previous.search_index_reusable(hashes, frozenset(unchanged)):
+                return None
+            ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
+            return running.enter_context(PagefindRun(site.folder))
+
+        started_search = False
         for batch in chain(render_batches(catalogue, config, options, renderer), [hosting_files(config)]):
             batch_hashes = content_hashes(batch)
             started = time.perf_counter()
@@ -280,23 +297,28 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             timings["write"] += time.perf_counter() - started
             hashes.update(batch_hashes)
             unchanged |= same
-            ticker("render", f"{len(hashes):,} files written")
+            pages_left.difference_update(batch)
+            if options.search_index and not pages_left and not started_search:
+                search, started_search = start_search(), True
+            else:
+                ticker("render", f"{len(hashes):,} files written")
         started = time.perf_counter()
-        removed = site.prune()
+        site.prune()
         timings["write"] += time.perf_counter() - started
         progress("render", f"{len(hashes)} files, {len(unchanged)} unchanged, "
                            f"{renderer.reused} paper pages reused unrendered"
-                           + (f", {site.kept} kept from the spare site and {removed} removed from it"
-                              if site.existing else ""))
+                           + (f", {site.kept} kept from the spare site and {site.removed} removed from it"
+                              if site.from_spare else ""))
         if options.search_index:
             started = time.perf_counter()
-            # On the staging folder, before the swap: a Pagefind failure leaves the previous site.
-            if previous.search_index_reusable(hashes, frozenset(unchanged)):
+            if not started_search:  # a catalogue with no paper: nothing to wait for above
+                search = start_search()
+            if search is None:
                 previous.link_search_index(site.folder)
                 progress("index", "no page changed: search index kept")
             else:
                 ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
-                pages = index_site(site.folder, expected_pages=len(catalogue.papers))
+                pages = search.finish(expected_pages=len(catalogue.papers))
                 progress("index", f"{pages} pages in the search index")
             timings["index"] = time.perf_counter() - started
         started = time.perf_counter()

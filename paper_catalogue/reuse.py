@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Cache, digest
 from .render import PageReuse
-from .search import BUNDLE_DIR
+from .search import BUNDLE_DIR, is_paper_page
 from .writer import Spare
 
 
@@ -80,11 +80,11 @@ class PreviousOutput:
         return frozenset(PurePosixPath(path) for path, value in hashes.items() if old.get(path) == value)
 
     def search_index_reusable(self, hashes: dict[str, str], unchanged: frozenset[PurePosixPath]) -> bool:
-        """Pagefind reads only the HTML pages: when none changed, its previous bundle still fits."""
+        """Pagefind reads only the paper pages: when none changed, its previous bundle still fits."""
         if self.record is None or not (self.out_dir / BUNDLE_DIR).is_dir():
             return False
-        pages = {path for path in hashes if path.endswith(".html")}
-        old_pages = {path for path in self.record.hashes if path.endswith(".html")}
+        pages = {path for path in hashes if is_paper_page(path)}
+        old_pages = {path for path in self.record.hashes if is_paper_page(path)}
         return pages == old_pages and all(PurePosixPath(path) in unchanged for path in pages)
 
     def page_reuse(self) -> PageReuse | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
 from .models import Paper
+from .urls import PAPERS_URL
 
 BUNDLE_DIR = "pagefind"
 """The bundle's folder inside the site; the search page is given `site.link('pagefind/')`."""
@@ -26,6 +28,17 @@ EXCLUDED_FROM_INDEX = (
     "section[aria-labelledby='related-heading']",
     ".sources",
 )
+
+PAPER_PAGES = f"{PAPERS_URL}*/index.html"
+"""What Pagefind reads: the paper pages only (no other page has data-pagefind-body), so it can
+start as soon as they are written, while the lists, topic pages and feeds are still being made."""
+
+
+def is_paper_page(path: str | PurePosixPath) -> bool:
+    """Whether a site-relative file path is one PAPER_PAGES matches."""
+    parts = PurePosixPath(path).parts
+    return len(parts) == 3 and parts[0] == PAPERS_URL.strip("/") and parts[2] == "index.html"
+
 
 UNDATED_SORT_KEY = "0000-00-00"
 """Sorts after every real date when newest come first, so undated papers stay in sorted results."""
@@ -102,34 +115,68 @@ def _pagefind_binary() -> str:
     return str(binary)
 
 
-def index_site(site: Path, expected_pages: int) -> int:
-    """Index every HTML file under `site` from disk into `site/pagefind/`; returns the pages indexed.
+class PagefindRun:
+    """Pagefind indexing a site's paper pages into `site/pagefind/`, in a child process that runs
+    while the build goes on; finish() waits for it and checks what it wrote. Used as a context
+    manager, a run that is never finished (the build failed) is stopped on the way out."""
 
-    Pages without `data-pagefind-body` (home, lists, about) are left out by Pagefind itself, so
-    the records are the paper pages; a count other than `expected_pages` means a template lost
-    its marker, and the build fails rather than ship a search that misses papers.
-    """
-    # The packaged CLI rather than the Python API's service: the service is stopped as soon as it
-    # answers "written", which can cut off files still being written (an empty
-    # pagefind-entry.json, seen with 1.5.2); the CLI exits only when every file is on disk.
-    command = [_pagefind_binary(), "--site", ".", "--output-subdir", BUNDLE_DIR, "--silent"]
-    for selector in EXCLUDED_FROM_INDEX:
-        command += ["--exclude-selectors", selector]
-    try:
-        # Run inside the site, so no pagefind.yml from the working folder changes the index.
-        ran = subprocess.run(command, cwd=site, capture_output=True, text=True, timeout=1800)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildError(f"search index: could not run Pagefind: {error}") from error
-    if ran.returncode != 0:
-        detail = (ran.stderr or ran.stdout).strip().splitlines()[-5:]
-        raise BuildError(f"search index: Pagefind failed (exit {ran.returncode}): {' / '.join(detail)}")
-    entry = site / BUNDLE_DIR / "pagefind-entry.json"
-    try:
-        languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
-        pages = sum(language["page_count"] for language in languages.values())
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BuildError(f"search index: Pagefind wrote no readable {entry.name}: {error}") from error
-    if pages != expected_pages:
-        raise BuildError(f"search index: Pagefind indexed {pages} pages, expected {expected_pages} "
-                         "paper pages (is data-pagefind-body missing from a template?)")
-    return pages
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        # The packaged CLI rather than the Python API's service: the service reads one answer per
+        # 0.1 s (10,000 pages: over 16 minutes) and is stopped as soon as it answers "written",
+        # which can cut off files still being written (an empty pagefind-entry.json, seen with
+        # 1.5.2); the CLI exits only when every file is on disk.
+        command = [_pagefind_binary(), "--site", ".", "--glob", PAPER_PAGES, "--output-subdir", BUNDLE_DIR,
+                   "--silent"]
+        for selector in EXCLUDED_FROM_INDEX:
+            command += ["--exclude-selectors", selector]
+        # A file, not a pipe, for what it prints: a pipe nobody reads until the end could fill up.
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        try:
+            # Run inside the site, so no pagefind.yml from the working folder changes the index.
+            self._process = subprocess.Popen(command, cwd=site, stdin=subprocess.DEVNULL, stdout=self._log,
+                                             stderr=subprocess.STDOUT)
+        except OSError as error:
+            self._log.close()
+            raise BuildError(f"search index: could not run Pagefind: {error}") from error
+
+    def finish(self, expected_pages: int, timeout: float = 1800) -> int:
+        """Wait for Pagefind; returns the pages indexed.
+
+        Pages without `data-pagefind-body` are left out by Pagefind itself, so the records are
+        the paper pages; a count other than `expected_pages` means a template lost its marker,
+        and the build fails rather than ship a search that misses papers.
+        """
+        try:
+            returncode = self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise BuildError(f"search index: Pagefind took longer than {timeout:.0f} s") from error
+        if returncode != 0:
+            self._log.seek(0)
+            detail = self._log.read().strip().splitlines()[-5:]
+            raise BuildError(f"search index: Pagefind failed (exit {returncode}): {' / '.join(detail)}")
+        entry = self.site / BUNDLE_DIR / "pagefind-entry.json"
+        try:
+            languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
+            pages = sum(language["page_count"] for language in languages.values())
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise BuildError(f"search index: Pagefind wrote no readable {entry.name}: {error}") from error
+        if pages != expected_pages:
+            raise BuildError(f"search index: Pagefind indexed {pages} pages, expected {expected_pages} "
+                             "paper pages (is data-pagefind-body missing from a template?)")
+        return pages
+
+    def __enter__(self) -> PagefindRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._log.close()
+
+
+def index_site(site: Path, expected_pages: int) -> int:
+    """Index the paper pages under `site` into `site/pagefind/` and wait; returns the pages indexed."""
+    with PagefindRun(site) as run:
+        return run.finish(expected_pages)

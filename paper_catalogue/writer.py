@@ -102,11 +102,14 @@ class StagedSite:
     def __init__(self, folder: Path, out_dir: Path, existing: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.out_dir = out_dir
-        self.existing = existing or {}
+        self.existing = dict(existing or {})
         """Files already in the folder (from a spare): relative path -> hash of their bytes."""
+        self.from_spare = bool(existing)
         self.made: set[str] = set()
         """Every file this build wrote, linked or kept."""
         self.kept = 0
+        self.removed = 0
+        """Files of the spare removed so far, as no longer made."""
         self._folders: set[Path] = {folder} | {folder.joinpath(*PurePosixPath(path).parent.parts)
                                                for path in self.existing}
 
@@ -122,17 +125,20 @@ class StagedSite:
         _write_files({path: data for path, data in files.items() if path not in keep}, self.folder, self.out_dir,
                      unchanged, self._folders, replace)
 
-    def prune(self) -> int:
-        """Remove the files the spare held and this build did not make; call once every file is
-        written, before Pagefind reads the pages. Returns how many were removed."""
-        stale = sorted(set(self.existing) - self.made)
+    def prune(self, only: Callable[[str], bool] | None = None) -> int:
+        """Remove the files the spare held and this build did not make (of those `only` accepts);
+        call once every such file is written, before Pagefind reads the pages. Returns how many
+        were removed."""
+        stale = sorted(path for path in set(self.existing) - self.made if only is None or only(path))
         for relative in stale:
+            del self.existing[relative]
             path = self.folder.joinpath(*safe_relative(PurePosixPath(relative)).parts)
             path.unlink(missing_ok=True)
             for parent in path.parents:  # folders left empty go too: a removed paper leaves no trace
                 if parent == self.folder or any(parent.iterdir()):
                     break
                 parent.rmdir()
+        self.removed += len(stale)
         return len(stale)
 
 

@@ -229,11 +229,11 @@ def test_a_failed_build_from_the_spare_leaves_the_site_and_the_next_build_whole(
     with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
         handle.write(NEW_PAPER.replace("Brand New", "Second New"))
 
-    def failing_index(site: Path, expected_pages: int) -> int:
-        assert any((site / "papers").iterdir())  # the staging folder, started from the spare
+    def failing_index(run, expected_pages: int) -> int:
+        assert any((run.site / "papers").iterdir())  # the staging folder, started from the spare
         raise BuildError("search index: Pagefind failed (simulated)")
 
-    monkeypatch.setattr(pipeline, "index_site", failing_index)
+    monkeypatch.setattr(pipeline.PagefindRun, "finish", failing_index)
     with pytest.raises(BuildError):
         build(options(seeds, out, cache))
     assert site_files(out) == live

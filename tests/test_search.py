@@ -223,3 +223,28 @@ def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colo
                                "organisation": ["Org, Inc: [Labs]"]}
     assert bare["meta"]["upvotes"] == "0" and "date" not in bare["meta"] and "topics" not in bare["meta"]
     assert bare["filters"] == {"year": ["undated"], "upvotes": ["0"]}
+
+
+def test_pagefind_starts_once_every_paper_page_is_written_and_before_the_rest(tmp_path, monkeypatch):
+    """Pagefind reads only the paper pages, so it runs while the lists, feeds and papers.json are
+    made; the swap still waits for it."""
+    import paper_catalogue.pipeline as pipeline
+
+    seen: dict[str, object] = {}
+    original = pipeline.PagefindRun.__init__
+
+    def spy(run, site: Path) -> None:
+        seen["pages"] = sorted(path.parent.name for path in site.glob("papers/*/index.html"))
+        seen["papers.json"] = (site / "papers.json").exists()
+        seen["sitemap"] = (site / "sitemap.xml").exists()
+        original(run, site)
+
+    monkeypatch.setattr(pipeline.PagefindRun, "__init__", spy)
+    out = tmp_path / "_site"
+    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
+                                templates=ROOT / "templates", static=ROOT / "static"))
+    assert seen["pages"] == sorted(paper.id for paper in result.catalogue.papers)
+    assert seen["papers.json"] is False and seen["sitemap"] is False
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    assert sum(language["page_count"] for language in entry["languages"].values()) == len(result.catalogue.papers)
+    assert (out / "papers.json").is_file() and (out / "sitemap.xml").is_file()
