@@ -207,16 +207,26 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         catalogue, warnings, key = read_catalogue_keyed(options.seeds, config, cache)
         taxonomy = load_taxonomy(options.site_src / "topics.toml")
         overrides = load_topic_overrides(options.site_src / "topic_overrides.toml")
+        related_key = digest(key, "related")  # related papers read only titles and abstracts
+        if taxonomy is not None:
+            key = digest(key, _file_or_absent(options.site_src / "topics.toml"),
+                         _file_or_absent(options.site_src / "topic_overrides.toml"))
+        previous = PreviousOutput(cache, options.out)
+        context = digest(code_version(), config.model_dump_json(), folder_digest(options.templates),
+                         folder_digest(options.static), folder_digest(options.site_src / "pages"),
+                         str(options.search_index))
+        render_key = digest(key, context)
+        # Known before topics and related papers: when the output already is what this build
+        # would write, the related-paper links (a second of loading at 10,000 papers) are not needed.
+        up_to_date = previous.up_to_date(render_key)
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
     with ExitStack() as running:
         # Topic assignment and the related-paper search need nothing from each other: on a large
         # catalogue the search starts in a child process now and runs while topics are assigned.
-        related = RelatedSearch(catalogue, cache, digest(key, "related"), running)
+        related = None if up_to_date else RelatedSearch(catalogue, cache, related_key, running)
         topic_report = None
         with stage("topics"):
             if taxonomy is not None:
-                key = digest(key, _file_or_absent(options.site_src / "topics.toml"),
-                             _file_or_absent(options.site_src / "topic_overrides.toml"))
                 assigned = cache.get("topics", key)
                 if assigned is None:
                     assigned = assign_topics(catalogue, taxonomy, overrides)
@@ -227,25 +237,22 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         if options.strict and warnings:
             raise StrictFailure(warnings)
         with stage("related"):
-            from .related import with_related  # numpy and scipy: only when needed
+            if related is not None:
+                from .related import with_related  # numpy and scipy: only when needed
 
-            if not related.cached:
-                ticker("related", f"comparing {len(catalogue.papers):,} papers")
-            catalogue = with_related(catalogue, related.links())
-    progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
+                if not related.cached:
+                    ticker("related", f"comparing {len(catalogue.papers):,} papers")
+                catalogue = with_related(catalogue, related.links())
     result = BuildResult(catalogue=catalogue, config=config, warnings=warnings, timings=timings,
                          topic_report=topic_report)
-    previous = PreviousOutput(cache, options.out)
     started = time.perf_counter()
-    context = digest(code_version(), config.model_dump_json(), folder_digest(options.templates),
-                     folder_digest(options.static), folder_digest(options.site_src / "pages"),
-                     str(options.search_index))
-    render_key = digest(key, context)
-    if previous.up_to_date(render_key):
+    if up_to_date:
+        progress("related", "unchanged, not needed")
         timings["render"] = time.perf_counter() - started
         result.files = len(previous.record.hashes)
         progress("render", f"nothing changed: {options.out} is up to date")
         return result
+    progress("related", f"{sum(len(p.related) for p in catalogue.papers)} links")
     writing: dict[str, float] = {}
     renderer = Renderer(make_environment(options.templates), config,
                         context=context if options.cache is not None else None, reuse=previous.page_reuse())

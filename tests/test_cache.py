@@ -257,3 +257,18 @@ def test_a_folder_left_half_removed_by_a_killed_build_is_removed_by_the_next(tmp
     (trash / "en_1.pf_fragment").write_bytes(b"x")
     remove_leftovers(tmp_path / "_site")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_up_to_date_output_is_found_before_related_papers_are_loaded(tmp_path, seeds, monkeypatch):
+    import paper_catalogue.pipeline as pipeline
+
+    cached = options(seeds, tmp_path / "out", tmp_path / "cache")
+    build(cached)
+
+    def no_related(*args, **kwargs):
+        raise AssertionError("related papers loaded for an output that is already up to date")
+
+    monkeypatch.setattr(pipeline, "RelatedSearch", no_related)
+    messages = build_logged(cached)
+    assert "related: unchanged, not needed" in messages
+    assert any("nothing changed" in line for line in messages)
