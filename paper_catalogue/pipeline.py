@@ -318,7 +318,7 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
                               if site.from_spare else ""))
         if options.search_index:
             started = time.perf_counter()
-            if not started_search:  # a catalogue with no paper: nothing to wait for above
+            if not started_search:  # every paper page is written above; should one not be, index all the same
                 search = start_search()
             if search is None:
                 previous.link_search_index(site.folder)
