@@ -30,7 +30,7 @@ from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .forked import Forked
 from .models import Catalogue, Entry, SiteConfig
-from .render import Renderer, make_environment, static_files
+from .render import Renderer, make_environment, merged, static_files
 from .reuse import PreviousOutput, content_hashes
 from .search import PagefindRun, is_paper_page
 from .seeds import read_seed_file, seed_digest, seed_files
@@ -112,10 +112,7 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> dict[PurePosixPath, bytes]:
     """Stage 4: every output file, as bytes keyed by its path in the site."""
-    files: dict[PurePosixPath, bytes] = {}
-    for batch in render_batches(catalogue, config, options):
-        files.update(batch)
-    return files
+    return merged(render_batches(catalogue, config, options))
 
 
 def render_batches(catalogue: Catalogue, config: SiteConfig, options: BuildOptions,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -144,10 +144,7 @@ class Renderer:
 
     def render(self, catalogue: Catalogue, site_src: Path) -> Files:
         """Every page of the site, as one mapping."""
-        files: Files = {}
-        for batch in self.render_batches(catalogue, site_src):
-            files.update(batch)
-        return files
+        return merged(self.render_batches(catalogue, site_src))
 
     def render_batches(self, catalogue: Catalogue, site_src: Path) -> Iterator[Files]:
         """Every page of the site: paper pages in batches as they are rendered, so the caller can
@@ -195,11 +192,8 @@ class Renderer:
         shows is entirely in its view, and reading 10 KB costs a fraction of rendering it.
         """
         if span == slice(None):
-            files: Files = {}
-            for batch in self.paper_page_batches(catalogue):
-                files.update(batch)
-            return files
-        files = {}
+            return merged(self.paper_page_batches(catalogue))
+        files: Files = {}
         site = repr(self.site)
         for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span):
             path = output_path(paper_url(view.id))
@@ -247,6 +241,14 @@ class Renderer:
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""
         return feeds.machine_files(pages, catalogue, self.config, plain_text)
+
+
+def merged(batches: Iterable[Files]) -> Files:
+    """Batches of files as one mapping, for callers that want every file at once."""
+    files: Files = {}
+    for batch in batches:
+        files.update(batch)
+    return files
 
 
 def static_files(folder: Path) -> Files:
