@@ -9,8 +9,8 @@ The order, and why:
 4. render   - every output file as bytes, paper pages in batches;
 5. write    - the only stage that touches the output: each batch goes into a staging folder as
               soon as it is rendered, so the disk works while the CPU renders the next;
-6. index    - Pagefind, over the staging folder, after every HTML file exists; then the
-              atomic swap.
+6. index    - Pagefind, over the staging folder's paper pages as soon as they are all written,
+              reusing the previous bundle's unchanged files; then the atomic swap.
 Like MkDocs, nothing reaches the output folder until everything has been read, validated,
 rendered and indexed."""
 
@@ -290,7 +290,7 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             if previous.search_index_reusable(hashes, frozenset(unchanged)):
                 return None
             ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
-            return running.enter_context(PagefindRun(site.folder))
+            return running.enter_context(PagefindRun(site.folder, carry_from=previous.search_bundle()))
 
         started_search = False
         for batch in chain(render_batches(catalogue, config, options, renderer), [hosting_files(config)]):
@@ -323,7 +323,9 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             else:
                 ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
                 pages = search.finish(expected_pages=len(catalogue.papers))
-                progress("index", f"{pages} pages in the search index")
+                progress("index", f"{pages} pages in the search index"
+                                  + (f", {search.carried - search.pruned} of its files carried over from the last"
+                                     if search.carried else ""))
             timings["index"] = time.perf_counter() - started
         started = time.perf_counter()
     timings["write"] += time.perf_counter() - started  # the swap

@@ -117,6 +117,12 @@ class PreviousOutput:
         exactly as recorded (so the record can go with it)."""
         return self.spare_folder if self.record is not None else None
 
+    def search_bundle(self) -> Path | None:
+        """The output's Pagefind bundle, when the output is exactly as recorded: a new index
+        reuses its content-named files (search_bundle.py)."""
+        bundle = self.out_dir / BUNDLE_DIR
+        return bundle if self.record is not None and bundle.is_dir() else None
+
     def link_search_index(self, staging: Path) -> None:
         shutil.copytree(self.out_dir / BUNDLE_DIR, staging / BUNDLE_DIR, copy_function=os.link)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
 from .models import Paper
+from .search_bundle import ENTRY, carry_over, prune
 from .urls import PAPERS_URL
 
 BUNDLE_DIR = "pagefind"
@@ -120,8 +122,22 @@ class PagefindRun:
     while the build goes on; finish() waits for it and checks what it wrote. Used as a context
     manager, a run that is never finished (the build failed) is stopped on the way out."""
 
-    def __init__(self, site: Path) -> None:
+    def __init__(self, site: Path, carry_from: Path | None = None) -> None:
         self.site = site
+        self._carried = carry_over(carry_from, site / BUNDLE_DIR) if carry_from is not None else frozenset()
+        self.carried = len(self._carried)
+        """Content-named files linked from the previous bundle, which Pagefind then does not write."""
+        self.pruned = 0
+        """Of those, the ones the new index no longer names, removed once Pagefind is done."""
+        # A file, not a pipe, for what it prints: a pipe nobody reads until the end could fill up.
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        try:
+            self._start()
+        except BaseException:
+            self._log.close()
+            raise
+
+    def _start(self) -> None:
         # The packaged CLI rather than the Python API's service: the service reads one answer per
         # 0.1 s (10,000 pages: over 16 minutes) and is stopped as soon as it answers "written",
         # which can cut off files still being written (an empty pagefind-entry.json, seen with
@@ -130,14 +146,11 @@ class PagefindRun:
                    "--silent"]
         for selector in EXCLUDED_FROM_INDEX:
             command += ["--exclude-selectors", selector]
-        # A file, not a pipe, for what it prints: a pipe nobody reads until the end could fill up.
-        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
         try:
             # Run inside the site, so no pagefind.yml from the working folder changes the index.
-            self._process = subprocess.Popen(command, cwd=site, stdin=subprocess.DEVNULL, stdout=self._log,
+            self._process = subprocess.Popen(command, cwd=self.site, stdin=subprocess.DEVNULL, stdout=self._log,
                                              stderr=subprocess.STDOUT)
         except OSError as error:
-            self._log.close()
             raise BuildError(f"search index: could not run Pagefind: {error}") from error
 
     def finish(self, expected_pages: int, timeout: float = 1800) -> int:
@@ -145,8 +158,23 @@ class PagefindRun:
 
         Pages without `data-pagefind-body` are left out by Pagefind itself, so the records are
         the paper pages; a count other than `expected_pages` means a template lost its marker,
-        and the build fails rather than ship a search that misses papers.
+        and the build fails rather than ship a search that misses papers. Files carried over from
+        the previous bundle that the new index does not name are removed; should the bundle not
+        read as expected, Pagefind indexes again into an empty bundle.
         """
+        pages = self._wait(expected_pages, timeout)
+        if self.carried:
+            pruned = prune(self.site / BUNDLE_DIR, self._carried)
+            if pruned is None:
+                shutil.rmtree(self.site / BUNDLE_DIR)
+                self._carried, self.carried = frozenset(), 0
+                self._start()
+                pages = self._wait(expected_pages, timeout)
+            else:
+                self.pruned = pruned
+        return pages
+
+    def _wait(self, expected_pages: int, timeout: float) -> int:
         try:
             returncode = self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired as error:
@@ -155,7 +183,7 @@ class PagefindRun:
             self._log.seek(0)
             detail = self._log.read().strip().splitlines()[-5:]
             raise BuildError(f"search index: Pagefind failed (exit {returncode}): {' / '.join(detail)}")
-        entry = self.site / BUNDLE_DIR / "pagefind-entry.json"
+        entry = self.site / BUNDLE_DIR / ENTRY
         try:
             languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
             pages = sum(language["page_count"] for language in languages.values())

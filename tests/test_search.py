@@ -233,11 +233,11 @@ def test_pagefind_starts_once_every_paper_page_is_written_and_before_the_rest(tm
     seen: dict[str, object] = {}
     original = pipeline.PagefindRun.__init__
 
-    def spy(run, site: Path) -> None:
+    def spy(run, site: Path, carry_from: Path | None = None) -> None:
         seen["pages"] = sorted(path.parent.name for path in site.glob("papers/*/index.html"))
         seen["papers.json"] = (site / "papers.json").exists()
         seen["sitemap"] = (site / "sitemap.xml").exists()
-        original(run, site)
+        original(run, site, carry_from)
 
     monkeypatch.setattr(pipeline.PagefindRun, "__init__", spy)
     out = tmp_path / "_site"
