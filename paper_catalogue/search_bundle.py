@@ -25,14 +25,15 @@ SIGNATURE = b"pagefind_dcd"
 ENTRY = "pagefind-entry.json"
 
 
-def _content_files(bundle: Path) -> list[Path]:
-    files = [bundle / name for name in _names(bundle) if name.startswith(META_PREFIX) and name.endswith(META_SUFFIX)]
+def _content_files(bundle: Path) -> list[str]:
+    """Paths relative to the bundle, with "/"; strings, not Paths: a bundle holds 10,000 of them."""
+    files = [name for name in _names(str(bundle)) if name.startswith(META_PREFIX) and name.endswith(META_SUFFIX)]
     for folder in CONTENT_FOLDERS:
-        files.extend(bundle / folder / name for name in _names(bundle / folder))
+        files.extend(f"{folder}/{name}" for name in _names(os.path.join(bundle, folder)))
     return files
 
 
-def _names(folder: Path) -> list[str]:
+def _names(folder: str) -> list[str]:
     try:
         with os.scandir(folder) as entries:
             return [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
@@ -45,15 +46,14 @@ def carry_over(previous: Path, bundle: Path) -> frozenset[str]:
     paths relative to it. Stops quietly where linking cannot be done (another disk, no hard
     links): Pagefind then writes what is missing, as in a build without a previous bundle."""
     carried: set[str] = set()
-    for source in _content_files(previous):
-        relative = source.relative_to(previous)
-        target = bundle / relative
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-        except OSError:
-            break
-        carried.add(relative.as_posix())
+    try:
+        for folder in ("", *CONTENT_FOLDERS):
+            os.makedirs(os.path.join(bundle, folder), exist_ok=True)
+        for relative in _content_files(previous):
+            os.link(os.path.join(previous, relative), os.path.join(bundle, relative))
+            carried.add(relative)
+    except OSError:
+        pass
     return frozenset(carried)
 
 
@@ -78,12 +78,12 @@ def prune(bundle: Path, carried: frozenset[str]) -> int | None:
     except (OSError, ValueError, KeyError, TypeError, EOFError, gzip.BadGzipFile):
         return None
     unnamed = [path for path in _content_files(bundle)
-               if not (path.name in metas if path.parent == bundle else path.name.split(".")[0] in named)]
-    if any(path.relative_to(bundle).as_posix() not in carried for path in unnamed):
+               if not (path in metas if "/" not in path else path.rpartition("/")[2].split(".")[0] in named)]
+    if any(path not in carried for path in unnamed):
         return None
     for path in unnamed:
-        path.unlink()
-    fragments = _names(bundle / "fragment")
+        os.unlink(os.path.join(bundle, path))
+    fragments = _names(os.path.join(bundle, "fragment"))
     for meta, pages in metas.items():
         language = meta[len(META_PREFIX):-len(META_SUFFIX)].rsplit("_", 1)[0]
         if sum(name.startswith(f"{language}_") for name in fragments) != pages:
