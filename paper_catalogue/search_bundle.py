@@ -77,8 +77,7 @@ def prune(bundle: Path, carried: frozenset[str]) -> int | None:
             named |= cbor_texts(data[len(SIGNATURE):])
     except (OSError, ValueError, KeyError, TypeError, EOFError, gzip.BadGzipFile):
         return None
-    unnamed = [path for path in _content_files(bundle)
-               if not (path in metas if "/" not in path else path.rpartition("/")[2].split(".")[0] in named)]
+    unnamed = [path for path in _content_files(bundle) if not _is_named(path, metas, named)]
     if any(path not in carried for path in unnamed):
         return None
     for path in unnamed:
@@ -89,6 +88,14 @@ def prune(bundle: Path, carried: frozenset[str]) -> int | None:
         if sum(name.startswith(f"{language}_") for name in fragments) != pages:
             return None
     return len(unnamed)
+
+
+def _is_named(path: str, metas: dict[str, int], named: set[str]) -> bool:
+    """A meta file by the entry file; a chunk or fragment (`fragment/en_1a2b3c4.pf_fragment`) by its
+    hash, `en_1a2b3c4`, among the meta files' strings."""
+    if "/" not in path:
+        return path in metas
+    return path.rpartition("/")[2].split(".")[0] in named
 
 
 def cbor_texts(data: bytes) -> set[str]:
