@@ -77,15 +77,16 @@ def prune(bundle: Path, carried: frozenset[str]) -> int | None:
             named |= cbor_texts(data[len(SIGNATURE):])
     except (OSError, ValueError, KeyError, TypeError, EOFError, gzip.BadGzipFile):
         return None
-    unnamed = [path for path in _content_files(bundle) if not _is_named(path, metas, named)]
-    if any(path not in carried for path in unnamed):
+    files = _content_files(bundle)
+    unnamed = {path for path in files if not _is_named(path, metas, named)}
+    if not unnamed <= carried:
         return None
-    for path in unnamed:
+    for path in sorted(unnamed):
         os.unlink(os.path.join(bundle, path))
-    fragments = _names(os.path.join(bundle, "fragment"))
+    fragments = [path for path in files if path.startswith("fragment/") and path not in unnamed]
     for meta, pages in metas.items():
         language = meta[len(META_PREFIX):-len(META_SUFFIX)].rsplit("_", 1)[0]
-        if sum(name.startswith(f"{language}_") for name in fragments) != pages:
+        if sum(path.startswith(f"fragment/{language}_") for path in fragments) != pages:
             return None
     return len(unnamed)
 

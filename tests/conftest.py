@@ -1,7 +1,8 @@
-"""Shared fixtures: paths to the real seeds and the tiny fixture catalogue, and a seed-file writer."""
+"""Shared fixtures: paths to the real seeds and the tiny fixture catalogue, a copy of it, and a seed-file writer."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SEEDS = ROOT / "seeds"
 FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+
+
+@pytest.fixture
+def seeds(tmp_path) -> Path:
+    """A copy of the fixture seeds that a test may edit (a rebuild after a change)."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(FIXTURE_SEEDS, folder)
+    return folder
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from paper_catalogue.pipeline import BuildOptions, build
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, ROOT
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
 NEW_PAPER = "\n\nA Brand New Paper on Speculative Decoding\n\nWe propose a draft model for faster decoding.\n"
@@ -25,13 +25,6 @@ def site_files(out: Path) -> dict[str, bytes]:
 def options(seeds: Path, out: Path, cache: Path | None) -> BuildOptions:
     return BuildOptions(seeds=seeds, out=out, site_src=FIXTURE_SITE_SRC, templates=ROOT / "templates",
                         static=ROOT / "static", cache=cache)
-
-
-@pytest.fixture
-def seeds(tmp_path) -> Path:
-    folder = tmp_path / "seeds"
-    shutil.copytree(FIXTURE_SEEDS, folder)
-    return folder
 
 
 def build_logged(opts: BuildOptions) -> list[str]:

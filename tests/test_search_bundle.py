@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import shutil
 from pathlib import Path
 
 import pytest
 
 import paper_catalogue.search as search
-from paper_catalogue.pipeline import BuildOptions, build
+from paper_catalogue.pipeline import build
 from paper_catalogue.search_bundle import SIGNATURE, cbor_texts, prune
 
-from conftest import FIXTURE_SEEDS, ROOT
 from test_cache import NEW_PAPER, build_logged, options, spare_folders
-
-
-@pytest.fixture
-def seeds(tmp_path) -> Path:
-    folder = tmp_path / "seeds"
-    shutil.copytree(FIXTURE_SEEDS, folder)
-    return folder
 
 
 def text(value: str) -> bytes:
