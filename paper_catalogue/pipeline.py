@@ -9,7 +9,7 @@ The order, and why:
 4. render   - every output file as bytes, paper pages in batches;
 5. write    - the only stage that touches the output: each batch goes into a staging folder as
               soon as it is rendered, so the disk works while the CPU renders the next;
-6. index    - Pagefind, over the staging folder's paper pages as soon as they are all written,
+6. index    - Pagefind, over lean copies of the paper pages as soon as they are all written,
               reusing the previous bundle's unchanged files; then the atomic swap.
 Like MkDocs, nothing reaches the output folder until everything has been read, validated,
 rendered and indexed."""
@@ -29,10 +29,12 @@ from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
 from .forked import Forked
+from .heap import fewer_collections, freeze_heap
 from .models import Catalogue, Entry, SiteConfig
 from .render import Renderer, make_environment, merged, static_files
 from .reuse import PreviousOutput, content_hashes
 from .search import PagefindRun, is_paper_page
+from .search_sources import SearchSources
 from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .urls import EXPORT_URL, output_path, paper_url
@@ -186,6 +188,11 @@ def _quiet(stage: str, message: str) -> None:
 
 def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _quiet) -> BuildResult:
     """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
+    with fewer_collections():
+        return _build(options, progress, ticker)
+
+
+def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildResult:
     timings: dict[str, float] = {}
 
     @contextmanager
@@ -216,6 +223,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         # Known before topics and related papers: when the output already is what this build
         # would write, the related-paper links (a second of loading at 10,000 papers) are not needed.
         up_to_date = previous.up_to_date(render_key)
+    freeze_heap()  # the catalogue lives to the end of the build: no collection need traverse it
     progress("read", f"{len(catalogue.papers)} papers, {len(warnings)} warnings")
     with ExitStack() as running:
         # Topic assignment and the related-paper search need nothing from each other: on a large
@@ -283,6 +291,8 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
         # Entered first, left last: Pagefind is stopped (on failure) before staging is removed.
         site = running.enter_context(
             staged_site(options.out, spare=previous.spare(), keep_retired=previous.retired_to()))
+        # Lean copies of the paper pages for Pagefind, made as each batch is written (search_sources.py).
+        sources = running.enter_context(SearchSources()) if options.search_index else None
 
         def start_search() -> PagefindRun | None:
             # On the staging folder, before the swap: a Pagefind failure leaves the previous site.
@@ -290,7 +300,8 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             if previous.search_index_reusable(hashes, frozenset(unchanged)):
                 return None
             ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
-            return running.enter_context(PagefindRun(site.folder, carry_from=previous.search_bundle()))
+            return running.enter_context(PagefindRun(site.folder, carry_from=previous.search_bundle(),
+                                                     sources=sources.folder if sources else None))
 
         started_search = False
         for batch in chain(render_batches(catalogue, config, options, renderer), [hosting_files(config)]):
@@ -298,6 +309,8 @@ def _render_and_write(catalogue: Catalogue, config: SiteConfig, options: BuildOp
             started = time.perf_counter()
             same = previous.unchanged(batch_hashes)
             site.write(batch, same, batch_hashes)
+            if sources is not None:
+                sources.add(batch)
             timings["write"] += time.perf_counter() - started
             hashes.update(batch_hashes)
             unchanged |= same

@@ -2,7 +2,8 @@
 
 A build that fails anywhere (an exception, Ctrl-C, a full disk, a Pagefind error) removes its
 staging folder and leaves the previous output exactly as it was. Nothing is written outside the
-output folder, its staging sibling and, with a build cache, the spare site kept in the cache.
+output folder, its staging sibling and, with a build cache, the spare site kept in the cache
+(besides the scratch copies of pages that Pagefind reads: search_sources.py).
 
 The spare: the site a swap retires is not deleted but moved into the cache, and the next build
 starts its staging folder from it, writing only the files whose bytes differ and deleting those
@@ -280,12 +281,13 @@ def remove_leftovers(out_dir: Path) -> None:
     for tag in (STAGING_TAG, RETIRED_TAG, TRASH_TAG):
         for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
             pid = folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0]
-            if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
                 continue
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process with this id exists (leftover folders carry their build's id)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -233,17 +233,18 @@ def test_pagefind_starts_once_every_paper_page_is_written_and_before_the_rest(tm
     seen: dict[str, object] = {}
     original = pipeline.PagefindRun.__init__
 
-    def spy(run, site: Path, carry_from: Path | None = None) -> None:
+    def spy(run, site: Path, carry_from: Path | None = None, sources: Path | None = None) -> None:
         seen["pages"] = sorted(path.parent.name for path in site.glob("papers/*/index.html"))
+        seen["sources"] = sorted(path.parent.name for path in sources.glob("papers/*/index.html"))
         seen["papers.json"] = (site / "papers.json").exists()
         seen["sitemap"] = (site / "sitemap.xml").exists()
-        original(run, site, carry_from)
+        original(run, site, carry_from, sources)
 
     monkeypatch.setattr(pipeline.PagefindRun, "__init__", spy)
     out = tmp_path / "_site"
     result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
                                 templates=ROOT / "templates", static=ROOT / "static"))
-    assert seen["pages"] == sorted(paper.id for paper in result.catalogue.papers)
+    assert seen["pages"] == seen["sources"] == sorted(paper.id for paper in result.catalogue.papers)
     assert seen["papers.json"] is False and seen["sitemap"] is False
     entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
     assert sum(language["page_count"] for language in entry["languages"].values()) == len(result.catalogue.papers)
