@@ -91,8 +91,7 @@ def our_build(seeds: Path, site: Path, site_src: Path) -> tuple[Measured, dict]:
 
 
 def hugo_build(source: Path, content: Path, public: Path) -> Measured:
-    """A cold Hugo build into an empty destination, with our minimal layouts and no theme."""
-    shutil.rmtree(public, ignore_errors=True)
+    """A cold Hugo build into a destination that does not exist yet, with our minimal layouts and no theme."""
     os.sync()
     with tempfile.TemporaryDirectory() as cache:
         return measure([HUGO, "--quiet", "--source", str(source), "--config", str(HERE / "hugo" / "hugo.toml"),
@@ -150,32 +149,56 @@ def first_query_bytes(site: Path) -> int | None:
     return total
 
 
+RECENTLY_DELETED_SECONDS = 65
+"""How long creating files stays slow after many were deleted, on an ext4 disk without a journal
+such as this machine's: for 60 s (65 while the inode table block is dirty) the inode allocator
+checks each freed inode's deletion time and skips it (recently_deleted() in fs/ext4/ialloc.c).
+Measured here: 10,000 folders and files took 1.3-1.5 s to create, but 14-19 s (13-18 s of
+system CPU, perf showing recently_deleted and find_get_block_common) right after the previous
+10,000 were deleted. So no build is timed within this window after a removal: every run writes
+into a folder of its own, and what earlier runs left is removed only after the last build, or
+waited out before the first."""
+
+
 def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool) -> list[Row]:
     """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state."""
     work = out_dir / f"catalogue-{count}"
     seeds = write_catalogue(count, work / "seeds")
-    site = work / "site"
+    if remove_outputs(work):
+        print(f"waiting {RECENTLY_DELETED_SECONDS} s after removing earlier outputs (see RECENTLY_DELETED_SECONDS)",
+              file=sys.stderr, flush=True)
+        time.sleep(RECENTLY_DELETED_SECONDS)
     ours: list[tuple[Measured, dict]] = []
     hugo: list[Measured] = []
     for run in range(runs):
-        # A cold build into an empty folder, like Hugo's below: removing the previous run's
-        # output is not part of either build's time.
-        shutil.rmtree(site, ignore_errors=True)
         os.sync()  # neither build waits for the other's writes to reach the disk
-        ours.append(our_build(seeds, site, site_src))
+        ours.append(our_build(seeds, work / f"site-{run}", site_src))
         if with_hugo:
             if run == 0:
-                write_content(site / "papers.json", work / "hugo-content")
+                write_content(work / "site-0" / "papers.json", work / "hugo-content")
                 (work / "hugo-source").mkdir(exist_ok=True)
-            hugo.append(hugo_build(work / "hugo-source", work / "hugo-content", work / "hugo-public"))
+            hugo.append(hugo_build(work / "hugo-source", work / "hugo-content", work / f"hugo-public-{run}"))
+    site, public = work / f"site-{runs - 1}", work / f"hugo-public-{runs - 1}"
     rows = [_our_row(count, ours, site)]
     if with_hugo:
-        rows.append(_hugo_row(count, hugo, work / "hugo-public"))
+        rows.append(_hugo_row(count, hugo, public))
         rows[0].generation_ratio = (rows[0].total - rows[0].stages.get("index", 0.0)) / rows[1].total
-    if not keep:
-        for name in ("site", "hugo-content", "hugo-public", "hugo-source"):
-            shutil.rmtree(work / name, ignore_errors=True)
+    if keep:  # the last run's outputs, under the names earlier versions of the harness used
+        site.rename(work / "site")
+        if with_hugo:
+            public.rename(work / "hugo-public")
     return rows
+
+
+def remove_outputs(work: Path, keep: bool = False) -> bool:
+    """Remove the built sites under a catalogue's folder (all but the kept ones with `keep`);
+    whether anything was removed."""
+    kept = {"site", "hugo-public", "hugo-content", "hugo-source"} if keep else set()
+    found = [path for pattern in ("site", "site-*", "hugo-public", "hugo-public-*", "hugo-content", "hugo-source")
+             for path in work.glob(pattern) if path.name not in kept]
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+    return bool(found)
 
 
 def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
@@ -250,14 +273,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--hugo needs the hugo binary (Debian: apt-get install hugo)")
     rows: list[Row] = []
     load_before = os.getloadavg()
-    for count in sizes:
-        try:
-            rows += bench_size(count, args.runs, args.out_dir.absolute(), args.site_src.absolute(),
-                               args.hugo, args.keep)
-        except (RuntimeError, OSError) as error:
-            print(f"bench: {count:,} papers: {error}", file=sys.stderr)
-            return 1
-        print(f"{count:,} papers done", file=sys.stderr, flush=True)
+    out_dir = args.out_dir.absolute()
+    try:
+        for count in sizes:
+            try:
+                rows += bench_size(count, args.runs, out_dir, args.site_src.absolute(), args.hugo, args.keep)
+            except (RuntimeError, OSError) as error:
+                print(f"bench: {count:,} papers: {error}", file=sys.stderr)
+                return 1
+            print(f"{count:,} papers done", file=sys.stderr, flush=True)
+    finally:  # only now: a removal slows the file creation of a build that follows (RECENTLY_DELETED_SECONDS)
+        for count in sizes:
+            remove_outputs(out_dir / f"catalogue-{count}", keep=args.keep)
     print(format_table(rows))
     # Other work on the machine skews wall times; say how busy it was so readers can judge.
     print(f"\n{os.cpu_count()} cores; output in {args.out_dir}; 1-minute load average "
