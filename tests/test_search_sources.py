@@ -135,3 +135,10 @@ def test_a_build_indexes_lean_copies_and_removes_them_whether_it_succeeds_or_fai
         build(BuildOptions(seeds=seeds, out=tmp_path / "other", site_src=ROOT / "site_src",
                            templates=ROOT / "templates", static=ROOT / "static"))
     assert _scratch_folders() == before
+
+
+def test_a_copy_that_cannot_be_written_is_a_clear_build_error(tmp_path):
+    with SearchSources(root=tmp_path) as sources:
+        (sources.folder / "papers").write_text("a file where the folder of papers should be")
+        with pytest.raises(BuildError, match=r"search index: cannot copy papers/a/index.html for Pagefind"):
+            sources.add({PurePosixPath("papers/a/index.html"): PAGE})
