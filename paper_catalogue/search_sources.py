@@ -43,15 +43,14 @@ def search_source(page: bytes) -> bytes:
     """
     marker = page.find(b" data-pagefind-body")
     html = page.find(b"<html")
-    start = page.rfind(b"<", 0, marker)
-    if marker < 0 or html < 0 or start < 0:
+    html_end = page.find(b">", html) + 1 if html >= 0 else 0
+    start = page.rfind(b"<", 0, marker) if marker >= 0 else -1
+    tag = page[start + 1:marker].split(maxsplit=1)[:1] if start >= 0 else []
+    end = page.find(b"</" + tag[0] + b">", marker) if tag else -1
+    if not html_end or end < 0:
         return page
-    name = page[start + 1:marker].split(maxsplit=1)[0]
-    end = page.find(b"</" + name + b">", marker)
-    if end < 0:
-        return page
-    end += len(name) + 3
-    return (b"<!doctype html>\n" + page[html:page.index(b">", html) + 1]
+    end += len(tag[0]) + 3
+    return (b"<!doctype html>\n" + page[html:html_end]
             + b'\n<head><meta charset="utf-8"></head>\n<body>\n' + page[start:end] + b"\n</body>\n</html>\n")
 
 

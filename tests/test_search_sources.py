@@ -37,6 +37,9 @@ def test_a_lean_copy_keeps_the_language_and_the_indexed_element_only():
     b"<html><body><p>no marker</p></body></html>",
     b'<html><body><article data-pagefind-body><p>never closed</p></body></html>',
     b'<article data-pagefind-body>no html element</article>',
+    b' data-pagefind-body before any tag <html></html>',
+    b'<html>< data-pagefind-body></html>',
+    b'<article data-pagefind-body>an html start tag never closed</article><html',
 ])
 def test_a_page_that_cannot_be_cut_is_copied_whole(page):
     """Pagefind then reads it as before, and the page-count check names a template without its marker."""
