@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
 from .search import is_paper_page
-from .writer import alive
+from .writer import abandoned
 
 SCRATCH_PREFIX = "paper-catalogue-search-"
 IN_MEMORY = Path("/dev/shm")
@@ -98,8 +98,5 @@ class SearchSources:
 def remove_leftover_sources(root: Path) -> None:
     """Remove scratch folders of builds that were killed outright; a living build's is left alone."""
     for folder in root.glob(f"{SCRATCH_PREFIX}*"):
-        pid = folder.name[len(SCRATCH_PREFIX):].split("-")[0]
-        # This process's own may be in use by another build in it (the preview server rebuilding).
-        if pid.isdigit() and (int(pid) == os.getpid() or alive(int(pid))):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
+        if abandoned(folder.name[len(SCRATCH_PREFIX):].split("-")[0]):
+            shutil.rmtree(folder, ignore_errors=True)

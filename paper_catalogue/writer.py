@@ -280,14 +280,17 @@ def remove_leftovers(out_dir: Path) -> None:
     """
     for tag in (STAGING_TAG, RETIRED_TAG, TRASH_TAG):
         for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
-            pid = folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0]
-            if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
-                continue
-            shutil.rmtree(folder, ignore_errors=True)
+            if abandoned(folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0]):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
-def alive(pid: int) -> bool:
-    """Whether a process with this id exists (leftover folders carry their build's id)."""
+def abandoned(folder_pid: str) -> bool:
+    """Whether a folder named with this process id was left by a build that no longer runs: one
+    whose process is alive (and is not this one, whose builds clean up after themselves) is in use."""
+    return not (folder_pid.isdigit() and int(folder_pid) != os.getpid() and _alive(int(folder_pid)))
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
