@@ -23,9 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--site-src", type=Path, default=ROOT / "site_src")
+    parser.add_argument("--templates", type=Path, default=ROOT / "templates")
     parser.add_argument("--cache", type=Path, default=None, help="build cache (default: none, a cold build)")
     args = parser.parse_args(argv)
-    result = build(BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src, cache=args.cache))
+    result = build(BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
+                                templates=args.templates, cache=args.cache))
     json.dump({
         "timings": result.timings,
         "papers": len(result.catalogue.papers),

@@ -2,12 +2,13 @@
 
     python bench/rebuilds.py bench/out/catalogue-10000/seeds [--work /tmp/rebuilds]
 
-The seeds are copied into the work folder, so the originals are never touched. Four builds, each in
-a fresh interpreter (bench/build_once.py) with the same output folder and cache:
-  1. cold       - empty cache, no output yet;
-  2. unchanged  - nothing changed;
-  3. one added  - one paper appended to a seed file (the previous output is reused);
-  4. two added  - a second paper appended to another (the build starts from the spare site).
+The seeds and templates are copied into the work folder, so the originals are never touched. Four
+builds, each in a fresh interpreter (bench/build_once.py) with the same output folder and cache:
+  1. cold              - empty cache, no output yet;
+  2. unchanged         - nothing changed;
+  3. template edited   - a comment added to templates/base.html (every page changes, the search
+                         index does not);
+  4. seed file added   - a new seed file of 20 papers.
 Prints a Markdown table of the wall time and each stage's seconds.
 """
 
@@ -29,20 +30,24 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from bench.run import STAGES  # noqa: E402
 
-ADDED = (
-    "\n\nA Freshly Added Paper About Zyzzyva Consensus\n\nWe add one paper to see how much of the site a "
-    "rebuild redoes. Zyzzyva is a word no other paper has.\n\n  • 3 authors\n·\nNov 20, 2026 7\n",
-    "\n\nA Second Added Paper About Quokka Gossip Protocols\n\nAnother paper, so the rebuild starts from "
-    "the spare site. Quokka is a word no other paper has.\n\n  • 2 authors\n·\nNov 21, 2026 3\n",
-)
+ADDED_PAPERS = 20
 
 
-def build(seeds: Path, out: Path, cache: Path, site_src: Path) -> tuple[float, dict[str, float]]:
+def added_seed_file(count: int = ADDED_PAPERS) -> str:
+    """A seed file of `count` new papers, in the seeds' spaced layout."""
+    return "".join(
+        f"\n\nAn Added Paper Number {number} About Zyzzyva Consensus\n\nWe add papers to see how much of "
+        f"the site a rebuild redoes. Zyzzyva is a word no other paper has; this is paper {number}.\n\n"
+        f"  • 3 authors\n·\nNov {number + 1}, 2026 7\n" for number in range(count))
+
+
+def build(seeds: Path, out: Path, cache: Path, site_src: Path, templates: Path) -> tuple[float, dict[str, float]]:
     """One build in a fresh interpreter: its wall time and the pipeline's stage timings."""
     os.sync()  # every build starts with the disk as idle as the previous one left it
     started = time.perf_counter()
     ran = subprocess.run([sys.executable, str(HERE / "build_once.py"), "--seeds", str(seeds), "--out", str(out),
-                          "--site-src", str(site_src), "--cache", str(cache)],
+                          "--site-src", str(site_src), "--templates", str(templates),
+                          "--cache", str(cache)],
                          capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if ran.returncode != 0:
@@ -57,20 +62,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="scratch folder for the copy, the output and the cache (emptied first)")
     parser.add_argument("--site-src", type=Path, default=ROOT / "site_src")
     args = parser.parse_args(argv)
-    files = sorted(args.seeds.glob("*.txt"))
-    if len(files) < 2:
-        parser.error(f"{args.seeds} needs at least two seed files")
     shutil.rmtree(args.work, ignore_errors=True)
-    seeds, out, cache = args.work / "seeds", args.work / "_site", args.work / "cache"
+    seeds, out, cache, templates = (args.work / name for name in ("seeds", "_site", "cache", "templates"))
     shutil.copytree(args.seeds, seeds)
+    shutil.copytree(ROOT / "templates", templates)
     rows = []
-    for label, addition, target in (("cold", None, None), ("unchanged", None, None),
-                                     ("one paper added", ADDED[0], files[0].name),
-                                     ("second paper added", ADDED[1], files[1].name)):
-        if addition:
-            with open(seeds / target, "a", encoding="utf-8") as handle:
-                handle.write(addition)
-        wall, timings = build(seeds, out, cache, args.site_src)
+    for label in ("cold", "unchanged", "template edited", "seed file added"):
+        if label == "template edited":
+            with open(templates / "base.html", "a", encoding="utf-8") as handle:
+                handle.write("{# edited #}\n")
+        elif label == "seed file added":
+            (seeds / "zz_added.txt").write_text(added_seed_file(), encoding="utf-8")
+        wall, timings = build(seeds, out, cache, args.site_src, templates)
         rows.append((label, wall, timings))
         print(f"{label}: {wall:.2f} s", file=sys.stderr)
     print("| build | " + " | ".join(f"{stage} s" for stage in STAGES) + " | total s |")

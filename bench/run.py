@@ -32,7 +32,7 @@ from bench.hugo_content import write_content  # noqa: E402
 from bench.synth import write_catalogue  # noqa: E402
 
 STAGES = ("read", "topics", "related", "render", "write", "index")
-"""The stages issue 7 names, as columns; a stage the pipeline does not run yet shows as '-'."""
+"""The pipeline's stages, as columns; a stage a build skipped shows as '-'."""
 HUGO = shutil.which("hugo") or "/usr/bin/hugo"
 
 

@@ -1,9 +1,11 @@
-"""The build cache: results of earlier builds, reused when their inputs are byte-for-byte the same.
+"""The build cache: data computed by earlier builds, reused when its inputs are byte-for-byte the same.
 
-Every entry is keyed by a digest of everything it was computed from, this package's own source
-included, so a stale entry can never be used: it is simply never asked for again. The cache is
-best-effort: an entry that cannot be read or written is a miss, never an error. It lives outside
-the output folder (default `.catalogue-cache/`), so it is never published.
+It holds data, never the output's files: parsed seed files, the merged catalogue, topic
+assignments, related links, the finished search bundle, and which inputs the output folder was
+last built from. Every entry is keyed by a digest of everything it was computed from, this
+package's own source included, so a stale entry can never be used: it is simply never asked for
+again. The cache is best-effort: an entry that cannot be read or written is a miss, never an
+error. It lives outside the output folder (default `.catalogue-cache/`), so it is never published.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -84,3 +87,48 @@ class Cache:
 
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / f"{key}.pickle"
+
+    def output_is(self, out_dir: Path, site_key: str) -> bool:
+        """Whether out_dir was built from inputs with this key and nobody has changed it since."""
+        record = self.get("output", digest(str(out_dir.absolute())))
+        return record is not None and record[0] == site_key and out_dir.is_dir() and scan(out_dir) == record[1]
+
+    def record_output(self, out_dir: Path, site_key: str) -> None:
+        """Remember what out_dir was just built from, with every file's size and mtime."""
+        self.put("output", digest(str(out_dir.absolute())), (site_key, scan(out_dir)))
+
+    def copy_folder_out(self, kind: str, key: str, target: Path) -> bool:
+        """Copy a stored folder to target (which must not exist); False on a miss."""
+        if self.folder is None or not (self.folder / kind / key).is_dir():
+            return False
+        try:
+            shutil.copytree(self.folder / kind / key, target, copy_function=shutil.copyfile)
+            return True
+        except OSError:
+            shutil.rmtree(target, ignore_errors=True)
+            return False
+
+    def copy_folder_in(self, kind: str, key: str, source: Path) -> None:
+        """Store a copy of a folder as the only entry of its kind (one is all a rebuild can use)."""
+        if self.folder is None:
+            return
+        temporary = self.folder / kind / f".{key}.{os.getpid()}.tmp"
+        try:
+            shutil.rmtree(temporary, ignore_errors=True)
+            shutil.copytree(source, temporary, copy_function=shutil.copyfile)
+            for old in (self.folder / kind).iterdir():
+                if old != temporary:
+                    shutil.rmtree(old, ignore_errors=True)
+            os.rename(temporary, self.folder / kind / key)  # readers see the whole folder or none
+        except OSError:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def scan(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every file under a folder, by relative path."""
+    stats: dict[str, tuple[int, int]] = {}
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            info = os.lstat(os.path.join(parent, name))
+            stats[os.path.relpath(os.path.join(parent, name), folder)] = (info.st_size, info.st_mtime_ns)
+    return stats

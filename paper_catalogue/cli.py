@@ -151,7 +151,10 @@ def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
         print(warning, file=sys.stderr)
     if not args.quiet and result.topic_report is not None:
         print(result.topic_report)
-    if not args.quiet:
+    if not args.quiet and result.up_to_date:
+        print(f"{args.out} is up to date: nothing it depends on changed ({len(result.catalogue.papers)} papers, "
+              f"{len(result.warnings)} warnings)")
+    elif not args.quiet:
         seconds = time.perf_counter() - started
         print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "
               f"in {seconds:.2f} s ({len(result.warnings)} warnings)")

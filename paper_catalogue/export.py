@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 from .models import Catalogue, Paper
-from .urls import paper_url, topic_url
+from .urls import EXPORT_URL, paper_url, topic_url
 
 
 def paper_record(paper: Paper) -> dict:
@@ -44,3 +45,8 @@ def _lines(records) -> str:
     """A JSON array with one compact record per line."""
     lines = [json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) for record in records]
     return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
+
+
+def export_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
+    """The export's files, keyed by their path in the site."""
+    return {PurePosixPath(EXPORT_URL): papers_json(catalogue)}

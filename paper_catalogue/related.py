@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from .diagnostics import quiet_worker
 from .models import Catalogue, RelatedLink
@@ -53,25 +51,7 @@ CANDIDATES = 24
 """Candidates per paper whose cosine is then computed exactly; the best RELATED_PER_PAPER are kept."""
 
 
-def _english_stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words, read from its module without importing scikit-learn.
-
-    Importing sklearn pulls in scipy.stats and more: about a second of start-up for one word list.
-    The list is a plain frozenset literal, so its module runs on its own.
-    """
-    found = importlib.util.find_spec("sklearn")
-    path = Path(next(iter(found.submodule_search_locations or ())), "feature_extraction", "_stop_words.py") \
-        if found else None
-    if path is None or not path.is_file():  # an unusual install: pay for the import instead
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-        return frozenset(ENGLISH_STOP_WORDS)
-    spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return frozenset(module.ENGLISH_STOP_WORDS)
-
-
-STOP_WORDS = _english_stop_words() | BOILERPLATE
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | BOILERPLATE
 
 
 @dataclass(frozen=True)
@@ -86,61 +66,20 @@ class Similar:
 def tfidf_matrix(titles: Sequence[str], abstracts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Rows of L2-normalised tf-idf weights over one vocabulary of words and word pairs.
 
-    Title and abstract share the vocabulary (a term means the same wherever it occurs), but title
-    counts are multiplied by TITLE_WEIGHT before the sublinear tf, so the title says more about
-    what a paper is about. Weights are scikit-learn's TfidfTransformer(sublinear_tf=True): tf
-    1 + ln(count), smooth idf ln((1 + n) / (1 + df)) + 1, rows scaled to length 1. Returns the
-    matrix (float32) and the terms, indexed by column in alphabetical order.
-
-    Counting is vectorised over every text at once: CountVectorizer walks each term in Python,
-    which was a third of this stage. Raises ValueError when no paper has a term.
+    Title and abstract share the vocabulary (a term means the same wherever it occurs), but a
+    title's terms count TITLE_WEIGHT times, so the title says more about what a paper is about.
+    Weights are scikit-learn's, with sublinear tf: 1 + ln(count), smooth idf, rows scaled to
+    length 1. Returns the matrix (float32) and the terms, indexed by column in alphabetical order.
+    Raises ValueError when no paper has a term.
     """
-    n = len(titles)
-    words, text_of, word_ids = _words_of_texts(list(titles) + list(abstracts))
-    if not len(word_ids):
-        raise ValueError("empty vocabulary: no paper has a word worth comparing")
-    stop = np.fromiter((word in STOP_WORDS for word in words), dtype=bool, count=len(words))
-    kept = ~stop[word_ids]
-    # A pair is two adjacent words of one text, neither a stop word, and not a word twice.
-    first, second = word_ids[:-1], word_ids[1:]
-    is_pair = (kept[:-1] & kept[1:] & (text_of[:-1] == text_of[1:]) & (first != second))
-    pair_codes = first[is_pair].astype(np.int64) * len(words) + second[is_pair]
-    pair_vocab, pair_column = np.unique(pair_codes, return_inverse=True)
-    word_vocab = np.flatnonzero(~stop & (np.bincount(word_ids[kept], minlength=len(words)) > 0))
-    names = np.array(
-        [words[i] for i in word_vocab]
-        + [f"{words[code // len(words)]} {words[code % len(words)]}" for code in pair_vocab.tolist()])
-    if not len(names):
-        raise ValueError("empty vocabulary: no paper has a word worth comparing")
-    word_column = np.full(len(words), -1, dtype=np.int64)
-    word_column[word_vocab] = np.arange(len(word_vocab))
-    order = np.argsort(names, kind="stable")
-    alphabetical = np.empty(len(names), dtype=np.int64)
-    alphabetical[order] = np.arange(len(names))
-
-    texts = np.concatenate([text_of[kept], text_of[:-1][is_pair]])
-    columns = alphabetical[np.concatenate([word_column[word_ids[kept]], len(word_vocab) + pair_column])]
-    rows = texts % n  # title i and abstract n + i both belong to paper i
-    counts = np.where(texts < n, TITLE_WEIGHT, 1).astype(np.float64)
-    matrix = sparse.csr_matrix((counts, (rows, columns)), shape=(n, len(names)))
-    matrix.sum_duplicates()
-    df = np.bincount(matrix.indices, minlength=len(names))
-    idf = np.log((1 + n) / (1 + df)) + 1
-    matrix.data = (np.log(matrix.data) + 1) * idf[matrix.indices]
-    lengths = np.sqrt(np.add.reduceat(matrix.data ** 2, matrix.indptr[:-1])) if matrix.nnz else np.ones(n)
-    lengths[np.diff(matrix.indptr) == 0] = 1.0  # a paper without terms stays a row of zeros
-    matrix.data /= np.repeat(lengths, np.diff(matrix.indptr))
-    return matrix.astype(np.float32), names[order]
+    vectorizer = TfidfVectorizer(analyzer=_paper_terms, sublinear_tf=True, dtype=np.float32)
+    matrix = vectorizer.fit_transform(list(zip(titles, abstracts)))
+    return matrix.tocsr(), vectorizer.get_feature_names_out()
 
 
-def _words_of_texts(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Every word of every text in order: the distinct words, each word's text, each word's id."""
-    per_text = [_WORD.findall(text.lower()) for text in texts]
-    words = list(dict.fromkeys(chain.from_iterable(per_text)))  # first-seen order
-    ids = dict(zip(words, range(len(words))))
-    word_ids = np.fromiter(map(ids.__getitem__, chain.from_iterable(per_text)), dtype=np.int64)
-    text_of = np.repeat(np.arange(len(texts)), [len(found) for found in per_text])
-    return words, text_of, word_ids
+def _paper_terms(paper: tuple[str, str]) -> list[str]:
+    title, abstract = paper
+    return terms_of(title) * TITLE_WEIGHT + terms_of(abstract)
 
 
 def terms_of(text: str) -> list[str]:
@@ -148,7 +87,6 @@ def terms_of(text: str) -> list[str]:
 
     A pair never spans a stop word, so "mixture of experts" gives no "mixture experts" and
     "alignment of large models" no "alignment large": pairs are phrases the text really has.
-    (tfidf_matrix applies the same rule to all texts at once; this is its one-text statement.)
     """
     words = _WORD.findall(text.lower())
     kept = [word for word in words if word not in STOP_WORDS]

@@ -13,7 +13,6 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import feeds
-from .cache import digest
 from .charts import year_chart
 from .diagnostics import quiet_worker
 from .models import Catalogue, SiteConfig
@@ -33,21 +32,10 @@ _FORKED: tuple | None = None
 """(renderer, catalogue) for forked workers, set only while a pool runs."""
 
 
-def _paper_pages_in_worker(span: slice) -> tuple[Files, dict[str, str], int]:
+def _paper_pages_in_worker(span: slice) -> Files:
     renderer, catalogue = _FORKED
-    reused_before = renderer.reused
-    files = renderer.paper_pages(catalogue, span)
-    digests = {str(path): renderer.view_digests[str(path)] for path in files if str(path) in renderer.view_digests}
-    return files, digests, renderer.reused - reused_before
+    return renderer.paper_pages(catalogue, span)
 
-
-@dataclass(frozen=True)
-class PageReuse:
-    """Paper pages of the previous output that may be reused: its folder, trusted to hold exactly
-    what the previous build wrote, and the digest of the view each page was rendered from."""
-
-    folder: Path
-    digests: dict[str, str]
 ABOUT_PAGE = "about"
 """The site_src page the home page links to as the longer story of the catalogue."""
 
@@ -113,22 +101,12 @@ def first_paragraph(tokens) -> str:
 class Renderer:
     """Renders every page of a site; templates are compiled once and reused for every page."""
 
-    def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int | None = None,
-                 context: str | None = None, reuse: PageReuse | None = None) -> None:
+    def __init__(self, env: jinja2.Environment, config: SiteConfig, list_page_size: int | None = None) -> None:
         self.env = env
         self.config = config
         self.site: SiteView = site_view(config)
         self.list_page_size = list_page_size or config.papers_per_page
         """Papers per page of papers/ and of each topic; tests make it small to see many pages."""
-        self.context = context
-        """A digest of everything besides a page's view that its bytes depend on (templates,
-        settings, this package's code); part of each paper page's view digest. None: no build
-        cache will keep the digests, so none are made (repr of 10,000 views costs about 1 s)."""
-        self.reuse = reuse
-        self.view_digests: dict[str, str] = {}
-        """Each paper page's view digest, for the next build's reuse."""
-        self.reused = 0
-        """Paper pages read back from the previous output rather than rendered."""
 
     def page(self, template: str, url: str, meta: PageMeta | None = None,
              **context) -> tuple[PurePosixPath, bytes]:
@@ -143,17 +121,11 @@ class Renderer:
         return page_meta(self.site, title, url, description, indexable=indexable)
 
     def render(self, catalogue: Catalogue, site_src: Path) -> Files:
-        """Every page of the site, as one mapping."""
-        return merged(self.render_batches(catalogue, site_src))
-
-    def render_batches(self, catalogue: Catalogue, site_src: Path) -> Iterator[Files]:
-        """Every page of the site: paper pages in batches as they are rendered, so the caller can
-        write one batch while the workers render the next; then every other page at once."""
+        """Every page of the site: the paper pages, then every other page."""
         pages = markdown_pages(site_src / "pages")
         self.site = site_view(self.config, has_topics=bool(catalogue.topics),
                               pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
-        yield from self.paper_page_batches(catalogue)
-        files: Files = {}
+        files: Files = self.paper_pages(catalogue)
         add = lambda item: files.__setitem__(*item)  # noqa: E731
         about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
                       for page in pages if page.name == ABOUT_PAGE), None)
@@ -182,59 +154,26 @@ class Renderer:
                       search_topics={topic.slug: topic.name for topic in catalogue.topics}))
         files[PurePosixPath(NOT_FOUND_URL)] = self.page(
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
-        yield files
-
-    def paper_pages(self, catalogue: Catalogue, span: slice = slice(None)) -> Files:
-        """The pages of the papers in `span` of the date order.
-
-        A page whose view (and site view, and templates: `context`) has the digest recorded for
-        the previous output's copy is read back from that copy instead of rendered: what a page
-        shows is entirely in its view, and reading 10 KB costs a fraction of rendering it.
-        """
-        if span == slice(None):
-            return merged(self.paper_page_batches(catalogue))
-        files: Files = {}
-        site = repr(self.site)
-        for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span):
-            path = output_path(paper_url(view.id))
-            key = str(path)
-            old = None
-            if self.context is not None:
-                view_digest = digest(self.context, site, repr(view))
-                self.view_digests[key] = view_digest
-                old = self._reusable(key, view_digest)
-            if old is not None:
-                files[path] = old
-                self.reused += 1
-            else:
-                files[path] = self.page("paper.html", paper_url(view.id), view.meta, paper=view)[1]
         return files
 
-    def _reusable(self, key: str, view_digest: str) -> bytes | None:
-        if self.reuse is None or self.reuse.digests.get(key) != view_digest:
-            return None
-        try:
-            return (self.reuse.folder / key).read_bytes()
-        except OSError:  # gone since it was checked: render it after all
-            return None
-
-    def paper_page_batches(self, catalogue: Catalogue) -> Iterator[Files]:
-        """Every paper page, in batches of the date order: both cores share a large catalogue."""
+    def paper_pages(self, catalogue: Catalogue, span: slice | None = None) -> Files:
+        """The pages of the papers in `span` of the date order (all of them by default); a large
+        catalogue is shared among worker processes, one per core."""
+        if span is not None:
+            return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta,
+                                                              paper=view)[1]
+                    for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span)}
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         count = len(catalogue.papers)
         if workers < 2 or count < PARALLEL_FROM:
-            yield self.paper_pages(catalogue, slice(0, count))
-            return
+            return self.paper_pages(catalogue, slice(0, count))
         global _FORKED
         _FORKED = (self, catalogue)  # forked workers inherit this: nothing is pickled on the way in
         step = -(-count // (workers * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         try:
             with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
-                for files, digests, reused in pool.imap(_paper_pages_in_worker, spans):
-                    self.view_digests.update(digests)
-                    self.reused += reused
-                    yield files
+                return merged(pool.imap(_paper_pages_in_worker, spans))
         finally:
             _FORKED = None
 

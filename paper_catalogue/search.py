@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError
 from .models import Paper
-from .search_bundle import ENTRY, carry_over, prune
+from .cache import digest
 from .urls import PAPERS_URL
 
 BUNDLE_DIR = "pagefind"
@@ -117,100 +114,54 @@ def _pagefind_binary() -> str:
     return str(binary)
 
 
-class PagefindRun:
-    """Pagefind indexing a site's paper pages into `site/pagefind/`, in a child process that runs
-    while the build goes on; finish() waits for it and checks what it wrote. Used as a context
-    manager, a run that is never finished (the build failed) is stopped on the way out."""
-
-    def __init__(self, site: Path, carry_from: Path | None = None, sources: Path | None = None) -> None:
-        self.site = site
-        self.sources = sources or site
-        """Where Pagefind reads the paper pages: the site itself, or lean copies of its paper pages
-        at the same paths (search_sources.py), which give the same records and take less time."""
-        self._carried = carry_over(carry_from, site / BUNDLE_DIR) if carry_from is not None else frozenset()
-        self.carried = len(self._carried)
-        """Content-named files linked from the previous bundle, which Pagefind then does not write."""
-        self.pruned = 0
-        """Of those, the ones the new index no longer names, removed once Pagefind is done."""
-        # A file, not a pipe, for what it prints: a pipe nobody reads until the end could fill up.
-        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
-        try:
-            self._start()
-        except BaseException:
-            self._log.close()
-            raise
-
-    def _start(self) -> None:
-        # The packaged CLI rather than the Python API's service: the service reads one answer per
-        # 0.1 s (10,000 pages: over 16 minutes) and is stopped as soon as it answers "written",
-        # which can cut off files still being written (an empty pagefind-entry.json, seen with
-        # 1.5.2); the CLI exits only when every file is on disk.
-        # Paths relative to the site, where it runs: an output folder's name need not be UTF-8,
-        # and Pagefind refuses arguments that are not. The sources' folder is one we named.
-        sources = "." if self.sources == self.site else str(self.sources.absolute())
-        command = [_pagefind_binary(), "--site", sources, "--glob", PAPER_PAGES, "--output-path", BUNDLE_DIR,
-                   "--silent"]
-        for selector in EXCLUDED_FROM_INDEX:
-            command += ["--exclude-selectors", selector]
-        try:
-            # Run inside the site, so no pagefind.yml from the working folder changes the index.
-            self._process = subprocess.Popen(command, cwd=self.site, stdin=subprocess.DEVNULL, stdout=self._log,
-                                             stderr=subprocess.STDOUT)
-        except OSError as error:
-            raise BuildError(f"search index: could not run Pagefind: {error}") from error
-
-    def finish(self, expected_pages: int, timeout: float = 1800) -> int:
-        """Wait for Pagefind; returns the pages indexed.
-
-        Pages without `data-pagefind-body` are left out by Pagefind itself, so the records are
-        the paper pages; a count other than `expected_pages` means a template lost its marker,
-        and the build fails rather than ship a search that misses papers. Files carried over from
-        the previous bundle that the new index does not name are removed; should the bundle not
-        read as expected, Pagefind indexes again into an empty bundle.
-        """
-        pages = self._wait(expected_pages, timeout)
-        if self.carried:
-            pruned = prune(self.site / BUNDLE_DIR, self._carried)
-            if pruned is None:
-                shutil.rmtree(self.site / BUNDLE_DIR)
-                self._carried, self.carried = frozenset(), 0
-                self._start()
-                pages = self._wait(expected_pages, timeout)
-            else:
-                self.pruned = pruned
-        return pages
-
-    def _wait(self, expected_pages: int, timeout: float) -> int:
-        try:
-            returncode = self._process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired as error:
-            raise BuildError(f"search index: Pagefind took longer than {timeout:.0f} s") from error
-        if returncode != 0:
-            self._log.seek(0)
-            detail = self._log.read().strip().splitlines()[-5:]
-            raise BuildError(f"search index: Pagefind failed (exit {returncode}): {' / '.join(detail)}")
-        entry = self.site / BUNDLE_DIR / ENTRY
-        try:
-            languages = json.loads(entry.read_text(encoding="utf-8"))["languages"]
-            pages = sum(language["page_count"] for language in languages.values())
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise BuildError(f"search index: Pagefind wrote no readable {entry.name}: {error}") from error
-        if pages != expected_pages:
-            raise BuildError(f"search index: Pagefind indexed {pages} pages, expected {expected_pages} "
-                             "paper pages (is data-pagefind-body missing from a template?)")
-        return pages
-
-    def __enter__(self) -> PagefindRun:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._log.close()
+BODY_MARKER = b"data-pagefind-body"
 
 
-def index_site(site: Path, expected_pages: int) -> int:
-    """Index the paper pages under `site` into `site/pagefind/` and wait; returns the pages indexed."""
-    with PagefindRun(site) as run:
-        return run.finish(expected_pages)
+def indexed_part(page: bytes) -> bytes:
+    """What Pagefind reads of a paper page: its <html> start tag (the language) and the element
+    marked data-pagefind-body, which holds the text, metadata, filters and sort keys. A page
+    without the marker counts whole."""
+    body = page.find(BODY_MARKER)
+    end = page.find(b"</article>", body)
+    if body < 0 or end < 0:
+        return page
+    html = page.find(b"<html")
+    return page[html:page.find(b">", html) + 1] + page[body:end]
+
+
+def search_key(files: dict[PurePosixPath, bytes]) -> str:
+    """A digest of everything Pagefind is given: equal keys, an equal index. A change to a page
+    outside its indexed part (the header, the related papers, a style sheet) leaves it equal."""
+    from importlib.metadata import version
+
+    pages = sorted(path for path in files if is_paper_page(path))
+    return digest(version("pagefind"), *EXCLUDED_FROM_INDEX, PAPER_PAGES,
+                  *(part for path in pages for part in (str(path), indexed_part(files[path]))))
+
+
+def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
+    """Run Pagefind's CLI over the paper pages written under `site`, into `site/pagefind/`.
+
+    Every paper page must carry data-pagefind-body (Pagefind skips a page without it, and the
+    search would silently miss that paper): a template that lost the marker fails the build.
+    """
+    pages = [path for path in files if is_paper_page(path)]
+    unmarked = sorted(str(path) for path in pages if BODY_MARKER not in files[path])
+    if unmarked or len(pages) != expected_pages:
+        raise BuildError(f"search index: {len(unmarked) or expected_pages - len(pages)} paper page(s) would be "
+                         f"missing from the index (first: {unmarked[0] if unmarked else 'none written'}); "
+                         "is data-pagefind-body missing from templates/paper.html?")
+    # Run inside the site, with paths relative to it: an output folder's name need not be UTF-8,
+    # and Pagefind refuses arguments that are not; nor can a pagefind.yml in the working folder
+    # change the index.
+    command = [_pagefind_binary(), "--site", ".", "--glob", PAPER_PAGES, "--output-path", BUNDLE_DIR, "--silent"]
+    for selector in EXCLUDED_FROM_INDEX:
+        command += ["--exclude-selectors", selector]
+    try:
+        done = subprocess.run(command, cwd=site, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              errors="replace")
+    except OSError as error:
+        raise BuildError(f"search index: could not run Pagefind: {error}") from error
+    if done.returncode != 0:
+        detail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise BuildError(f"search index: Pagefind failed (exit {done.returncode}): {' / '.join(detail)}")

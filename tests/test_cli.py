@@ -150,11 +150,11 @@ def test_a_terminal_sees_each_stage_and_how_far_the_long_ones_have_got(tmp_path)
     lines = shown.replace("\r\n", "\n").split("\n")
     finished = [re.sub(r"^.*\r", "", line).split("\x1b[K")[0] for line in lines if line]
     # What stays on screen: one line per stage, in order, each with its elapsed time.
-    assert [line.split()[0] for line in finished] == ["read", "topics", "related", "render", "index", "write"]
+    assert [line.split()[0] for line in finished] == ["read", "topics", "related", "render", "write", "index"]
     assert all(re.search(r"\[\d+\.\d s\]$", line) for line in finished)
     # Ticker lines came first and were overwritten in place (\r), never left on a line of their own.
     assert "related  comparing 254 papers..." in shown
-    assert "files written..." in shown and "Pagefind is indexing 254 paper pages..." in shown
+    assert "rendering 254 paper pages..." in shown and "Pagefind is indexing 254 paper pages..." in shown
     assert not any(line.rstrip("\x1b[K").endswith("...") for line in finished)
 
 

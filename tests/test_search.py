@@ -48,7 +48,7 @@ def build_topic_site(out: Path, base_url: str = "http://127.0.0.1:8000/") -> Cat
     catalogue, _ = read_catalogue(options.seeds, config)
     catalogue = with_test_topics(catalogue)
     files = render_files(catalogue, config, options)
-    write_site(files, out, finish=lambda staging: index_site(staging, expected_pages=len(catalogue.papers)))
+    write_site(files, out, finish=lambda staging: index_site(staging, files, expected_pages=len(catalogue.papers)))
     return catalogue
 
 
@@ -151,13 +151,14 @@ def test_code_and_organisation_filters_follow_the_papers(topic_site):
                              for p in organised)
 
 
-def test_a_wrong_page_count_fails_and_keeps_the_previous_site(tmp_path):
+def test_a_paper_page_without_the_index_marker_fails_and_keeps_the_previous_site(tmp_path):
     out = tmp_path / "_site"
     out.mkdir()
     (out / "index.html").write_text("previous site")
-    files = {PurePosixPath("papers/x/index.html"): b"<html><body><main data-pagefind-body>x</main></body></html>"}
-    with pytest.raises(BuildError, match="indexed 1 pages, expected 2"):
-        write_site(files, out, finish=lambda staging: index_site(staging, expected_pages=2))
+    files = {PurePosixPath("papers/x/index.html"): b"<html><body><main data-pagefind-body>x</main></body></html>",
+             PurePosixPath("papers/y/index.html"): b"<html><body><main>y</main></body></html>"}
+    with pytest.raises(BuildError, match="papers/y/index.html"):
+        write_site(files, out, finish=lambda staging: index_site(staging, files, expected_pages=2))
     assert (out / "index.html").read_text() == "previous site"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
@@ -211,8 +212,8 @@ def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colo
     )
     catalogue = Catalogue(papers=papers, topics=(tricky, Topic(slug="plain", name="Plain")))
     renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url="https://example.org/"))
-    write_site(renderer.paper_pages(catalogue), tmp_path / "_site",
-               finish=lambda staging: index_site(staging, expected_pages=3))
+    files = renderer.paper_pages(catalogue)
+    write_site(files, tmp_path / "_site", finish=lambda staging: index_site(staging, files, expected_pages=3))
     records = {record["url"]: record for record in fragments(tmp_path / "_site")}
     assert records["/papers/coded/"]["filters"]["organisation"] == ["Org, Inc: Labs"]
     assert records["/papers/coded/"]["filters"]["code"] == ["yes"]
@@ -223,29 +224,3 @@ def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colo
                                "organisation": ["Org, Inc: [Labs]"]}
     assert bare["meta"]["upvotes"] == "0" and "date" not in bare["meta"] and "topics" not in bare["meta"]
     assert bare["filters"] == {"year": ["undated"], "upvotes": ["0"]}
-
-
-def test_pagefind_starts_once_every_paper_page_is_written_and_before_the_rest(tmp_path, monkeypatch):
-    """Pagefind reads only the paper pages, so it runs while the lists, feeds and papers.json are
-    made; the swap still waits for it."""
-    import paper_catalogue.pipeline as pipeline
-
-    seen: dict[str, object] = {}
-    original = pipeline.PagefindRun.__init__
-
-    def spy(run, site: Path, carry_from: Path | None = None, sources: Path | None = None) -> None:
-        seen["pages"] = sorted(path.parent.name for path in site.glob("papers/*/index.html"))
-        seen["sources"] = sorted(path.parent.name for path in sources.glob("papers/*/index.html"))
-        seen["papers.json"] = (site / "papers.json").exists()
-        seen["sitemap"] = (site / "sitemap.xml").exists()
-        original(run, site, carry_from, sources)
-
-    monkeypatch.setattr(pipeline.PagefindRun, "__init__", spy)
-    out = tmp_path / "_site"
-    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
-                                templates=ROOT / "templates", static=ROOT / "static"))
-    assert seen["pages"] == seen["sources"] == sorted(paper.id for paper in result.catalogue.papers)
-    assert seen["papers.json"] is False and seen["sitemap"] is False
-    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
-    assert sum(language["page_count"] for language in entry["languages"].values()) == len(result.catalogue.papers)
-    assert (out / "papers.json").is_file() and (out / "sitemap.xml").is_file()

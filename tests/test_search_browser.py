@@ -278,24 +278,29 @@ def test_search_page_with_results_has_no_axe_violations(root_site, browser, sche
         context.close()
 
 
-def test_search_finds_new_and_old_papers_after_a_rebuild_that_carried_the_last_bundle_over(tmp_path, page):
-    """A rebuild links the last bundle's unchanged files and prunes what the new index no longer
-    names (search_bundle.py): what the browser loads must still be one consistent index."""
+def test_search_finds_new_and_old_papers_after_rebuilds_with_the_cache(tmp_path, page):
+    """A rebuild after a new paper indexes again; one after a template edit outside what Pagefind
+    reads takes the bundle from the cache: either way the browser loads one consistent index."""
     import shutil
 
     from conftest import REAL_SEEDS, ROOT
     from paper_catalogue.pipeline import BuildOptions, build
 
-    seeds, out = tmp_path / "seeds", tmp_path / "_site"
+    seeds, out, templates = tmp_path / "seeds", tmp_path / "_site", tmp_path / "templates"
     shutil.copytree(REAL_SEEDS, seeds)
-    options = BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=ROOT / "templates",
+    shutil.copytree(ROOT / "templates", templates)
+    options = BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=templates,
                            static=ROOT / "static", base_url="http://127.0.0.1:8000/", cache=tmp_path / "cache")
     build(options)
     (seeds / "999_new.txt").write_text("Quokkaformer: A Brand New Draft Model\n\n"
                                        "We propose quokkaformer, a draft model for faster decoding.\n", encoding="utf-8")
+    build(options)
+    base_html = templates / "base.html"
+    base_html.write_text(base_html.read_text(encoding="utf-8").replace("</footer>", "<!-- edited --></footer>"),
+                         encoding="utf-8")
     messages: list[str] = []
     build(options, progress=lambda stage, message: messages.append(message))
-    assert any("carried over from the last" in message for message in messages), messages
+    assert "search index unchanged, taken from the cache" in messages, messages
     server, base = serve(out, "/")
     try:
         search(page, base, "?q=quokkaformer")

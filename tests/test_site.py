@@ -169,13 +169,13 @@ def test_paper_head_has_google_scholar_tags_and_never_invents_authors(site):
     assert "citation_author" not in html and '"author"' not in html
 
 
-def test_paper_page_holds_its_abstract_twice_not_three_times(site):
-    """The body and citation_abstract (issue 3) hold the abstract; the JSON-LD does not repeat it
-    (issue 7: page weight)."""
+def test_paper_page_holds_its_abstract_once(site):
+    """The body holds the abstract; no metadata format repeats it whole (page weight), and the
+    descriptions hold only its first words."""
     html = (site / SNAPKV / "index.html").read_text(encoding="utf-8")
-    assert html.count("We introduce SnapKV, a fine-tuning-free approach") == 2
+    assert html.count("We introduce SnapKV, a fine-tuning-free approach") == 1
     page = read_page(site, SNAPKV)
-    assert meta(page, "citation_abstract").startswith("Large Language Models (LLMs) have made")
+    assert meta(page, "citation_abstract") is None
     assert "abstract" not in json_ld(page)
     assert "We introduce SnapKV" in page.find("section", **{"class": "abstract"}).text()
 
