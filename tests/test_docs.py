@@ -164,9 +164,8 @@ def test_every_build_command_and_option_is_in_help(document):
         assert commands >= 5, "the everyday commands are shown"
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=relative)
-def test_every_named_script_and_path_exists(document):
-    text = document.read_text(encoding="utf-8")
+def missing_files(text: str) -> list[str]:
+    """Scripts (`python x.py`), repository paths and module names the text names that do not exist."""
     missing = [script for script in SCRIPT.findall(text) if not (ROOT / script).is_file()]
     for snippet in code_snippets(text):
         snippet = snippet.strip()
@@ -175,11 +174,11 @@ def test_every_named_script_and_path_exists(document):
         if MODULE.fullmatch(snippet) and not any((folder / snippet).is_file() for folder in
                                                  (ROOT, ROOT / "paper_catalogue", ROOT / "tests", ROOT / "bench")):
             missing.append(snippet)
-    assert not missing, f"{relative(document)} names files that do not exist: {missing}"
+    return missing
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=relative)
-def test_every_relative_link_resolves(document):
+def broken_links(document: Path) -> list[str]:
+    """Relative links of a Markdown file whose file, or heading anchor, does not exist."""
     broken = []
     for target in LINK.findall(without_code(document.read_text(encoding="utf-8"))):
         if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto: ...: not a file of ours
@@ -189,7 +188,19 @@ def test_every_relative_link_resolves(document):
         if not path.exists():
             broken.append(f"{target}: no such file")
         elif anchor and path.suffix == ".md" and anchor not in anchors(path):
-            broken.append(f"{target}: no heading #{anchor} in {relative(path)}")
+            broken.append(f"{target}: no heading #{anchor} in {path.name}")
+    return broken
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=relative)
+def test_every_named_script_and_path_exists(document):
+    missing = missing_files(document.read_text(encoding="utf-8"))
+    assert not missing, f"{relative(document)} names files that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=relative)
+def test_every_relative_link_resolves(document):
+    broken = broken_links(document)
     assert not broken, f"{relative(document)}: " + "; ".join(broken)
 
 
@@ -227,3 +238,14 @@ def test_github_anchors():
     assert github_anchor("Pinning a paper's topics: `site_src/topic_overrides.toml`") == \
         "pinning-a-papers-topics-site_srctopic_overridestoml"
     assert github_anchor("The `papers.json` contract") == "the-papersjson-contract"
+
+
+def test_the_checker_catches_missing_files_and_broken_links(tmp_path):
+    assert missing_files("`paper_catalogue/urls.py`, `urls.py` and `python build.py`") == []
+    assert missing_files("`paper_catalogue/nothing.py`, `nothing.py`, `python bench/nothing.py`") == \
+        ["bench/nothing.py", "paper_catalogue/nothing.py", "nothing.py"]
+    page = tmp_path / "page.md"
+    (tmp_path / "other.md").write_text("# A heading\n", encoding="utf-8")
+    page.write_text("# Top\n[ok](other.md#a-heading) [self](#top) [web](https://example.org/x)\n"
+                    "`[in code](gone.md)`\n[gone](gone.md) [no anchor](other.md#nowhere)\n", encoding="utf-8")
+    assert broken_links(page) == ["gone.md: no such file", "other.md#nowhere: no heading #nowhere in other.md"]
