@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .models import Catalogue, Paper
+from .text import plain_text, title_text
 from .urls import paper_url, topic_url
 
 
@@ -15,6 +16,8 @@ def paper_record(paper: Paper) -> dict:
         "url": paper_url(paper.id),
         "title": paper.title,
         "abstract": paper.abstract,
+        "title_text": title_text(paper.title),
+        "abstract_text": plain_text(paper.abstract),
         "published": paper.published.isoformat() if paper.published else None,
         "upvotes": paper.upvotes,
         "authors": paper.authors,

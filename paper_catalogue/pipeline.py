@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import Cache, code_version, digest, file_digest, folder_digest
-from .catalogue import merge_entries
+from .catalogue import author_macro_note, merge_entries
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
@@ -108,6 +108,7 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
         entries.extend(result.entries)
         warnings.extend(result.warnings)
     catalogue = Catalogue(papers=merge_entries(entries))
+    warnings.extend(author_macro_note(catalogue.papers))
     cache.put("catalogue", key, (catalogue, warnings))
     return catalogue, warnings, key
 
