@@ -59,7 +59,7 @@ _UNSAFE_BMP_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 _UNSAFE_ASTRAL_CHARS = re.compile("[" + _NONCHARACTERS[2:] + "]")
 
 # Characters that can start a fragment; an abstract without any of them needs no fragment pass.
-_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]")
+_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]|[_^]\{")
 # linkify's schema search costs ~400 us on a typical abstract, so it only sees the
 # whitespace-delimited run around each "http(s)://": a link never spans whitespace (fuzzy
 # matching is off), and the whole run is given so that an earlier link in it (an ftp:// one
@@ -129,6 +129,7 @@ _FRAGMENT = re.compile(
     | (?P<line_break>\\\\)                                     # \\ (a forced line break)
     | \\(?P<spacing>[,;:! ])                                   # \, \; \! \<space>
     | \\(?P<command>[A-Za-z]+)\*?(?:\{\})?                     # any other command: \eg \times \ours
+    | (?<=[^\s$])(?P<script>[_^])\{(?P<script_body>[^{}$]{1,200})\}  # x^{2} or p_{gen} that lost its dollars
     | (?P<open_double>``)(?=[^`]{1,500}?(?:''|"))              # ``quoted'' or ``quoted"
     | (?P<close_double>''|")
     | (?P<open_single>`)(?<!``)(?=(?:[^`']|'(?=\w)){0,200}?\w'(?!\w))        # `quoted'
@@ -141,13 +142,18 @@ _FRAGMENT = re.compile(
 )
 # The alternation above defeats the regex engine's own skip-ahead (~25x slower than a class
 # scan), so candidates are found with this class first and the alternation is tried there.
-_FRAGMENT_START = re.compile(r"[\\$`'\"~{]")
+_FRAGMENT_START = re.compile(r"[\\$`'\"~{_^]")
 _BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 
 # Links written as LaTeX; their URL must be http(s) to become a link.
+# An \href whose backslash and braces were lost on the way (`https://x.org/y{this URL}`) is the
+# same link: a braced label right after a URL is its text, when it reads as one (a URL, a
+# capitalised word, or words), not as part of the URL (`.../a{c}`).
 _LATEX_LINK = re.compile(
-    r"\\url\{\s*(?P<url>[^\s{}]{1,%(max)d})\s*\}|\\href\{\s*(?P<href>[^\s{}]{1,%(max)d})\s*\}\{(?P<label>[^{}]{0,500})\}"
-    % {"max": 4096}
+    r"\\url\{\s*(?P<url>[^\s{}]{1,%(max)d})\s*\}"
+    r"|\\href\{\s*(?P<href>[^\s{}]{1,%(max)d})\s*\}\{(?P<label>[^{}]{0,500})\}"
+    r"|(?<![\w{])(?P<bare>https?://[^\s{}]{1,%(max)d})\{(?P<bare_label>https?://[^{}]{1,500}|[A-Z][^{}]{1,500}|[^{}]{0,500}\s[^{}]{0,500})\}"
+    % {"max": 4096}, re.IGNORECASE
 )
 # Escapes authors put inside URLs (TeX needs them, a browser does not): undone in any run of
 # non-space characters that holds a scheme.
@@ -196,7 +202,10 @@ def find_links(text: str) -> tuple[str, ...]:
     found: list[str] = []
     text = _unescape_urls(sanitize(text))
     for start, end, url, _ in _latex_link_spans(text):
-        found.extend(url for _, _, url in _link_spans(text[start:end]) if url not in found)
+        if url is not None:
+            found.append(url)
+        else:
+            found.extend(link for _, _, link in _link_spans(text[start:end]))
     return tuple(dict.fromkeys(found))
 
 
@@ -311,7 +320,7 @@ def shorten(plain: str, limit: int = 160) -> str:
 
 def _tokens(text: str) -> list[tuple]:
     """A text as a flat token list: text runs, group opens/closes, links, math and authors' macros."""
-    text = _unescape_urls(sanitize(text))
+    text = _restore_backslashes(_unescape_urls(sanitize(text)))
     tokens: list[tuple] = []
     for start, end, url, label in _latex_link_spans(text):
         if url is not None:
@@ -327,6 +336,18 @@ def _tokens(text: str) -> list[tuple]:
     return tokens
 
 
+# A text command whose backslash was lost on the way (`textit{O}bstacles`, `$textbf{x}$`): no
+# prose writes `textbf{`, so the backslash is given back. Only the unmistakable names count.
+_BARE_TEXT_COMMAND = re.compile(
+    r"(?<![\\A-Za-z])(?=(?:%s)\{)"
+    % "|".join(sorted((name for name in _GROUP_TAGS if name.startswith(("text", "math", "emph")) and len(name) > 5),
+                      key=len, reverse=True)))
+
+
+def _restore_backslashes(text: str) -> str:
+    return _BARE_TEXT_COMMAND.sub("\\\\", text) if "{" in text else text
+
+
 def _unescape_urls(text: str) -> str:
     if "://" not in text or "\\" not in text:
         return text
@@ -338,14 +359,14 @@ def _latex_link_spans(text: str) -> list[tuple[int, int, str | None, str]]:
     for the stretches between them (which may hold bare links)."""
     spans: list[tuple[int, int, str | None, str]] = []
     position = 0
-    if "\\url{" in text or "\\href{" in text:
+    if "\\url{" in text or "\\href{" in text or ("://" in text and "{" in text):
         for match in _LATEX_LINK.finditer(text):
-            url = match["url"] or match["href"]
+            url = match["url"] or match["href"] or match["bare"]
             if not url.lower().startswith(SAFE_SCHEMES):
                 continue
             if match.start() > position:
                 spans.append((position, match.start(), None, ""))
-            label = match["url"] if match["url"] else plain_text(match["label"]).strip() or url
+            label = match["url"] or plain_text(match["label"] or match["bare_label"] or "").strip() or url
             spans.append((match.start(), match.end(), url, label))
             position = match.end()
     if position < len(text) or not spans:
@@ -422,6 +443,12 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
             buffer.append(" ")
         elif kind == "spacing":
             buffer.append(_SPACING_CHARS[match.group(kind)])
+        elif kind == "script_body":  # the inner group is the last to close
+            body = _ASCII_SPACE_RUN.sub(" ", plain_text(match.group("script_body"))).strip()
+            if match.group("script") == "^":
+                buffer.append(_script(body, _SUPERSCRIPTS, "^"))
+            else:
+                buffer.append(_script(body, _SUBSCRIPTS, "_"))
         elif kind == "command":
             name = match.group(kind)
             known = _command_text(name)
@@ -550,11 +577,40 @@ class _UnsafeMath(Exception):
     """latex2mathml produced an element outside the allow-list."""
 
 
+# A run of letters at a formula's top level is a word, which maths would set as a product of
+# italic letters.
+_MATH_WORD = re.compile(r"\\[A-Za-z]+|[{}]|(?P<words>(?P<before>\s*)(?<![A-Za-z])[A-Za-z]+(?:\s+[A-Za-z]+)*(?![A-Za-z])(?P<after>\s*))")
+
+
+def _words_as_text(source: str) -> str:
+    """A formula with its words set as text (`P(final output)`, `VILA^2`), so no word is read as
+    letters multiplied together. A word is a
+    run of three letters or more, or of several words, outside any braces."""
+    depth = 0
+    parts: list[str] = []
+    position = 0
+    for match in _MATH_WORD.finditer(source):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif match.group("words") is not None and depth == 0:
+            run = token.strip()
+            if len(run) < 3 and " " not in run:
+                continue
+            before = "\\ " if match.group("before") and match.start() > 0 else ""
+            after = "\\ " if match.group("after") and match.end() < len(source) else ""
+            parts.append(source[position:match.start()] + before + "\\text{" + run + "}" + after)
+            position = match.end()
+    return "".join(parts) + source[position:] if parts else source
+
+
 @lru_cache(maxsize=4096)
 def _math_html(source: str) -> str:
     """MathML for a formula, rebuilt from an allow-list; its plain form in <code> when that fails."""
     try:
-        root = convert_to_element(source, display="inline")
+        root = convert_to_element(_words_as_text(source), display="inline")
         return _mathml(root)
     except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
         return f'<code class="math">{escape(_math_plain(source))}</code>'
@@ -617,6 +673,7 @@ def _math_token_text(text: str) -> str:
 _MATH_COMMAND = re.compile(r"\\([A-Za-z]+)")
 _SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ"))
 _SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
+_SCRIPT_LETTERS = {"_": dict(zip("aeoxhklmnpstij", "ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ")), "^": dict(zip("Ti", "ᵀⁱ"))}
 # Relations read better with spaces around them; other operators sit tight (n², O(n), 3×).
 _SPACED_OPERATORS = frozenset("=<>≤≥≈≠→←↔⇒⇐⇔∼≃≅∈∉⊂⊆⊃⊇≡≪≫∝")
 
@@ -627,7 +684,8 @@ def _math_plain(source: str) -> str:
     ``\\mathbf{x}`` is x. Read from latex2mathml's tree, so maths means the same in HTML and text;
     a formula it cannot read keeps its words, with commands resolved as outside maths."""
     try:
-        return _plain_of(convert_to_element(source, display="inline")).strip()
+        plain = _plain_of(convert_to_element(_words_as_text(source), display="inline"))
+        return re.sub(r"(?<=[(\[]) | (?=[)\],])", "", _ASCII_SPACE_RUN.sub(" ", plain)).strip()
     except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
         text = _MATH_COMMAND.sub(lambda m: _command_text(m.group(1)) or _symbol(m.group(1)) or m.group(1), source)
         return re.sub(r"[{}]|\\(?=\W)", "", text).strip()
@@ -655,8 +713,10 @@ def _plain_of(element) -> str:
     if tag in _MATHML_TOKENS:
         if tag == "mspace":
             return "" if element.get("width", "").startswith("negative") else " "
-        text = _readable_letters(_math_token_text(element.text or ""))
-        return f" {text} " if tag == "mo" and text in _SPACED_OPERATORS else text
+        text = _readable_letters(_math_token_text(element.text or "")).replace(NBSP, " ")
+        if tag == "mo" and text in _SPACED_OPERATORS or tag == "mi" and len(text) > 1 and text.isalpha():
+            return f" {text} "  # relations, and names such as log or max, stand apart
+        return text
     parts = [_plain_of(child) for child in children]
     if tag in ("msup", "msub", "msubsup") and len(parts) >= 2:
         base = parts[0]
@@ -691,6 +751,8 @@ def _script(text: str, table: dict[str, str], mark: str) -> str:
         return ""
     if all(char in table for char in text):
         return "".join(table[char] for char in text)
+    if text in _SCRIPT_LETTERS[mark]:  # one letter: x_i, x^T
+        return _SCRIPT_LETTERS[mark][text]
     return mark + (text if len(text) == 1 else f"({text})")
 
 
