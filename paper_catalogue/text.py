@@ -713,7 +713,8 @@ def _plain_of(element) -> str:
     if tag in _MATHML_TOKENS:
         if tag == "mspace":
             return "" if element.get("width", "").startswith("negative") else " "
-        text = _readable_letters(_math_token_text(element.text or "")).replace(NBSP, " ")
+        # A minus sign reads (and is searched) as the hyphen-minus a keyboard types: γ-MoD.
+        text = _readable_letters(_math_token_text(element.text or "")).replace(NBSP, " ").replace("\u2212", "-")
         if tag == "mo" and text in _SPACED_OPERATORS or tag == "mi" and len(text) > 1 and text.isalpha():
             return f" {text} "  # relations, and names such as log or max, stand apart
         return text
