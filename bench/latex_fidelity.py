@@ -48,7 +48,8 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 _INITIAL = re.compile(r"\{(\w)\}(?=\w)")  # \textbf{D}irect: one word
 # Text commands whose backslash a listing lost (`textit{O}bstacles`): command names all the same.
 _BARE_COMMAND = re.compile(r"(?<![\\A-Za-z])(?:text[a-z]{2,}|emph|math[a-z]{2,})(?=\{)")
-_HREF_TARGET = re.compile(r"\\href\{[^{}]*\}|https?://[^\s{}]+(?=\{)")
+# Link targets and colour names: the page gives them, but not as words to read.
+_HREF_TARGET = re.compile(r"\\href\{[^{}]*\}|https?://[^\s{}]+(?=\{)|\\(?:text)?color\{[^{}]*\}")
 # An accented letter in any of TeX's spellings: \'e \'{e} {\'e} \v{c} \"{\i}; the letter is the word's.
 _ACCENTED = re.compile(r"\{?\\(?:['`\"^~=.]|[vucHkr](?=\{))\s?\{?(\\i|\w)\}?\}?")
 

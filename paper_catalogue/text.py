@@ -455,8 +455,11 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
             if known is None:
                 _flush(buffer, tokens)
                 tokens.append((MACRO, name, "\\" + name))
-            else:
+            elif known:
                 buffer.append(known)
+            else:  # TeX skips the spaces after a command: Multi-\allowbreak Modal is Multi-Modal
+                while position < limit and text[position] in " \t\n":
+                    position += 1
         elif kind == "open_double":
             buffer.append("\u201c" if not open_quotes[0] else match.group())
             open_quotes[0] = True
