@@ -59,7 +59,7 @@ _UNSAFE_BMP_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 _UNSAFE_ASTRAL_CHARS = re.compile("[" + _NONCHARACTERS[2:] + "]")
 
 # Characters that can start a fragment; an abstract without any of them needs no fragment pass.
-_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]|[_^]\{")
+_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$_^]")
 # linkify's schema search costs ~400 us on a typical abstract, so it only sees the
 # whitespace-delimited run around each "http(s)://": a link never spans whitespace (fuzzy
 # matching is off), and the whole run is given so that an earlier link in it (an ftp:// one
@@ -283,6 +283,8 @@ def id_text(title: str) -> str:
 def author_macros(text: str) -> tuple[str, ...]:
     """The authors' own macros a text uses (``\\ours``, in maths too), in order, without duplicates."""
     names: list[str] = []
+    if "\\" not in text:  # a macro is a command
+        return ()
     for token in _tokens(text):
         if token[0] == MACRO:
             names.append(token[2])
