@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .diagnostics import Diagnostic
 from .models import Entry, Paper
-from .text import find_links
+from .text import author_macros, find_links
 from .urls import paper_id, title_key
 
 
@@ -46,6 +47,27 @@ def _merge_group(group: list[Entry]) -> Paper:
         upvotes=first("upvotes"),
         authors=first("authors"),
         organization=first("organization"),
-        links=find_links(abstract),
+        links=tuple(dict.fromkeys(find_links(title) + find_links(abstract))),
         sources=tuple(sorted({entry.source for entry in group}, key=lambda s: (s.file, s.line))),
     )
+
+
+MACROS_LISTED = 20
+"""How many papers the authors'-macros note names before it only counts the rest."""
+
+
+def author_macro_note(papers: Iterable[Paper]) -> list[Diagnostic]:
+    """One note for the whole build naming the papers whose title or abstract uses their authors'
+    own LaTeX macros (shown by name, see text.py), at the first such paper's file and line."""
+    using = [(paper, macros) for paper in papers
+             if (macros := tuple(dict.fromkeys(author_macros(paper.title) + author_macros(paper.abstract))))]
+    if not using:
+        return []
+    using.sort(key=lambda pair: (pair[0].sources[0].file, pair[0].sources[0].line))
+    first = using[0][0].sources[0]
+    named = "; ".join(f"{paper.sources[0].file}:{paper.sources[0].line} {' '.join(macros)}"
+                      for paper, macros in using[:MACROS_LISTED])
+    more = f"; and {len(using) - MACROS_LISTED} more" if len(using) > MACROS_LISTED else ""
+    return [Diagnostic(first.file, first.line,
+                       f"{len(using)} paper(s) use their authors' own LaTeX macros, shown by name: {named}{more}",
+                       level="note")]

@@ -13,9 +13,12 @@ class Diagnostic:
     file: str
     line: int
     message: str
+    level: str = "warning"
+    """"warning": input the build could not read fully (fatal with --strict); "note": worth
+    knowing, but nothing is wrong with the input."""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: warning: {self.message}"
+        return f"{self.file}:{self.line}: {self.level}: {self.message}"
 
 
 class BuildError(Exception):

@@ -6,16 +6,24 @@ import json
 from pathlib import PurePosixPath
 
 from .models import Catalogue, Paper
+from .text import plain_text, title_text
 from .urls import EXPORT_URL, paper_url, topic_url
 
 
 def paper_record(paper: Paper) -> dict:
-    """One paper in the export's shape (documented in the README)."""
+    """One paper in the export's shape (documented in the README).
+
+    `title` and `abstract` are exactly as listed, LaTeX and all; `title_text` and `abstract_text`
+    are what a reader sees, as plain text (text.title_text and text.plain_text: maths as
+    characters such as `τ-bench` or `L²M`, text commands resolved, no markup).
+    """
     return {
         "id": paper.id,
         "url": paper_url(paper.id),
         "title": paper.title,
         "abstract": paper.abstract,
+        "title_text": title_text(paper.title),
+        "abstract_text": plain_text(paper.abstract),
         "published": paper.published.isoformat() if paper.published else None,
         "upvotes": paper.upvotes,
         "authors": paper.authors,

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
 from .models import Catalogue, Paper, SiteConfig
+from .text import title_text
 from .urls import (FEED_URL, HOME_URL, NOT_IN_SITEMAP, ROBOTS_URL, SITEMAP_URL, absolute_url,
                    page_url_of, paper_url, topic_feed_url, topic_url)
 
@@ -68,7 +69,7 @@ def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[
         url = absolute_url(config.base_url, paper_url(paper.id))
         lines += [
             "<entry>",
-            f"<title>{xml_text(paper.title)}</title>",
+            f"<title>{xml_text(title_text(paper.title))}</title>",
             f'<link rel="alternate" type="text/html" href={xml_attr(url)}/>',
             f"<id>{xml_text(url)}</id>",
             f"<published>{atom_time(paper)}</published>",

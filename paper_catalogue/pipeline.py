@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cache import Cache, code_version, digest, file_digest, folder_digest
-from .catalogue import merge_entries
+from .catalogue import author_macro_note, merge_entries
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import export_files
@@ -135,7 +135,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         catalogue, result.topic_report, topic_warnings = topics_stage(inputs, cache)
     result.warnings += topic_warnings
     progress("topics", f"{len(catalogue.topics)} topics")
-    if options.strict and result.warnings:
+    if options.strict and any(warning.level == "warning" for warning in result.warnings):
         raise StrictFailure(result.warnings)
     if cache.output_is(options.out, inputs.site_key):
         result.catalogue, result.up_to_date = catalogue, True
@@ -213,6 +213,7 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
         entries.extend(parsed.entries)
         warnings.extend(parsed.warnings)
     catalogue = Catalogue(papers=merge_entries(entries))
+    warnings.extend(author_macro_note(catalogue.papers))
     cache.put("catalogue", key, (catalogue, warnings))
     return catalogue, warnings, key
 

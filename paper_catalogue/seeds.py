@@ -17,7 +17,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, SeedError
 from .models import Entry, Organization, Paper, Source
 
-# Lines the Daily Papers pages carry around the listing; never a paper.
+# Lines Hugging Face's listing, search and paper pages carry around the papers; never a paper.
 FURNITURE = frozenset(
     {
         "new",
@@ -26,7 +26,36 @@ FURNITURE = frozenset(
         "byAK and the research community",
         "Get trending papers in your email inbox!",
         "Get trending papers in your email inbox once a day!",
+        # buttons and links beside each paper, and the paper page's headings
+        "View arXiv page", "View PDF", "Add to collection", "Upvote", "Paper page", "Abstract",
+        "AI-generated summary", "Authors:", "Community", "Comment", "Comments", "Collections",
+        "Models citing this paper", "Datasets citing this paper", "Spaces citing this paper",
+        "Collections including this paper", "Sign up or log in to comment",
+        "Get this paper in your agent:", "Join the discussion on this paper page", "Copy link",
+        "Share", "Project page", "GitHub", "arXiv", "Follow", "Load more", "Show more",
+        # the page's own navigation
+        "Previous", "Next", "Daily", "Weekly", "Monthly", "Trending Papers", "Search", "Papers",
+        "Hugging Face", "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing",
+        "Log In", "Sign Up",
     }
+)
+FURNITURE_PATTERNS = (
+    re.compile(r"^Submitted by\s+\S.{0,80}$"),                 # "Submitted by akhaliq"
+    re.compile(r"^\d{1,9}$"),                                   # an upvote count on its own
+    re.compile(r"^Upvote\s*\d{1,9}$"),                          # "Upvote 12"
+    re.compile(r"^\+\d{1,4}$"),                                 # "+3": more authors than avatars
+    re.compile(r"^Published on [A-Z][a-z]{2} \d{1,2}(?:, \d{4})?$"),
+    re.compile(r"^(?:Cite\s+)?(?:arXiv:\s*|arxiv\.org/abs/)\S{1,40}$", re.IGNORECASE),
+    re.compile(r"^\d{4}\.\d{4,5}(?:v\d{1,3})?$"),                # a bare arXiv id
+)
+# "Submitted by" alone: the submitter's name is the next line.
+SUBMITTED_BY = "Submitted by"
+MAX_SUBMITTER = 80
+# The date a page shows in its header, weekday first: "Thursday, Oct 24, 2024". Its year is the
+# page's capture year.
+HEADER_DATE = re.compile(
+    r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?$"
 )
 # Copying the page glues the subscribe button onto the first title: "SubscribeCritique-out-Loud".
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9])")
@@ -37,7 +66,14 @@ DATE_LINE = re.compile(
     r"(?:, (?P<year>\d{4}))?(?: (?P<upvotes>\d{1,9}))?$"
 )
 AUTHORS_LINE = re.compile(r"^•\s*(?P<count>\d{1,9}) authors?$")
-ORGANIZATION_LINE = re.compile(r"^(?P<handle>[A-Za-z0-9][A-Za-z0-9._-]*) (?P<name>\S.*)$")
+# An organisation: its hub handle, then its display name (any words, any script); a listing that
+# shows the handle alone gives it as the name too.
+ORGANIZATION_LINE = re.compile(r"^(?P<handle>[^\W_][\w.-]*)(?:\s+(?P<name>\S.*))?$")
+# A line this long is an abstract, never a title (the longest of 2,212 real 2024 titles has 155
+# characters, the shortest abstract 165, and nearly all abstracts are longer than 350).
+ABSTRACT_LENGTH = 250
+# A warning given this many times in one file is shown once, with its count and first lines.
+REPEATS_SHOWN = 3
 SEPARATOR = "·"
 MAX_META_LINE = 160
 # Characters a copy from a browser brings in that mean plain spaces (with the C0/C1 spacing
@@ -225,15 +261,17 @@ def _tidy(text: str) -> str:
 def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     """Parse one listing dump into entries, with a warning for everything it had to work around.
 
-    Warnings and errors name the path as given; sources name the file alone, as the public export does.
+    Page furniture is skipped as the lines are read. What is left is content lines and metadata
+    blocks (`• N authors` or an organisation, `·`, a date); the content lines between two
+    metadata blocks are resolved into entries together (`_block_entries`), and the metadata
+    belongs to the last of them. Warnings and errors name the path as given; sources name the
+    file alone, as the public export does.
     """
     label = str(path)
     result = FileResult()
-    raw_entries: deque[RawEntry] = deque()
-    capture: RawDate | None = None
-
-    def warn(line: int, message: str) -> None:
-        result.warnings.append(Diagnostic(label, line, message))
+    warnings = _Warnings(label)
+    warn = warnings.add
+    page = _Page()
 
     def text_lines() -> Iterator[Line]:
         for line in read_lines(path, label):
@@ -242,41 +280,157 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
             if line.text:
                 yield line
 
-    tokens = _Tokens(text_lines())
-
+    tokens = _Tokens(_without_furniture(text_lines(), page))
+    raw_entries: list[RawEntry] = []
+    block: list[Line] = []
     while (token := tokens.next()) is not None:
-        text = token.text
-        if text in FURNITURE:
-            continue
-        if not raw_entries and capture is None and (page_date := _page_date(token)):
-            capture = page_date
+        if page_date := _page_date(token):  # a page's own date, never a paper (metadata dates follow '·')
+            if not raw_entries and not block and page.capture is None:
+                page.capture = page_date
+                page.year = page.year or page_date.year
             continue
         if _starts_metadata(tokens, token):
             tokens.push_back(token)
-            _read_metadata(tokens, RawEntry(title=token), warn)
-            warn(token.number, "metadata block with no entry before it; ignored")
+            metadata = RawEntry(title=token)
+            _read_metadata(tokens, metadata, warn)
+            entries = _block_entries(block, warn, before_metadata=True)
+            block = []
+            if not entries:
+                warn(token.number, "metadata block with no entry before it; ignored")
+                continue
+            last = entries[-1]
+            last.authors, last.organization = metadata.authors, metadata.organization
+            last.date, last.upvotes = metadata.date, metadata.upvotes
+            raw_entries.extend(entries)
             continue
-        title = Line(token.number, GLUED_SUBSCRIBE.sub("", text))
-        entry = RawEntry(title=title)
-        following = tokens.peek()
-        if following is None or _starts_metadata(tokens, following):
-            warn(title.number, f"title {_quote(title.text)} has no abstract")
-        else:
-            entry.abstract = tokens.next().text
-            if len(title.text) > 400:
-                warn(title.number, "title is unusually long; is an abstract missing its title?")
-        following = tokens.peek()
-        if following is not None and _starts_metadata(tokens, following):
-            _read_metadata(tokens, entry, warn)
-        raw_entries.append(entry)
+        block.append(token)
+    raw_entries.extend(_block_entries(block, warn, before_metadata=False))
 
     if not raw_entries:
         raise SeedError(label, "holds no paper entry")
-    year = capture_year or _inferred_capture_year(raw_entries)
-    while raw_entries:  # each raw entry goes as its Entry comes, so both never coexist in full
-        raw = raw_entries.popleft()
-        result.entries.append(_to_entry(raw, path.name, year, capture, warn))
+    year = capture_year or page.year or _inferred_capture_year(raw_entries)
+    for raw in raw_entries:
+        result.entries.append(_to_entry(raw, path.name, year, page.capture, warn))
+    result.warnings = warnings.report()
     return result
+
+
+@dataclass(slots=True)
+class _Page:
+    """What the page around the listing tells: the day it shows, and its year when it gives one."""
+
+    capture: RawDate | None = None
+    year: int | None = None
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a line is one of the known lines Hugging Face's pages show around the papers."""
+    return text in FURNITURE or any(pattern.match(text) for pattern in FURNITURE_PATTERNS)
+
+
+def _without_furniture(lines: Iterator[Line], page: _Page) -> Iterator[Line]:
+    """The lines that are not page furniture; a header date with a year sets the capture year."""
+    submitter_next = False
+    for line in lines:
+        text = line.text
+        if submitter_next:
+            submitter_next = False
+            # "Submitted by" then the name: the name is furniture too, if it can be one.
+            if len(text) <= MAX_SUBMITTER and text != SEPARATOR and not _is_structure(text):
+                continue
+        if text == SUBMITTED_BY:
+            submitter_next = True
+            continue
+        if header := HEADER_DATE.match(text):
+            if page.capture is None:
+                year = int(header["year"]) if header["year"] else None
+                page.capture = RawDate(MONTHS[header["month"]], int(header["day"]), year, line.number)
+                page.year = page.year or year
+            continue
+        if is_furniture(text):
+            continue
+        yield line
+
+
+def _is_structure(text: str) -> bool:
+    return bool(AUTHORS_LINE.match(text) or DATE_LINE.match(text) or is_furniture(text))
+
+
+def _block_entries(lines: list[Line], warn, before_metadata: bool) -> list[RawEntry]:
+    """The entries a run of content lines holds (the lines between two metadata blocks).
+
+    Each entry is a title line then an abstract line. When no line is as long as an abstract
+    (ABSTRACT_LENGTH), the lines pair up in order, as they always did. Otherwise every such line
+    is an abstract and the line just before it its title, and only the lines between those pairs
+    are paired in order: a line left over there (or before a metadata block) is unrecognised and
+    ignored with a warning, so it never becomes a title, and never shifts the papers after it.
+    """
+    if not any(len(line.text) >= ABSTRACT_LENGTH for line in lines):
+        return _pairs(lines, warn, odd_first=False)
+    entries: list[RawEntry] = []
+    run: list[Line] = []
+    for line in lines:
+        if len(line.text) < ABSTRACT_LENGTH:
+            run.append(line)
+            continue
+        if not run:
+            warn(line.number, f"abstract-like line {_quote(line.text)} has no title before it; ignored",
+                 kind="abstract-like line with no title before it; ignored")
+            continue
+        *between, title = run
+        entries.extend(_pairs(between, warn, odd_first=True))
+        entries.append(_entry(title, line.text, warn))
+        run = []
+    entries.extend(_pairs(run, warn, odd_first=True, closing=before_metadata))
+    return entries
+
+
+def _pairs(lines: list[Line], warn, odd_first: bool, closing: bool = True) -> list[RawEntry]:
+    """Lines paired as title, abstract. With `odd_first`, an odd line out is the first one, and
+    is ignored with a warning; otherwise (no abstract-like line to go by) the last title simply
+    has no abstract. At the end of a file (`closing` False) a lone last line is a title too."""
+    if odd_first and len(lines) % 2 and (closing or len(lines) > 1):
+        first, lines = lines[0], lines[1:]
+        warn(first.number, f"unrecognised line {_quote(first.text)}; ignored", kind="unrecognised line; ignored")
+    entries = []
+    for index in range(0, len(lines), 2):
+        title = lines[index]
+        if index + 1 < len(lines):
+            entries.append(_entry(title, lines[index + 1].text, warn))
+        else:
+            warn(title.number, f"title {_quote(title.text)} has no abstract", kind="title with no abstract")
+            entries.append(RawEntry(title=Line(title.number, GLUED_SUBSCRIBE.sub("", title.text))))
+    return entries
+
+
+def _entry(title: Line, abstract: str, warn) -> RawEntry:
+    if len(title.text) > 400:
+        warn(title.number, "title is unusually long; is an abstract missing its title?")
+    return RawEntry(title=Line(title.number, GLUED_SUBSCRIBE.sub("", title.text)), abstract=abstract)
+
+
+class _Warnings:
+    """A file's warnings; one given REPEATS_SHOWN times or more is shown once, with its count and
+    first lines, so a dump missing its years says so once, not forty times."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.given: dict[str, list[tuple[int, str]]] = {}
+
+    def add(self, line: int, message: str, kind: str | None = None) -> None:
+        self.given.setdefault(kind or message, []).append((line, message))
+
+    def report(self) -> list[Diagnostic]:
+        diagnostics = []
+        for kind, given in self.given.items():
+            if len(given) < REPEATS_SHOWN:
+                diagnostics.extend(Diagnostic(self.label, line, message) for line, message in given)
+                continue
+            lines = ", ".join(str(line) for line, _ in given[:REPEATS_SHOWN])
+            more = ", …" if len(given) > REPEATS_SHOWN else ""
+            diagnostics.append(Diagnostic(self.label, given[0][0],
+                                          f"{kind} ({len(given)} times, at lines {lines}{more})"))
+        return sorted(diagnostics, key=lambda diagnostic: diagnostic.line)
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -285,9 +439,10 @@ def _quote(text: str, limit: int = 60) -> str:
 
 def _page_date(token: Line) -> RawDate | None:
     match = DATE_LINE.match(token.text)
-    if match is None or match["year"] or match["upvotes"]:
+    if match is None or match["upvotes"]:
         return None
-    return RawDate(MONTHS[match["month"]], int(match["day"]), None, token.number)
+    return RawDate(MONTHS[match["month"]], int(match["day"]), int(match["year"]) if match["year"] else None,
+                   token.number)
 
 
 def _starts_metadata(tokens: _Tokens, token: Line) -> bool:
@@ -310,9 +465,10 @@ def _read_metadata(tokens: _Tokens, entry: RawEntry, warn) -> None:
             else:
                 warn(first.number, "author count of 0; ignored")
         elif match := ORGANIZATION_LINE.match(first.text):
-            entry.organization = Organization(handle=match["handle"], name=match["name"])
+            entry.organization = Organization(handle=match["handle"], name=match["name"] or match["handle"])
         else:
-            warn(first.number, f"unrecognised metadata line {_quote(first.text)}; ignored")
+            warn(first.number, f"unrecognised metadata line {_quote(first.text)}; ignored",
+                 kind="unrecognised metadata line; ignored")
         separator = tokens.peek()
         if separator is None or separator.text != SEPARATOR:
             warn(first.number, "metadata line is not followed by '·'; no date read")

@@ -1,18 +1,32 @@
-"""The one home of text policy: links in abstracts, and abstracts cleaned for display as HTML or plain text.
+"""The one home of text policy: titles and abstracts as HTML or plain text, and the links they hold.
 
-Policy, in the order it is applied:
+A title and an abstract go through the same policy; only the writers differ. HTML (`title_html`,
+`abstract_html`) goes where markup is allowed; plain text (`title_text`, `plain_text`) goes where
+it is not: <title>, meta tags, JSON-LD, feeds, sort keys, ids. Policy, in the order it is applied:
 
 1. Unsafe code points become U+FFFD: C0 controls other than tab, LF and CR; DEL and the C1
    controls; lone surrogates; and Unicode noncharacters. HTML5 and XML 1.0 forbid them, and a
    visible replacement character loses less than deleting them would.
-2. Links are found by the one linkify matcher `find_links` uses, so a page and `papers.json` agree.
-   Only http and https URLs are linked; a link's text is kept exactly as written.
-3. Outside links, the LaTeX fragments the listing dumps carry are resolved: ``\\%``-style escapes,
-   ``\\textbf``/``\\emph``/``{\\em ...}`` groups, TeX quotes, ``~`` ties, Greek letters, accents,
-   and ``\\(...\\)`` / ``$...$`` math. Anything else (markdown stars such as ``*PO``, unknown
-   commands such as ``\\p``) is left exactly as written: the text is text, never markup.
+2. Links: LaTeX links (``\\url{...}``, ``\\href{URL}{text}``) and bare http(s) URLs (found by the one
+   linkify matcher) are links, in a page and in `papers.json` alike. ``\\_``-style escapes inside a
+   URL are undone first (``SDXL\\_NCP-DPO`` is ``SDXL_NCP-DPO``). A bare link's text is kept as written.
+3. Maths is ``$...$``, ``$$...$$``, ``\\(...\\)`` or ``\\[...\\]``: MathML in HTML (latex2mathml), readable
+   characters in plain text (``$\\tau$`` is ``τ``, ``\\nabla^2`` is ``∇²``, ``L_2`` is ``L₂``). A dollar
+   that cannot open or close a formula is a dollar sign: one followed by a space or a digit
+   closing, one after a backslash (``\\$OneMillion-Bench``), a lone one (``in $200k``, ``for 1$``).
+4. Outside maths, LaTeX text commands are resolved: ``\\textbf``/``\\emph``/``{\\it ...}`` become
+   strong and em, ``\\textsc``, ``\\texttt``, ``\\color{..}{..}`` and the like keep only their text,
+   abbreviations (``\\eg``, ``\\etal``) are spelled out, symbols (``\\times``, ``\\i``, accents,
+   Greek letters) become characters (latex2mathml's and pylatexenc's tables), TeX quotes become
+   curly quotes and ``~`` ties non-breaking spaces.
+5. A command nobody defines outside its paper (``\\ours``, ``\\method``, ``\\ModelName``) is an
+   authors' macro. A reader sees its name without the backslash: the name is the authors' own
+   shorthand (usually for their system) and the only hint of it the listing gives, so dropping it
+   would leave a hole in the sentence, and showing the backslash would show markup. `author_macros`
+   names them, so the build can list the papers that use them once.
 
-Everything is escaped as it is written out, so no seed text can become markup.
+Anything else (markdown stars such as ``*PO``, angle brackets such as ``<think>``) is text, never
+markup: everything is escaped as it is written out.
 """
 
 from __future__ import annotations
@@ -21,6 +35,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from html import unescape
+
+import logging
 
 from latex2mathml.converter import convert_to_element
 from latex2mathml.symbols_parser import convert_symbol
@@ -43,7 +59,7 @@ _UNSAFE_BMP_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 _UNSAFE_ASTRAL_CHARS = re.compile("[" + _NONCHARACTERS[2:] + "]")
 
 # Characters that can start a fragment; an abstract without any of them needs no fragment pass.
-_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$]")
+_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$_^]")
 # linkify's schema search costs ~400 us on a typical abstract, so it only sees the
 # whitespace-delimited run around each "http(s)://": a link never spans whitespace (fuzzy
 # matching is off), and the whole run is given so that an earlier link in it (an ftp:// one
@@ -64,40 +80,88 @@ _GREEK_NAMES = (
 GREEK = {name: chr(int(convert_symbol("\\" + name), 16)) for name in _GREEK_NAMES}
 
 _ESCAPED_CHARS = "%&_#${}"
-_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303"}
-_STRONG_COMMANDS = {"textbf": "strong", "bf": "strong"}
-_EM_COMMANDS = {"emph": "em", "textit": "em", "em": "em", "it": "em"}
-_GROUP_TAGS = {**_STRONG_COMMANDS, **_EM_COMMANDS}
+_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+            ".": "\u0307", "v": "\u030c", "u": "\u0306", "c": "\u0327", "H": "\u030b", "k": "\u0328",
+            "r": "\u030a"}
+# Commands that take one braced argument and show it: the tag it is shown in ("" for none).
+_GROUP_TAGS = {
+    "textbf": "strong", "mathbf": "strong", "boldsymbol": "strong",
+    "textit": "em", "emph": "em", "textsl": "em", "mathit": "em",
+    **dict.fromkeys("textsc texttt textrm textsf textup textmd textnormal text mbox hbox underline "
+                    "uline mathrm mathsf mathtt ensuremath footnote".split(), ""),
+}
+# Declarations that apply to the rest of their braces: {\it vs.}, {\bf x}, {\sc x}.
+_SWITCH_TAGS = {"bf": "strong", "em": "em", "it": "em", "sl": "em",
+                **dict.fromkeys("sc tt rm sf small large Large normalsize footnotesize scriptsize".split(), "")}
+# Commands whose text is ours to decide: abbreviations macro packages define, spacing, and names.
+_COMMAND_TEXT = {
+    "eg": "e.g.", "ie": "i.e.", "etal": "et al.", "etc": "etc.", "vs": "vs.", "wrt": "w.r.t.",
+    "cf": "cf.", "resp": "resp.", "aka": "a.k.a.", "deg": "°", "degree": "°", "textdegree": "°",
+    "LaTeX": "LaTeX", "TeX": "TeX", "textasciitilde": "~", "textbackslash": "\\",
+    "allowbreak": "", "xspace": "", "relax": "", "noindent": "", "centering": "", "hfill": " ",
+    "linebreak": " ", "newline": " ", "par": " ", "quad": " ", "qquad": " ", "smallskip": " ",
+    "medskip": " ", "bigskip": " ", "break": " ",
+    **dict.fromkeys(_SWITCH_TAGS, ""), **dict.fromkeys(_GROUP_TAGS, ""),
+    **dict.fromkeys("color textcolor url href".split(), ""),
+}
+_SPACING_CHARS = {",": " ", ";": " ", ":": " ", " ": " ", "!": ""}
 _MATH_LIMIT = 2000  # longer "math" is almost surely two stray dollars; left as text
 
 _GREEK_ALTERNATION = "|".join(sorted(_GREEK_NAMES, key=len, reverse=True))
+_GROUP_ALTERNATION = "|".join(sorted(_GROUP_TAGS, key=len, reverse=True))
+_SWITCH_ALTERNATION = "|".join(sorted(_SWITCH_TAGS, key=len, reverse=True))
 _FRAGMENT = re.compile(
     r"""
       \\\((?P<paren_math>(?:(?!\\\().){1,%(limit)d}?)\\\)      # \( math \), stopping at the next \(
+    | \\\[(?P<bracket_math>(?:(?!\\\[).){1,%(limit)d}?)\\\]    # \[ math \]
+    | \$\$(?P<display_math>[^$]{1,%(limit)d}?)\$\$             # $$ math $$
     | \$(?<![\\$]\$)(?![\s$])(?P<dollar_math>[^$]{1,%(limit)d}?)(?<![\s\\])\$(?![\d$])  # $math$
-    | \\(?P<command_group>textbf|textit|emph)\{                # \textbf{ ... }
-    | \{\\(?P<switch_group>em|bf|it)(?![A-Za-z])\s*            # {\em ... }
+    | \\(?P<command_group>%(groups)s)\s?\{                   # \textbf{ ... }
+    | \\(?P<color_group>(?:text)?color)\{[^{}]{0,40}\}\s?\{   # \color{red}{ ... }
+    | \\(?P<color_switch>color)\{[^{}]{0,40}\}                # \color{red} alone
+    | \{\\(?P<switch_group>%(switches)s)(?![A-Za-z])\s*        # {\em ... }
     | \{\\(?P<braced_greek>%(greek)s)\}                        # {\tau}
     | \\(?P<greek>%(greek)s)(?![A-Za-z])                       # \tau
-    | \{\\(?P<braced_accent>['`"^~][A-Za-z])\}                  # {\'a}
-    | \\(?P<accent>['`"^~](?:[A-Za-z]|\{[A-Za-z]\}))            # \'a \'{a}
+    | \{\\(?P<braced_accent>['`"^~=.](?:[A-Za-z]|\\i(?![A-Za-z])|\{(?:[A-Za-z]|\\i)\}))\}  # {\'a}
+    | \\(?P<accent>['`"^~=.](?:[A-Za-z]|\\i(?![A-Za-z])(?:\{\})?|\{(?:[A-Za-z]|\\i)\}))  # \'a \'{a} \'\i
+    | \\(?P<letter_accent>[vucHkr])\{(?:[A-Za-z]|\\i)\}        # \v{c}
     | \\(?P<escaped>[%(escaped)s])                             # escaped percent, ampersand, ...
+    | (?P<line_break>\\\\)                                     # \\ (a forced line break)
+    | \\(?P<spacing>[,;:! ])                                   # \, \; \! \<space>
+    | \\(?P<command>[A-Za-z]+)\*?(?:\{\})?                     # any other command: \eg \times \ours
+    | (?<=[^\s$])(?P<script>[_^])\{(?P<script_body>[^{}$]{1,200})\}  # x^{2} or p_{gen} that lost its dollars
     | (?P<open_double>``)(?=[^`]{1,500}?(?:''|"))              # ``quoted'' or ``quoted"
     | (?P<close_double>''|")
     | (?P<open_single>`)(?<!``)(?=(?:[^`']|'(?=\w)){0,200}?\w'(?!\w))        # `quoted'
     | (?P<close_single>')(?!\w)
     | (?P<tie>~)(?<=[^\s~]~)(?=[^\s~])                          # word~word
     """  # every branch starts with a _FRAGMENT_START character; each scan stops at its next opener
-    % {"limit": _MATH_LIMIT, "greek": _GREEK_ALTERNATION, "escaped": re.escape(_ESCAPED_CHARS)},
+    % {"limit": _MATH_LIMIT, "greek": _GREEK_ALTERNATION, "escaped": re.escape(_ESCAPED_CHARS),
+       "groups": _GROUP_ALTERNATION, "switches": _SWITCH_ALTERNATION},
     re.VERBOSE | re.DOTALL,
 )
 # The alternation above defeats the regex engine's own skip-ahead (~25x slower than a class
 # scan), so candidates are found with this class first and the alternation is tried there.
-_FRAGMENT_START = re.compile(r"[\\$`'\"~{]")
+_FRAGMENT_START = re.compile(r"[\\$`'\"~{_^]")
 _BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 
+# Links written as LaTeX; their URL must be http(s) to become a link.
+# An \href whose backslash and braces were lost on the way (`https://x.org/y{this URL}`) is the
+# same link: a braced label right after a URL is its text, when it reads as one (a URL, a
+# capitalised word, or words), not as part of the URL (`.../a{c}`).
+_LATEX_LINK = re.compile(
+    r"\\url\{\s*(?P<url>[^\s{}]{1,%(max)d})\s*\}"
+    r"|\\href\{\s*(?P<href>[^\s{}]{1,%(max)d})\s*\}\{(?P<label>[^{}]{0,500})\}"
+    r"|(?<![\w{])(?P<bare>https?://[^\s{}]{1,%(max)d})\{(?P<bare_label>https?://[^{}]{1,500}|[A-Z][^{}]{1,500}|[^{}]{0,500}\s[^{}]{0,500})\}"
+    % {"max": 4096}, re.IGNORECASE
+)
+# Escapes authors put inside URLs (TeX needs them, a browser does not): undone in any run of
+# non-space characters that holds a scheme.
+_URL_RUN = re.compile(r"\S*https?://\S*", re.IGNORECASE)
+_URL_ESCAPE = re.compile(r"\\([_%&#~])")
+
 # Tokens: what a fragment pass produces and both writers consume.
-TEXT, OPEN, CLOSE, LINK, MATH = "text", "open", "close", "link", "math"
+TEXT, OPEN, CLOSE, LINK, MATH, MACRO = "text", "open", "close", "link", "math", "macro"
 
 
 def sanitize(text: str) -> str:
@@ -134,20 +198,40 @@ def _link_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def find_links(text: str) -> tuple[str, ...]:
-    """The http(s) URLs in a text, in order of appearance, without duplicates."""
+    """The http(s) URLs in a text (LaTeX links and bare ones), in order of appearance, without duplicates."""
     found: list[str] = []
-    for _, _, url in _link_spans(sanitize(text)):
-        if url not in found:
+    text = _unescape_urls(sanitize(text))
+    for start, end, url, _ in _latex_link_spans(text):
+        if url is not None:
             found.append(url)
-    return tuple(found)
+        else:
+            found.extend(link for _, _, link in _link_spans(text[start:end]))
+    return tuple(dict.fromkeys(found))
 
 
 def abstract_html(text: str) -> Markup:
     """An abstract as HTML for reading: escaped, LaTeX fragments resolved, math as MathML, links linked."""
+    return _html(_tokens(text), link=True)
+
+
+# A title without any of these is shown as written: most titles, on every list they appear in.
+_TITLE_TRIGGERS = re.compile(r"[\\`'\"~{$]|://|[^\S ]|  ")
+
+
+@lru_cache(maxsize=65536)
+def title_html(title: str) -> Markup:
+    """A title as inline HTML: the abstract's policy, but URLs stay text, since a title often sits
+    inside a link (lists, related papers) and links do not nest."""
+    if not _TITLE_TRIGGERS.search(title) and title.isprintable():
+        return escape(title)
+    return _html(_tokens(title), link=False)
+
+
+def _html(tokens: list[tuple], link: bool) -> Markup:
     parts: list[str] = []
-    for token in _tokens(text):
+    for token in tokens:
         kind = token[0]
-        if kind == TEXT:
+        if kind == TEXT or kind == MACRO:
             parts.append(escape(token[1]))
         elif kind == OPEN:
             parts.append(f"<{token[1]}>")
@@ -155,8 +239,8 @@ def abstract_html(text: str) -> Markup:
             parts.append(f"</{token[1]}>")
         elif kind == LINK:
             parts.append(
-                f'<a href="{escape(normalizeLink(token[2]))}" rel="noopener noreferrer">'
-                f"{escape(token[1])}</a>"
+                f'<a href="{escape(normalizeLink(token[2]))}" rel="noopener noreferrer">{escape(token[1])}</a>'
+                if link else escape(token[1])
             )
         else:
             parts.append(_math_html(token[1]))
@@ -164,15 +248,49 @@ def abstract_html(text: str) -> Markup:
 
 
 def plain_text(text: str) -> str:
-    """An abstract as plain text: the same cleanup as `abstract_html`, with math as readable source."""
+    """An abstract as plain text: the same cleanup as `abstract_html`, with math as readable characters."""
     parts: list[str] = []
     for token in _tokens(text):
         kind = token[0]
-        if kind == TEXT or kind == LINK:
+        if kind == TEXT or kind == LINK or kind == MACRO:
             parts.append(token[1])
         elif kind == MATH:
             parts.append(_math_plain(token[1]))
     return "".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def title_text(title: str) -> str:
+    """A title as one line of plain text (for <title>, meta tags, feeds, sort keys, ids)."""
+    if not _TITLE_TRIGGERS.search(title) and title.isprintable():
+        return title.strip()
+    return _ASCII_SPACE_RUN.sub(" ", plain_text(title)).strip()
+
+
+# A title holding neither marks LaTeX: its id is made from it as listed, as it always was.
+_LATEX_MARK = re.compile(r"[\\$]")
+
+
+def id_text(title: str) -> str:
+    """The text a paper's id and merge key are made from: the plain title, spoken (`tau-bench`),
+    when the title holds LaTeX, so no command name or `$` reaches a permalink; else the title as
+    listed, so ids of titles without LaTeX never change."""
+    if not _LATEX_MARK.search(title):
+        return title
+    return spoken(title_text(title)) or title
+
+
+def author_macros(text: str) -> tuple[str, ...]:
+    """The authors' own macros a text uses (``\\ours``, in maths too), in order, without duplicates."""
+    names: list[str] = []
+    if "\\" not in text:  # a macro is a command
+        return ()
+    for token in _tokens(text):
+        if token[0] == MACRO:
+            names.append(token[2])
+        elif token[0] == MATH:
+            names.extend(_math_macros(token[1]))
+    return tuple(dict.fromkeys(names))
 
 
 _ASCII_SPACE_RUN = re.compile(r"[ \t\r\n]+")
@@ -203,16 +321,59 @@ def shorten(plain: str, limit: int = 160) -> str:
 
 
 def _tokens(text: str) -> list[tuple]:
-    """The abstract as a flat token list: text runs, group opens/closes, links and math."""
-    text = sanitize(text)
+    """A text as a flat token list: text runs, group opens/closes, links, math and authors' macros."""
+    text = _restore_backslashes(_unescape_urls(sanitize(text)))
     tokens: list[tuple] = []
-    position = 0
-    for start, end, url in _link_spans(text):
-        _fragment_tokens(text[position:start], tokens)
-        tokens.append((LINK, text[start:end], url))
-        position = end
-    _fragment_tokens(text[position:], tokens)
+    for start, end, url, label in _latex_link_spans(text):
+        if url is not None:
+            tokens.append((LINK, label, url))
+            continue
+        stretch = text[start:end]
+        position = 0
+        for link_start, link_end, link_url in _link_spans(stretch):
+            _fragment_tokens(stretch[position:link_start], tokens)
+            tokens.append((LINK, stretch[link_start:link_end], link_url))
+            position = link_end
+        _fragment_tokens(stretch[position:], tokens)
     return tokens
+
+
+# A text command whose backslash was lost on the way (`textit{O}bstacles`, `$textbf{x}$`): no
+# prose writes `textbf{`, so the backslash is given back. Only the unmistakable names count.
+_BARE_TEXT_COMMAND = re.compile(
+    r"(?<![\\A-Za-z])(?=(?:%s)\{)"
+    % "|".join(sorted((name for name in _GROUP_TAGS if name.startswith(("text", "math", "emph")) and len(name) > 5),
+                      key=len, reverse=True)))
+
+
+def _restore_backslashes(text: str) -> str:
+    return _BARE_TEXT_COMMAND.sub("\\\\", text) if "{" in text else text
+
+
+def _unescape_urls(text: str) -> str:
+    if "://" not in text or "\\" not in text:
+        return text
+    return _URL_RUN.sub(lambda run: _URL_ESCAPE.sub(r"\1", run.group()), text)
+
+
+def _latex_link_spans(text: str) -> list[tuple[int, int, str | None, str]]:
+    """The text cut at its LaTeX links: (start, end, url, label) for a link, (start, end, None, "")
+    for the stretches between them (which may hold bare links)."""
+    spans: list[tuple[int, int, str | None, str]] = []
+    position = 0
+    if "\\url{" in text or "\\href{" in text or ("://" in text and "{" in text):
+        for match in _LATEX_LINK.finditer(text):
+            url = match["url"] or match["href"] or match["bare"]
+            if not url.lower().startswith(SAFE_SCHEMES):
+                continue
+            if match.start() > position:
+                spans.append((position, match.start(), None, ""))
+            label = match["url"] or plain_text(match["label"] or match["bare_label"] or "").strip() or url
+            spans.append((match.start(), match.end(), url, label))
+            position = match.end()
+    if position < len(text) or not spans:
+        spans.append((position, len(text), None, ""))
+    return spans
 
 
 def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
@@ -241,8 +402,10 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
             buffer.append(text[position:limit])
             if not closers:
                 break
-            _flush(buffer, tokens)
-            tokens.append((CLOSE, closers.pop()[1]))
+            tag = closers.pop()[1]
+            if tag:
+                _flush(buffer, tokens)
+                tokens.append((CLOSE, tag))
             quotes.pop()
             position = limit + 1
             continue
@@ -250,29 +413,55 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
         position = match.end()
         kind = match.lastgroup
         open_quotes = quotes[-1]
-        if kind in ("paren_math", "dollar_math"):
+        if kind in ("paren_math", "bracket_math", "display_math", "dollar_math"):
             _flush(buffer, tokens)
             tokens.append((MATH, match.group(kind)))
-        elif kind in ("command_group", "switch_group"):
-            brace = match.end() - 1 if kind == "command_group" else match.start()
+        elif kind in ("command_group", "color_group", "switch_group"):
+            brace = match.end() - 1 if kind != "switch_group" else match.start()
             if braces is None:
                 braces = _matching_braces(text)
             close = braces.get(brace)
             if close is None or close > limit:
                 buffer.append(match.group())
                 continue
-            _flush(buffer, tokens)
-            tag = _GROUP_TAGS[match.group(kind)]
-            tokens.append((OPEN, tag))
+            tag = _SWITCH_TAGS[match.group(kind)] if kind == "switch_group" else _GROUP_TAGS.get(match.group(kind), "")
+            if tag:
+                _flush(buffer, tokens)
+                tokens.append((OPEN, tag))
             closers.append((close, tag))
             quotes.append([False, False])
+        elif kind == "color_switch":
+            pass
         elif kind == "braced_greek" or kind == "greek":
             buffer.append(GREEK[match.group(kind)])
-        elif kind == "braced_accent" or kind == "accent":
-            accent, letter = match.group(kind)[0], match.group(kind).strip("{}")[-1]
+        elif kind in ("braced_accent", "accent", "letter_accent"):
+            body = match.group(kind) if kind != "letter_accent" else match.group()[1:]
+            accent = body[0]
+            letter = body[1:].replace("{}", "").strip("{}").replace("\\i", "i")
             buffer.append(unicodedata.normalize("NFC", letter + _ACCENTS[accent]))
         elif kind == "escaped":
             buffer.append(match.group(kind))
+        elif kind == "line_break":
+            buffer.append(" ")
+        elif kind == "spacing":
+            buffer.append(_SPACING_CHARS[match.group(kind)])
+        elif kind == "script_body":  # the inner group is the last to close
+            body = _ASCII_SPACE_RUN.sub(" ", plain_text(match.group("script_body"))).strip()
+            if match.group("script") == "^":
+                buffer.append(_script(body, _SUPERSCRIPTS, "^"))
+            else:
+                buffer.append(_script(body, _SUBSCRIPTS, "_"))
+        elif kind == "command":
+            name = match.group(kind)
+            known = _command_text(name)
+            if known is None:
+                _flush(buffer, tokens)
+                tokens.append((MACRO, name, "\\" + name))
+            elif known:
+                buffer.append(known)
+            else:  # TeX skips the spaces after a command: Multi-\allowbreak Modal is Multi-Modal
+                while position < limit and text[position] in " \t\n":
+                    position += 1
         elif kind == "open_double":
             buffer.append("\u201c" if not open_quotes[0] else match.group())
             open_quotes[0] = True
@@ -288,6 +477,52 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
         else:  # tie
             buffer.append(NBSP)
     _flush(buffer, tokens)
+
+
+@lru_cache(maxsize=1)
+def _latex_to_text():
+    """pylatexenc's converter, made when a command first needs it (most texts never do)."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    # pylatexenc warns on stderr about macros it cannot substitute; a miss is an answer here, not news.
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)
+    return LatexNodes2Text()
+
+
+@lru_cache(maxsize=4096)
+def _command_text(name: str) -> str | None:
+    """What a reader sees for a command outside maths, or None for an authors' macro.
+
+    Our own table first (it decides abbreviations and spacing), then the symbols latex2mathml
+    knows (the same characters as in maths), then pylatexenc's text macros (``\\i``, ``\\ss``,
+    ``\\ldots``). A name none of them knows is defined in its paper alone.
+    """
+    if name in _COMMAND_TEXT:
+        return _COMMAND_TEXT[name]
+    if name in GREEK:
+        return GREEK[name]
+    symbol = _symbol(name)
+    if symbol is not None:
+        return symbol
+    try:
+        text = _latex_to_text().latex_to_text("\\" + name)
+    except Exception:  # pylatexenc raises on macros whose substitution needs arguments
+        return None
+    if text and len(text) <= 3 and not any(char in text for char in "<>%\\{}"):
+        return text
+    return None
+
+
+def _symbol(name: str) -> str | None:
+    """The character latex2mathml gives a symbol command, when it is a letter, symbol or punctuation."""
+    try:
+        code = convert_symbol("\\" + name)
+    except Exception:
+        code = None
+    if not code or not re.fullmatch(r"[0-9A-Fa-f]{4,6}", code):
+        return None
+    char = chr(int(code, 16))
+    return char if unicodedata.category(char)[0] in "LSP" else None
 
 
 def _next_fragment(text: str, position: int, limit: int) -> re.Match | None:
@@ -347,14 +582,43 @@ class _UnsafeMath(Exception):
     """latex2mathml produced an element outside the allow-list."""
 
 
+# A run of letters at a formula's top level is a word, which maths would set as a product of
+# italic letters.
+_MATH_WORD = re.compile(r"\\[A-Za-z]+|[{}]|(?P<words>(?P<before>\s*)(?<![A-Za-z])[A-Za-z]+(?:\s+[A-Za-z]+)*(?![A-Za-z])(?P<after>\s*))")
+
+
+def _words_as_text(source: str) -> str:
+    """A formula with its words set as text (`P(final output)`, `VILA^2`), so no word is read as
+    letters multiplied together. A word is a
+    run of three letters or more, or of several words, outside any braces."""
+    depth = 0
+    parts: list[str] = []
+    position = 0
+    for match in _MATH_WORD.finditer(source):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif match.group("words") is not None and depth == 0:
+            run = token.strip()
+            if len(run) < 3 and " " not in run:
+                continue
+            before = "\\ " if match.group("before") and match.start() > 0 else ""
+            after = "\\ " if match.group("after") and match.end() < len(source) else ""
+            parts.append(source[position:match.start()] + before + "\\text{" + run + "}" + after)
+            position = match.end()
+    return "".join(parts) + source[position:] if parts else source
+
+
 @lru_cache(maxsize=4096)
 def _math_html(source: str) -> str:
-    """MathML for a formula, rebuilt from an allow-list; the source in <code> when that fails."""
+    """MathML for a formula, rebuilt from an allow-list; its plain form in <code> when that fails."""
     try:
-        root = convert_to_element(source, display="inline")
+        root = convert_to_element(_words_as_text(source), display="inline")
         return _mathml(root)
     except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
-        return f'<code class="math">{escape(source)}</code>'
+        return f'<code class="math">{escape(_math_plain(source))}</code>'
 
 
 def _mathml(root) -> str:
@@ -398,24 +662,123 @@ def _check_content(element) -> None:
 
 def _mathml_text(text: str) -> str:
     # latex2mathml writes symbols as character references inside the text; resolve, then escape.
-    return str(escape(sanitize(_CHARACTER_REFERENCE.sub(lambda m: unescape(m.group()), text))))
+    return str(escape(_math_token_text(text)))
+
+
+def _math_token_text(text: str) -> str:
+    """A MathML token's text as a reader sees it: character references resolved, and the commands
+    latex2mathml leaves as text (``\\textsc``, an authors' ``\\ours``) resolved as outside maths."""
+    text = sanitize(_CHARACTER_REFERENCE.sub(lambda m: unescape(m.group()), text))
+    if "\\" in text:
+        text = _MATH_COMMAND.sub(lambda m: _command_text(m.group(1)) if _command_text(m.group(1)) is not None
+                                 else m.group(1), text)
+    return text
 
 
 _MATH_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ"))
+_SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
+_SCRIPT_LETTERS = {"_": dict(zip("aeoxhklmnpstij", "ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ")), "^": dict(zip("Ti", "ᵀⁱ"))}
+# Relations read better with spaces around them; other operators sit tight (n², O(n), 3×).
+_SPACED_OPERATORS = frozenset("=<>≤≥≈≠→←↔⇒⇐⇔∼≃≅∈∉⊂⊆⊃⊇≡≪≫∝")
 
 
 @lru_cache(maxsize=4096)
 def _math_plain(source: str) -> str:
-    """A formula as readable text: its source with symbol commands (``\\tau``, ``\\leq``) as characters."""
-    return _MATH_COMMAND.sub(_math_symbol, source)
-
-
-def _math_symbol(match: re.Match) -> str:
+    """A formula as readable characters: ``\\tau`` is τ, ``x^2`` is x², ``\\frac{a}{b}`` is a/b,
+    ``\\mathbf{x}`` is x. Read from latex2mathml's tree, so maths means the same in HTML and text;
+    a formula it cannot read keeps its words, with commands resolved as outside maths."""
     try:
-        code = convert_symbol("\\" + match.group(1))
+        plain = _plain_of(convert_to_element(_words_as_text(source), display="inline"))
+        return re.sub(r"(?<=[(\[]) | (?=[)\],])", "", _ASCII_SPACE_RUN.sub(" ", plain)).strip()
+    except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
+        text = _MATH_COMMAND.sub(lambda m: _command_text(m.group(1)) or _symbol(m.group(1)) or m.group(1), source)
+        return re.sub(r"[{}]|\\(?=\W)", "", text).strip()
+
+
+def _math_macros(source: str) -> list[str]:
+    """The authors' macros a formula uses: commands that neither latex2mathml nor the text policy knows."""
+    if "\\" not in source:
+        return []
+    try:
+        root = convert_to_element(source, display="inline")
     except Exception:
-        code = None
-    if not code or not re.fullmatch(r"[0-9A-Fa-f]{4,6}", code):
-        return match.group()
-    char = chr(int(code, 16))
-    return char if unicodedata.category(char)[0] in "LSP" else match.group()
+        return []
+    names = []
+    for element in root.iter():
+        for match in _MATH_COMMAND.finditer(element.text or ""):
+            if _command_text(match.group(1)) is None:
+                names.append(match.group())
+    return names
+
+
+def _plain_of(element) -> str:
+    tag = element.tag
+    children = list(element)
+    if tag in _MATHML_TOKENS:
+        if tag == "mspace":
+            return "" if element.get("width", "").startswith("negative") else " "
+        # A minus sign reads (and is searched) as the hyphen-minus a keyboard types: γ-MoD.
+        text = _readable_letters(_math_token_text(element.text or "")).replace(NBSP, " ").replace("\u2212", "-")
+        if tag == "mo" and text in _SPACED_OPERATORS or tag == "mi" and len(text) > 1 and text.isalpha():
+            return f" {text} "  # relations, and names such as log or max, stand apart
+        return text
+    parts = [_plain_of(child) for child in children]
+    if tag in ("msup", "msub", "msubsup") and len(parts) >= 2:
+        base = parts[0]
+        if tag == "msup":
+            return base + _script(parts[1], _SUPERSCRIPTS, "^")
+        if tag == "msub":
+            return base + _script(parts[1], _SUBSCRIPTS, "_")
+        return base + _script(parts[1], _SUBSCRIPTS, "_") + _script(parts[2], _SUPERSCRIPTS, "^")
+    if tag in ("mover", "munder", "munderover") and len(parts) >= 2:
+        if element.get("accent") == "true" or element.get("accentunder") == "true":
+            return parts[0]
+        if tag == "mover":
+            return parts[0] + _script(parts[1], _SUPERSCRIPTS, "^")
+        if tag == "munder":
+            return parts[0] + _script(parts[1], _SUBSCRIPTS, "_")
+        return parts[0] + _script(parts[1], _SUBSCRIPTS, "_") + _script(parts[2], _SUPERSCRIPTS, "^")
+    if tag == "mfrac" and len(parts) == 2:
+        return f"{_grouped(parts[0])}/{_grouped(parts[1])}"
+    if tag in ("msqrt", "mroot") and parts:
+        return "√" + _grouped("".join(parts) if tag == "msqrt" else parts[0])
+    if tag == "mtable":
+        return "; ".join(parts)
+    if tag == "mtr":
+        return ", ".join(parts)
+    return "".join(parts)
+
+
+def _script(text: str, table: dict[str, str], mark: str) -> str:
+    """A sub- or superscript: Unicode script characters when all exist, else `^x` or `_(xy)`."""
+    text = text.strip()
+    if not text:
+        return ""
+    if all(char in table for char in text):
+        return "".join(table[char] for char in text)
+    if text in _SCRIPT_LETTERS[mark]:  # one letter: x_i, x^T
+        return _SCRIPT_LETTERS[mark][text]
+    return mark + (text if len(text) == 1 else f"({text})")
+
+
+def _grouped(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 1 or text.isalnum() else f"({text})"
+
+
+def _readable_letters(text: str) -> str:
+    """Mathematical alphanumerics (𝐱, 𝒪, 𝔼) as the plain letters they style: text must stay searchable."""
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFKC", char) if "\U0001d400" <= char <= "\U0001d7ff" else char
+                   for char in text)
+
+
+def spoken(text: str) -> str:
+    """Plain text with Greek letters spelled out and script digits as digits (`τ-bench` is
+    `tau-bench`, `L²M` is `L2M`): the other spelling a reader may search for."""
+    return unicodedata.normalize("NFKC", "".join(_GREEK_NAME.get(char, char) for char in text))
+
+
+_GREEK_NAME = {char: name for name, char in reversed(GREEK.items())}

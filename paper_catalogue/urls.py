@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from .text import id_text
+
 MAX_SLUG = 80
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -17,9 +19,14 @@ def title_key(title: str) -> str:
     """The normalised title two entries share when they are the same paper.
 
     Case, accents' composition, punctuation and spacing are ignored: `Deep-Learning` and
-    `deep learning` are one paper.
+    `deep learning` are one paper; LaTeX is read as a reader sees it, so `$\\tau$-bench` and
+    `τ-bench` are one paper too.
     """
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", title).casefold())
+    return _key(id_text(title))
+
+
+def _key(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def slugify(text: str) -> str:
@@ -32,11 +39,15 @@ def slugify(text: str) -> str:
 def paper_id(title: str) -> str:
     """A paper's permanent id, from its own title alone, so other papers never change it.
 
+    A title holding LaTeX gives its id from its plain text (`text.id_text`): no command name
+    and no `$` ever reaches a URL, and titles without LaTeX keep the ids they always had.
+
     Titles with the same `title_key` are merged, and an untruncated ASCII slug determines
     that key, so such slugs never collide. A slug that lost something (truncation, or
     characters with no ASCII form) gets a short hash of the key to stay unique.
     """
-    key = title_key(title)
+    title = id_text(title)
+    key = _key(title)
     slug = slugify(title)
     lossless = slug.replace("-", "") == key and len(slug) <= MAX_SLUG
     if lossless and slug:

@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .models import Catalogue, Paper, SiteConfig, Source
 from .search import SearchFacets, search_facets
+from .text import spoken, title_html, title_text
 from .urls import (EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
                    STYLESHEET_URL, TOPICS_URL, absolute_url, paper_url, site_link, topic_url)
 
@@ -131,7 +132,8 @@ def page_meta(site: SiteView, title: str, url: str | None, description: str | No
 class PaperRow:
     """A paper in a list: enough for one compact line."""
 
-    title: str
+    title: Markup
+    """Inline HTML (text.title_html): maths as MathML, text commands resolved."""
     href: str
     date_iso: str | None
     date_human: str | None
@@ -159,12 +161,15 @@ class SearchTags:
     """(data attribute, value) pairs the captures read, in order."""
 
 
-def search_tags(facets: SearchFacets, date_human: str | None) -> SearchTags:
-    """SearchTags for a paper's facets: the same keys and values as one span per key would give."""
+def search_tags(facets: SearchFacets, date_human: str | None, title: str | None = None) -> SearchTags:
+    """SearchTags for a paper's facets: the same keys and values as one span per key would give.
+    `title` is the plain title a result shows (Pagefind would otherwise take the <h1>'s text,
+    which reads MathML as its bare characters)."""
     sort = [("upvotes", facets.upvotes_sort), ("date", facets.date_sort)]
     # No `topics` metadata: the search page shows a result's topics from its topic filter values
     # and the topic names it is given once (data-topic-names).
-    meta = [("upvotes", str(facets.upvotes))]
+    meta = [("title", title)] if title else []
+    meta.append(("upvotes", str(facets.upvotes)))
     if date_human:
         meta.append(("date", date_human))
     values: dict[str, str] = {}  # value -> attribute, so a value two lists share is written once
@@ -187,6 +192,12 @@ class PaperView:
 
     id: str
     title: str
+    """Plain text (text.title_text), for the head: <title>, citation_title, og:title, JSON-LD."""
+    title_html: Markup
+    """Inline HTML (text.title_html), for the page's <h1>."""
+    title_spoken: str | None
+    """The title's other spelling (`tau-bench` for `τ-bench`), given to Pagefind to index; None
+    when it is the plain title."""
     href: str
     canonical: str
     description: str
@@ -214,7 +225,7 @@ class PaperView:
 
 def paper_row(paper: Paper, site: SiteView, shared: tuple[str, ...] = ()) -> PaperRow:
     return PaperRow(
-        title=paper.title, href=site.link(paper_url(paper.id)),
+        title=title_html(paper.title), href=site.link(paper_url(paper.id)),
         date_iso=paper.published.isoformat() if paper.published else None,
         date_human=human_date(paper.published) if paper.published else None,
         upvotes=paper.upvotes, shared=shared,
@@ -260,7 +271,7 @@ def scholarly_article(paper: Paper, canonical: str) -> dict:
     data: dict = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
-        "headline": paper.title,
+        "headline": title_text(paper.title),
         "url": canonical,
     }
     if paper.published:
@@ -286,9 +297,17 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         canonical = site.absolute(paper_url(paper.id))
         abstract_text = plain_text(paper.abstract)
         description = describe(abstract_text)
-        title_query = quote_plus(paper.title)
+        title = title_text(paper.title)
+        heading = title_html(paper.title)
+        # Pagefind takes a result's title from the <h1>'s text, which is right unless the heading
+        # holds markup (MathML reads as bare characters); then it is given the plain title.
+        result_title = title if heading != escape(title) else None
+        title_spoken = spoken(title)
+        title_query = quote_plus(title)
         views.append(PaperView(
-            id=paper.id, title=paper.title, href=site.link(paper_url(paper.id)),
+            id=paper.id, title=title, title_html=heading,
+            title_spoken=title_spoken if title_spoken != title else None,
+            href=site.link(paper_url(paper.id)),
             canonical=canonical,
             description=description,
             abstract_text=abstract_text,
@@ -305,8 +324,8 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
             search=search_tags(search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
-                               human_date(paper.published) if paper.published else None),
-            meta=page_meta(site, paper.title, paper_url(paper.id), description, og_type="article"),
+                               human_date(paper.published) if paper.published else None, result_title),
+            meta=page_meta(site, title, paper_url(paper.id), description, og_type="article"),
             citation_date=scholar_date(paper.published) if paper.published else None,
             json_ld=script_json(scholarly_article(paper, canonical)),
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),

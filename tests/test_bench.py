@@ -64,7 +64,7 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert header[:2] == ["papers", "build"]
     assert header[2:2 + len(STAGES)] == [f"{name} s" for name in STAGES]
     for column in ("start-up s", "total s", "cpu s", "peak RSS", "pages/s", "output", "files", "first query (gzip)",
-                   "generation ours/hugo"):
+                   "ours / hugo + pagefind"):
         assert column in header
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
     assert len(rows) == 1 and len(rows[0]) == len(header)
@@ -72,7 +72,7 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert row["papers"] == f"{SIZE}" and row["build"] == "ours"
     assert row["read s"] != "-"  # the pipeline's own timing of a stage it runs
     assert int(row["files"].replace(",", "")) >= 1
-    assert row["generation ours/hugo"] == "-"  # no --hugo
+    assert row["ours / hugo + pagefind"] == "-"  # no --hugo
 
 
 def test_first_query_estimate_reads_a_real_pagefind_bundle(tmp_path):

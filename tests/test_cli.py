@@ -43,7 +43,7 @@ def test_papers_json_holds_the_real_catalogue(real_site):
     papers = document["papers"]
     assert len(papers) == 254
     assert isinstance(document["topics"], list)
-    keys = {"id", "url", "title", "abstract", "published", "upvotes", "authors",
+    keys = {"id", "url", "title", "abstract", "title_text", "abstract_text", "published", "upvotes", "authors",
             "organization", "topics", "related", "links", "sources"}
     for paper in papers:
         assert set(paper) == keys
@@ -148,7 +148,8 @@ def test_a_terminal_sees_each_stage_and_how_far_the_long_ones_have_got(tmp_path)
     code, shown = run_on_a_terminal("--seeds", REAL_SEEDS, "--out", tmp_path / "_site", "--no-cache")
     assert code == 0
     lines = shown.replace("\r\n", "\n").split("\n")
-    finished = [re.sub(r"^.*\r", "", line).split("\x1b[K")[0] for line in lines if line]
+    finished = [re.sub(r"^.*\r", "", line).split("\x1b[K")[0] for line in lines
+                if line and not re.match(r"\S+:\d+: note: ", line)]  # the build report's notes
     # What stays on screen: one line per stage, in order, each with its elapsed time.
     assert [line.split()[0] for line in finished] == ["read", "topics", "related", "render", "write", "index"]
     assert all(re.search(r"\[\d+\.\d s\]$", line) for line in finished)

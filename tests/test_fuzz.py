@@ -15,6 +15,7 @@ from conftest import ROOT
 from paper_catalogue.catalogue import merge_entries
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import SeedError
+from paper_catalogue.text import title_text
 from paper_catalogue.models import Catalogue
 from paper_catalogue.pipeline import BuildOptions, render_files
 from paper_catalogue.seeds import FURNITURE, NOT_TEXT, SEPARATOR, read_seed_file
@@ -124,7 +125,7 @@ def check_rendering(pairs: list[tuple[str, str]]) -> None:
     assert site_problems(files, SITE_HOST) == []
     for paper in catalogue.papers:
         page = parse_html(files[output_path(paper_url(paper.id))].decode("utf-8"))
-        assert paper.title in "".join(page.text)  # shown as text: escaped, not dropped
+        assert title_text(paper.title) in "".join(page.text)  # shown as text: escaped, not dropped
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

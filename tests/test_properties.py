@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from paper_catalogue.catalogue import merge_entries
 from paper_catalogue.diagnostics import SeedError
 from paper_catalogue.models import Entry, Organization, Source
-from paper_catalogue.seeds import (AUTHORS_LINE, DATE_LINE, FURNITURE, GLUED_SUBSCRIBE, SEPARATOR,
-                                   format_spaced, normalise_line, read_seed_file)
+from paper_catalogue.seeds import (AUTHORS_LINE, DATE_LINE, FURNITURE, GLUED_SUBSCRIBE, HEADER_DATE, SEPARATOR,
+                                   SUBMITTED_BY, format_spaced, is_furniture, normalise_line, read_seed_file)
 from paper_catalogue.urls import title_key
 
 LINE_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n")
@@ -58,14 +58,18 @@ def clean_line(text: str) -> bool:
     return bool(text) and normalise_line(text) == text
 
 
+def listing_line(text: str) -> bool:
+    """A line the reader takes as content: not furniture, not part of a metadata block."""
+    return (clean_line(text) and not is_furniture(text) and text not in (SEPARATOR, SUBMITTED_BY)
+            and not AUTHORS_LINE.match(text) and not DATE_LINE.match(text) and not HEADER_DATE.match(text))
+
+
 def usable_title(text: str) -> bool:
-    return (clean_line(text) and text not in FURNITURE and text != SEPARATOR
-            and not AUTHORS_LINE.match(text) and not DATE_LINE.match(text)
-            and not GLUED_SUBSCRIBE.match(text) and bool(title_key(text)))
+    return listing_line(text) and not GLUED_SUBSCRIBE.match(text) and bool(title_key(text))
 
 
 def usable_abstract(text: str) -> bool:
-    return clean_line(text) and text != SEPARATOR and not AUTHORS_LINE.match(text)
+    return listing_line(text)
 
 
 TITLES = st.text(LINE_CHARS, min_size=1, max_size=120).filter(usable_title)
@@ -92,7 +96,7 @@ def comparable(papers):
     return [paper.model_dump(exclude={"sources"}) for paper in papers]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.lists(entries(), min_size=1, max_size=12, unique_by=lambda e: title_key(e.title)))
 def test_spaced_layout_round_trips(generated):
     catalogue = merge_entries(generated)

@@ -160,9 +160,9 @@ def test_impossible_date_warns_and_keeps_the_rest_of_the_entry(write_seed):
 
 
 def test_title_with_no_abstract_warns_and_keeps_the_title(write_seed):
-    result = read(write_seed, f"Lonely Title\n\n  • 4 authors\n·\nFeb 3, 2024\n\nNext\n\n{ABSTRACT}\n")
+    result = read(write_seed, f"Lonely Title\n\n  • 4 authors\n·\nFeb 3, 2024\n\nNext Title\n\n{ABSTRACT}\n")
     assert [(e.title, e.abstract, e.authors) for e in result.entries] == [
-        ("Lonely Title", "", 4), ("Next", ABSTRACT, None)]
+        ("Lonely Title", "", 4), ("Next Title", ABSTRACT, None)]
     assert [(w.line, "no abstract" in w.message) for w in result.warnings] == [(1, True)]
 
 

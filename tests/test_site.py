@@ -336,7 +336,7 @@ def test_feed_is_capped_and_escapes_what_xml_cannot_hold():
               sources=(Source(file="x.txt", line=1),)) for i in range(40))
     feed = ET.fromstring(atom_feed(papers, SiteConfig(base_url=BASE), str, limit=30))
     titles = [e.find(ATOM + "title").text for e in feed.findall(ATOM + "entry")]
-    assert len(titles) == 30 and titles[0] == "P39 <&> " and titles[-1] == "P10 <&> "
+    assert len(titles) == 30 and titles[0] == "P39 <&> \ufffd" and titles[-1] == "P10 <&> \ufffd"
     assert xml_text("a\x00b<") == "ab&lt;"
 
 

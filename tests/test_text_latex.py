@@ -1,0 +1,150 @@
+"""The LaTeX forms real titles and abstracts carry: what HTML shows, what plain text says, and
+what an id is made of, for each form, in titles and in abstracts alike."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paper_catalogue.text import (abstract_html, author_macros, find_links, id_text, plain_text, spoken,
+                                  title_html, title_text)
+from paper_catalogue.urls import paper_id, title_key
+
+from bench.latex_fidelity import latex_leaks, lost_words, page_text
+from test_text import markup_problems, visible_text
+
+# (source, plain text) for each form the listings carry.
+FORMS = [
+    # maths in titles
+    (r"$\textit{Trans-LoRA}$: towards data-free", "Trans-LoRA: towards data-free"),
+    (r"$\nabla^2$DFT: a dataset", "∇²DFT: a dataset"),
+    ("$τ$-bench: a benchmark", "τ-bench: a benchmark"),
+    (r"$\tau$-bench: a benchmark", "τ-bench: a benchmark"),
+    ("L$^2$M: mutual information", "L²M: mutual information"),
+    ("$μ$LO: learned optimizers", "μLO: learned optimizers"),
+    ("A Simple $L_2$ Norm-Based Strategy", "A Simple L₂ Norm-Based Strategy"),
+    ("$VILA^2$: VILA Augmented VILA", "VILA²: VILA Augmented VILA"),
+    (r"LLM$\times$MapReduce", "LLM×MapReduce"),
+    ("$γ-$MoD: mixture of depth", "γ-MoD: mixture of depth"),
+    ("Top-$nσ$: logits", "Top-nσ: logits"),
+    # dollars that are not maths
+    ("a benchmark built in $200k", "a benchmark built in $200k"),
+    ("Fixing 7,400 Bugs for 1$", "Fixing 7,400 Bugs for 1$"),
+    (r"\$OneMillion-Bench: how far", "$OneMillion-Bench: how far"),
+    ("costs $5 and $6 a month", "costs $5 and $6 a month"),
+    # text commands
+    (r"with \textsc{AIEV-Instruct}", "with AIEV-Instruct"),
+    (r"a \textit{careful} study", "a careful study"),
+    (r"the \texttt{lm-eval} harness", "the lm-eval harness"),
+    (r"model {\it vs.} human", "model vs. human"),
+    (r"a $\mathbf{x}$ vector", "a x vector"),
+    (r"\color{red}{warning} sign", "warning sign"),
+    (r"Multi-\allowbreak Modal", "Multi-Modal"),
+    (r"three critical textit{O}bstacles", "three critical Obstacles"),
+    # abbreviations and symbols
+    (r"tasks, \eg, math, \ie, proofs, by Smith \etal", "tasks, e.g., math, i.e., proofs, by Smith et al."),
+    (r"a 360\deg view at 3\times speed, 5\% better", "a 360° view at 3× speed, 5% better"),
+    (r"line one \\ line two", "line one line two"),
+    (r"growth n^{1+o(1)} and LaSOT_{ext}", "growth n^(1+o(1)) and LaSOT_(ext)"),
+    # authors' own macros
+    (r"We propose \method, and \ours{} beats \ModelName.", "We propose method, and ours beats ModelName."),
+    # angle brackets are text
+    ("uses <think>...</think> and <answer> tags", "uses <think>...</think> and <answer> tags"),
+    ("a <picture of a man>", "a <picture of a man>"),
+    # accents
+    (r"{\"U}ber Fr\'echet and na\"{\i}vely, T\"ULU", "Über Fréchet and naïvely, TÜLU"),
+]
+
+LINK_FORMS = [
+    (r"code at \url{ https://github.com/a/b }.", "https://github.com/a/b", "code at https://github.com/a/b."),
+    (r"see \href{https://x.org/p}{our page}.", "https://x.org/p", "see our page."),
+    (r"at https://github.com/a/SDXL\_NCP-DPO now", "https://github.com/a/SDXL_NCP-DPO",
+     "at https://github.com/a/SDXL_NCP-DPO now"),
+    ("at https://github.com/a/FireFlow{this URL}.", "https://github.com/a/FireFlow", "at this URL."),
+]
+
+
+@pytest.mark.parametrize(("source", "plain"), FORMS)
+def test_each_form_reads_as_clean_text_in_an_abstract(source, plain):
+    assert " ".join(plain_text(source).split()) == plain
+    rendered = str(abstract_html(source))
+    assert markup_problems(rendered) == []
+    assert not latex_leaks(visible_text(rendered)) and not latex_leaks(plain_text(source))
+    assert lost_words("", source, page_text(rendered)) == set()
+
+
+@pytest.mark.parametrize(("source", "plain"), FORMS)
+def test_each_form_reads_as_clean_text_in_a_title(source, plain):
+    assert title_text(source) == plain
+    rendered = str(title_html(source))
+    assert markup_problems(rendered) == [] and "<a " not in rendered
+    assert not latex_leaks(visible_text(rendered))
+    assert lost_words(source, "", page_text(rendered)) == set()
+
+
+@pytest.mark.parametrize(("source", "plain"), FORMS)
+def test_an_id_never_holds_a_command_name_or_a_dollar(source, plain):
+    slug = paper_id(source)
+    assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug)
+    for command in re.findall(r"\\([A-Za-z]{2,})", source):
+        if command not in spoken(plain):  # a command's name is in an id only when a reader sees it
+            assert command.lower() not in slug.split("-"), (command, slug)
+
+
+def test_maths_is_mathml_in_html():
+    assert str(title_html("$τ$-bench")) == '<math display="inline"><mrow><mi>τ</mi></mrow></math>-bench'
+    assert "<msup><mo>∇</mo><mn>2</mn></msup>" in str(title_html(r"$\nabla^2$DFT"))
+    assert '<mtext mathvariant="italic">Trans-LoRA</mtext>' in str(title_html(r"$\textit{Trans-LoRA}$"))
+
+
+def test_latex_links_are_links_in_abstracts_and_text_in_titles():
+    for source, url, plain in LINK_FORMS:
+        assert find_links(source) == (url,)
+        assert f'href="{url}"' in str(abstract_html(source))
+        assert plain_text(source) == plain
+        assert "<a " not in str(title_html(source)) and title_text(source) == plain
+
+
+def test_authors_macros_are_named_once_each():
+    assert author_macros(r"\method beats \ours; \method wins, $\ours$ too") == ("\\method", "\\ours")
+    assert author_macros(r"\textbf{x}, \eg, \times, \alpha, $\leq$") == ()
+
+
+def test_ids_of_titles_without_latex_never_change():
+    assert paper_id("SnapKV: LLM Knows What You are Looking for Before Generation") == (
+        "snapkv-llm-knows-what-you-are-looking-for-before-generation")
+    assert paper_id("The Hitchhiker's Guide to Human Alignment with *PO") == (
+        "the-hitchhikers-guide-to-human-alignment-with-po")
+    assert id_text("Fixing 7,400 Bugs for ``1'' <think>") == "Fixing 7,400 Bugs for ``1'' <think>"
+
+
+def test_a_latex_title_and_its_plain_spelling_are_one_paper():
+    assert title_key(r"$\tau$-bench: A Benchmark") == title_key("$τ$-bench: A Benchmark")
+    assert paper_id(r"$\tau$-bench: A Benchmark") == "tau-bench-a-benchmark"
+    assert spoken("τ-bench and L²M") == "tau-bench and L2M"
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+WORDS = st.from_regex(r"[A-Za-z][a-z]{2,8}", fullmatch=True)
+PIECES = st.sampled_from([
+    "$\\textit{{{w}}}$", "\\textsc{{{w}}}", "\\textbf{{{w}}}", "\\emph{{{w}}}", "{{\\it {w}}}", "$\\mathbf{{{w}}}$",
+    "\\texttt{{{w}}}", "${w}^2$", "$\\tau$-{w}", "{w}$_2$", "\\color{{red}}{{{w}}}", "{w}-\\allowbreak",
+    "\\eg {w}", "{w} \\etal", "\\{w}", "<think>{w}</think>", "{w} in $200k", "\\${w}", "{w}~{w}",
+    "\\url{{https://example.org/{w}}}", "$P({w} output)$", "{w}^{{2}}",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(PIECES, WORDS), min_size=1, max_size=6))
+def test_any_mix_of_forms_shows_no_latex_and_loses_no_word(pieces):
+    source = " ".join(piece.format(w=word) for piece, word in pieces)
+    for render, plain in ((abstract_html, plain_text), (title_html, title_text)):
+        shown = page_text(str(render(source)))
+        assert not latex_leaks(shown) and not latex_leaks(plain(source)), source
+        assert lost_words(source, "", shown) == set(), source
+        assert lost_words(source, "", plain(source)) == set(), source
+    assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", paper_id(source))
