@@ -1,0 +1,479 @@
+"""A taxonomy suggested from the papers themselves: tf-idf clusters -> terms and weights -> topics.toml text.
+
+How, and why this way:
+1. Each paper's title and abstract are cleaned by the pages' text policy (text.plain_text), links
+   are dropped, and the rest is put in the form the build matches terms against (topics.match_text).
+2. Papers are grouped by scikit-learn's BisectingKMeans over the same tf-idf vectors the related-paper
+   search uses. Splitting the largest group again and again keeps the groups of similar size: plain
+   k-means over text tends to leave one group holding a third of everything.
+3. Each group gets the terms that mark it: words and two-word phrases, most of whose papers are in
+   the group, weighted by that share. They are scored exactly as the build scores them (title
+   matches count title_weight times, abstract matches at most abstract_cap times), and papers are
+   regrouped by those scores a few times, so the file's terms, not the clusters, decide the topics
+   the build will assign.
+4. Names, slugs and one-sentence descriptions come from each topic's strongest terms, written as the
+   papers write them ("KV cache", not "kv cache"); a comment lists its three most central papers.
+Every step is deterministic: fixed random states, sorted inputs, ties broken by order.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from .models import Catalogue, Paper
+from .related import STOP_WORDS, tfidf_matrix
+from .text import find_links, plain_text
+from .topics import TOO_FEW_PAPERS, AssignmentRules, match_text
+from .urls import slugify
+
+RULES = AssignmentRules(title_weight=3.0, abstract_cap=3, min_score=3.0, secondary_ratio=0.6,
+                        strong_score=30.0, max_topics=3)
+"""The [assignment] table of a suggested taxonomy: the build's defaults, with a second topic needing
+60% of the first's score rather than half, so a paper's topic page is the one it mostly belongs to."""
+MIN_TOPICS, MAX_TOPICS = 8, 30
+PAPERS_PER_TOPIC = 5
+"""A catalogue smaller than MIN_TOPICS x this gets fewer topics: one per PAPERS_PER_TOPIC papers."""
+TERMS_PER_TOPIC = 100
+"""Terms kept per topic, strongest first. On the 2024 corpus (18 topics), 60 terms put 85% of papers
+in the topic of their cluster, 100 terms 92%: the long tail of weak terms settles the close calls."""
+MIN_PAPERS_PER_TERM = 3
+MAX_TERM_SHARE = 0.1
+SVC_C = 0.2
+"""The classifier's inverse penalty: smaller keeps fewer terms per topic."""
+CENTRAL_PAPERS = 3
+LSA_DIMENSIONS_PER_TOPIC = 3
+"""Dimensions the papers are reduced to before k-means, per topic sought (16 to 100 in all). On
+the seeds (8 topics), 24 dimensions gave groups 88% of whose papers were nearer their own group's
+centroid than any other's, 64 only 72%; the 2024 corpus (24 topics) wanted 50 to 100."""
+N_INIT = 3
+CATCH_ALL_SLUG = "other"
+NAMING_TERMS = 12
+
+EXTRA_STOP_WORDS = frozenset("""
+    also can could may might must shall should will would et al ie eg etc via vs
+    however moreover therefore thus although while whereas whether within without across
+    among along upon toward towards well better best high higher highly large larger low lower
+    first second third one two three four five six seven eight ten several many much
+    able allow allows enable enables enabling improve improves improved improving improvement
+    improvements performance performances task tasks framework frameworks problem problems
+    provide provides key main important challenge challenges challenging current previous prior
+    respectively code open source release released public publicly project page available
+    results result findings finding experiments experiment extensive comprehensive evaluate
+    evaluated evaluation evaluations demonstrate demonstrates demonstrated surpass surpasses
+    superior remarkable strong stronger simple efficient efficiently effective effectiveness
+    paper work method approach technique techniques introduce introduced propose proposed
+    leverage leverages leveraging utilize utilizes utilizing address addresses addressing
+""".split())
+"""Words of paper prose that say nothing about a subject, on top of the related-paper search's list
+(which already holds URL parts such as https, github and com, and boilerplate such as propose)."""
+_STOP = STOP_WORDS | EXTRA_STOP_WORDS
+_NUMBERISH = re.compile(r"\d+|\d+(?:st|nd|rd|th|s|k|m|b|x|ms|gb|mb|tb|fps|hz|px)|[a-z]|v\d+")
+"""Numbers, sizes (7b, 100k, 10x), ordinals, versions and single letters: never a topic's term."""
+_PUNCTUATION = re.compile(r"[^\w\s'\u2019-]+")
+"""What ends a phrase: anything but letters, digits, spaces, apostrophes and hyphens."""
+
+
+@dataclass(frozen=True)
+class SuggestedTopic:
+    slug: str
+    name: str
+    description: str
+    terms: tuple[tuple[str, float], ...]
+    """Term -> weight, strongest first."""
+    central: tuple[Paper, ...]
+    """The papers nearest the topic's centre, most central first."""
+    papers: int
+    """Papers whose primary topic this is, by the build's scoring of these terms."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested taxonomy: its topics (largest first) and the rules that assign them."""
+
+    topics: tuple[SuggestedTopic, ...]
+    rules: AssignmentRules
+    total: int
+    unassigned: int
+    """Papers no topic scores min_score for: the catch-all's share."""
+
+
+def default_count(papers: int) -> int:
+    """Topics for a catalogue of this many papers: the square root over 2.6, 8 to 30 of them
+    (254 papers: 8; 2,212: 18; 10,000: 30), fewer in a catalogue too small to fill 8.
+
+    More topics make each smaller but less distinct: on the 2024 corpus, 18 topics left 88% of
+    papers nearer their own topic's centroid than another's, 24 topics 85%."""
+    suited = min(MAX_TOPICS, max(MIN_TOPICS, round(math.sqrt(papers) / 2.6)))
+    return max(1, min(suited, papers // PAPERS_PER_TOPIC))
+
+
+# --- the papers as terms ----------------------------------------------------------------------------
+
+
+def paper_texts(paper: Paper) -> tuple[str, str]:
+    """Title and abstract as plain text (the pages' policy), without links."""
+    title, abstract = plain_text(paper.title), plain_text(paper.abstract)
+    for link in find_links(abstract):
+        abstract = abstract.replace(link, " ")
+    return title, abstract
+
+
+def _usable(word: str) -> bool:
+    return word not in _STOP and not _NUMBERISH.fullmatch(word)
+
+
+class TermCounts:
+    """Every candidate term's hits in every paper, as the build's assignment counts them.
+
+    A candidate is a usable word, or two adjacent usable words that some paper writes without
+    punctuation between them (so "language models (LLMs)" gives no "model llm"). The build lets a
+    term's last word take a plural s or es, so candidates are written in the singular form the
+    catalogue also uses ("model" for "models"), and the hits of one candidate are the hits of the
+    term written so; the build reads across punctuation, and so does the counting here.
+    """
+
+    def __init__(self, titles: Sequence[str], abstracts: Sequence[str], rules: AssignmentRules) -> None:
+        texts = list(titles) + list(abstracts)
+        title_words = [match_text(t).split() for t in titles]
+        abstract_words = [match_text(a).split() for a in abstracts]
+        vocabulary = set()
+        for words in title_words + abstract_words:
+            vocabulary.update(words)
+        singular = {word: _singular(word, vocabulary) for word in vocabulary}
+        phrases = set()
+        for text in texts:
+            for segment in _PUNCTUATION.split(text):
+                words = match_text(segment).split()
+                phrases.update(zip(words, words[1:]))
+        columns: dict[str, int] = {}
+        rows, cols, values = [], [], []
+        for row, (in_title, in_abstract) in enumerate(zip(title_words, abstract_words)):
+            hits: dict[int, float] = {}
+            for words, is_title in ((in_title, True), (in_abstract, False)):
+                counted = Counter(_candidates(words, singular, phrases))
+                for term, count in counted.items():
+                    column = columns.setdefault(term, len(columns))
+                    add = rules.title_weight if is_title else min(count, rules.abstract_cap)
+                    hits[column] = hits.get(column, 0.0) + add
+            rows.extend([row] * len(hits))
+            cols.extend(hits)
+            values.extend(hits.values())
+        names = sorted(columns)
+        order = np.array([columns[name] for name in names], dtype=np.int64)
+        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(titles), len(columns)))
+        self.hits = matrix[:, order].tocsc() if len(names) else matrix.tocsc()
+        self.terms = np.array(names, dtype=object)
+        """Terms in alphabetical order, one per column of hits."""
+
+
+def _singular(word: str, vocabulary: set[str]) -> str:
+    if word.endswith("es") and word[:-2] in vocabulary and len(word) > 4:
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and word[:-1] in vocabulary and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _candidates(words: list[str], singular: dict[str, str], phrases: set[tuple[str, str]]) -> list[str]:
+    usable = [_usable(word) for word in words]
+    found = [singular[word] for word, ok in zip(words, usable) if ok]
+    found += [f"{a} {singular[b]}" for a, b, ok_a, ok_b in zip(words, words[1:], usable, usable[1:])
+              if ok_a and ok_b and a != b and (a, b) in phrases]
+    return found
+
+
+# --- grouping ---------------------------------------------------------------------------------------
+
+
+def cluster_papers(vectors: sparse.csr_matrix, count: int) -> np.ndarray:
+    """Each paper's group, 0..count-1: k-means over the tf-idf vectors reduced by LSA.
+
+    Latent semantic analysis (a truncated SVD) folds words that occur together into one
+    dimension, so two papers saying the same thing in different words land near each other;
+    k-means over the raw, sparse vectors groups papers by the rare words they share instead.
+    """
+    from sklearn.cluster import KMeans  # scikit-learn only when a taxonomy is suggested
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    papers = vectors.shape[0]
+    if count <= 1:
+        return np.zeros(papers, dtype=np.int64)
+    # A term in one paper only cannot bring two papers together; leaving it out halves the SVD's work.
+    vectors = vectors[:, np.bincount(vectors.indices, minlength=vectors.shape[1]) >= 2]
+    dimensions = min(max(16, min(100, LSA_DIMENSIONS_PER_TOPIC * count)), vectors.shape[1] - 1, papers - 1)
+    reduced = vectors.toarray() if dimensions < 2 else \
+        TruncatedSVD(dimensions, random_state=0).fit_transform(vectors)
+    model = KMeans(n_clusters=count, random_state=0, n_init=N_INIT)
+    return model.fit_predict(normalize(reduced)).astype(np.int64)
+
+
+def fit_terms(hits: sparse.csc_matrix, labels: np.ndarray, count: int) -> list[dict[int, float]]:
+    """For each group, the columns (terms) that tell its papers from the rest, with their weights.
+
+    A linear classifier from the build's own term scores to the groups, made sparse by an L1
+    penalty (scikit-learn's LinearSVC), says which terms and in what proportion; its positive
+    weights, scaled so each topic's strongest term weighs 6 and rounded to halves, become the
+    topic's terms. Only terms in at least MIN_PAPERS_PER_TERM papers and in at most
+    max(MAX_TERM_SHARE, 2 / count) of all papers are candidates: a rarer term is an accident of
+    wording, a commoner one ("model", "language") says nothing about any one topic.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
+    papers = hits.shape[0]
+    df = np.diff(hits.indptr)
+    least = MIN_PAPERS_PER_TERM if papers >= 100 else 2
+    candidates = np.flatnonzero((df >= least) & (df <= max(MAX_TERM_SHARE, 2 / count) * papers))
+    chosen: list[dict[int, float]] = [{} for _ in range(count)]
+    groups = np.unique(labels)
+    if not len(candidates) or len(groups) < 2:
+        return chosen
+    with warnings.catch_warnings():
+        # Stopping at max_iter still gives usable weights; the file is judged by how it assigns.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LinearSVC(penalty="l1", dual=False, C=SVC_C, max_iter=2000)
+        model.fit(hits[:, candidates].tocsr(), labels)
+    weights = model.coef_ if len(groups) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
+    for row, group in enumerate(groups.tolist()):
+        w = weights[row]
+        order = np.lexsort((np.arange(len(w)), -w))[:TERMS_PER_TOPIC]  # equal weights alphabetically
+        top = [column for column in order.tolist() if w[column] > 0]
+        if top:
+            strongest = w[top[0]]
+            chosen[group] = {int(candidates[column]): max(0.5, round(12 * w[column] / strongest) / 2)
+                             for column in top}
+    return chosen
+
+
+def score_papers(hits: sparse.csc_matrix, chosen: list[dict[int, float]]) -> np.ndarray:
+    """papers x topics: each topic's score, as the build computes it from the same terms."""
+    weights = sparse.lil_matrix((hits.shape[1], len(chosen)))
+    for topic, picked in enumerate(chosen):
+        for column, weight in picked.items():
+            weights[column, topic] = weight
+    return (hits @ weights.tocsr()).toarray()
+
+
+def primary_topics(scores: np.ndarray, rules: AssignmentRules) -> np.ndarray:
+    """Each paper's primary topic (ties to the lower index, as the build breaks them), -1 for none."""
+    best = np.argmax(scores, axis=1) if scores.shape[1] else np.zeros(scores.shape[0], dtype=np.int64)
+    found = scores[np.arange(scores.shape[0]), best] >= rules.min_score if scores.shape[1] else \
+        np.zeros(scores.shape[0], dtype=bool)
+    return np.where(found, best, -1)
+
+
+# --- the suggestion ---------------------------------------------------------------------------------
+
+
+def suggest_taxonomy(catalogue: Catalogue, count: int | None = None, rules: AssignmentRules = RULES
+                     ) -> Suggestion:
+    """Topics for this catalogue: `count` of them (default_count when None), largest first.
+
+    A group that ends up with fewer than TOO_FEW_PAPERS papers of its own is dropped (the build
+    would warn about it), and its papers go wherever the remaining terms place them.
+    """
+    papers = catalogue.papers
+    if not papers:
+        raise ValueError("the catalogue has no papers to group")
+    count = max(1, min(count or default_count(len(papers)), len(papers)))
+    texts = [paper_texts(paper) for paper in papers]
+    titles, abstracts = [t for t, _ in texts], [a for _, a in texts]
+    try:
+        vectors, _ = tfidf_matrix(titles, abstracts)
+    except ValueError:
+        raise ValueError("no paper has a word worth grouping by") from None
+    counts = TermCounts(titles, abstracts, rules)
+    labels = cluster_papers(vectors, count)
+    chosen = fit_terms(counts.hits, labels, count)
+    assigned = primary_topics(score_papers(counts.hits, chosen), rules)
+    small = len(papers) >= TOO_FEW_PAPERS * count
+    kept = [group for group in range(count)
+            if chosen[group] and (not small or np.sum(assigned == group) >= TOO_FEW_PAPERS)]
+    chosen = [chosen[group] for group in kept]
+    assigned = primary_topics(score_papers(counts.hits, chosen), rules)
+    present = counts.hits.copy()
+    present.data[:] = 1.0
+    surfaces = _surface_forms(titles, abstracts)
+    topics = []
+    for group, picked in enumerate(chosen):
+        members = assigned == group
+        terms = tuple(sorted(((str(counts.terms[c]), w) for c, w in picked.items()),
+                             key=lambda item: (-item[1], item[0])))
+        central = _central(vectors, np.flatnonzero(members))
+        topics.append((int(members.sum()), _naming_terms(present, members, counts.terms), terms,
+                       tuple(papers[i] for i in central)))
+    topics.sort(key=lambda item: (-item[0], item[1][:1]))
+    return Suggestion(topics=tuple(_named(topics, surfaces)), rules=rules, total=len(papers),
+                      unassigned=int(np.sum(assigned < 0)))
+
+
+def _naming_terms(present: sparse.csc_matrix, members: np.ndarray, terms: np.ndarray) -> list[str]:
+    """The terms that best say what a topic's papers share: most of the papers having the term are
+    in the topic (precision), and many of the topic's papers have it (coverage); the best first."""
+    if not members.any():
+        return []
+    df = np.diff(present.indptr)
+    have = np.asarray(present[np.flatnonzero(members)].sum(axis=0)).ravel()
+    precision = np.divide(have, df, out=np.zeros(len(have)), where=df > 0)
+    score = np.where(have >= 2, precision ** 2 * have / members.sum(), 0.0)
+    order = np.lexsort((np.arange(len(score)), -score))[:NAMING_TERMS]
+    return [str(terms[column]) for column in order.tolist() if score[column] > 0]
+
+
+def _central(vectors: sparse.csr_matrix, members: np.ndarray) -> list[int]:
+    """The CENTRAL_PAPERS members most similar to the members' mean vector; ties to the lower index."""
+    if not len(members):
+        return []
+    rows = vectors[members]
+    centre = np.asarray(rows.mean(axis=0)).ravel()
+    similarity = rows @ centre
+    order = np.lexsort((members, -np.round(similarity, 6)))
+    return [int(members[i]) for i in order[:CENTRAL_PAPERS]]
+
+
+def _surface_forms(titles: Sequence[str], abstracts: Sequence[str]) -> dict[str, str]:
+    """Each lower-case word -> how the papers most often write it ("KV", "LoRA", "diffusion")."""
+    seen: dict[str, Counter] = {}
+    for text in list(titles) + list(abstracts):
+        for word in re.findall(r"[A-Za-z0-9]+", text):
+            seen.setdefault(word.lower(), Counter())[word] += 1
+    # Most frequent; equal counts to the lower-case form, then alphabetically.
+    return {lower: min(forms.items(), key=lambda item: (-item[1], item[0] != lower, item[0]))[0]
+            for lower, forms in seen.items()}
+
+
+def _shown(term: str, surfaces: dict[str, str]) -> str:
+    """A term as the papers write it: each word in its commonest form, a sentence-initial capital dropped."""
+    words = []
+    for word in term.split():
+        form = surfaces.get(word, word)
+        if form[:1].isupper() and form[1:].islower():  # "Diffusion" at a sentence start: keep lower
+            form = form.lower()
+        words.append(form)
+    return " ".join(words)
+
+
+def _named(topics: list, surfaces: dict[str, str]) -> list[SuggestedTopic]:
+    """Names from each topic's two strongest distinct terms; a name or slug already taken gets a third."""
+    named: list[SuggestedTopic] = []
+    taken_names: set[str] = set()
+    taken_slugs: set[str] = {CATCH_ALL_SLUG}
+    for papers, ranked, terms, central in topics:
+        distinct = _distinct(ranked)
+        name, slug = "", ""
+        for size in range(2, len(distinct) + 2):
+            parts = [_shown(term, surfaces) for term in distinct[:size]]
+            name = _capitalised(_listed(parts))
+            slug = slugify(name)[:60].strip("-") or "topic"
+            if name not in taken_names and slug not in taken_slugs:
+                break
+        base, number = slug, 2
+        while slug in taken_slugs:
+            slug, number = f"{base}-{number}", number + 1
+        taken_names.add(name)
+        taken_slugs.add(slug)
+        described = _listed([_shown(term, surfaces) for term in distinct[:4]])
+        named.append(SuggestedTopic(slug=slug, name=name, description=f"Papers on {described}.",
+                                    terms=terms, central=central, papers=papers))
+    return named
+
+
+def _distinct(ranked: list[str]) -> list[str]:
+    """Ranked terms as distinct phrases: a term continuing a kept one extends it ("retrieval
+    augmented" and "augmented generation" make "retrieval augmented generation"), and a term
+    repeating a word of a kept one is left out."""
+    kept: list[str] = []
+    used: set[str] = set()
+    for term in ranked:
+        words = term.split()
+        if not set(words) & used:
+            kept.append(term)
+            used |= set(words)
+            continue
+        for index, phrase in enumerate(kept):
+            tail = phrase.split()
+            if len(words) == 2 and tail[-1] == words[0] and words[1] not in used:
+                kept[index] = f"{phrase} {words[1]}"
+                used.add(words[1])
+                break
+    return kept
+
+
+def _listed(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --- topics.toml ------------------------------------------------------------------------------------
+
+
+def taxonomy_toml(suggestion: Suggestion, catch_all_name: str = "Other papers") -> str:
+    """The suggestion as topics.toml text, in the format the build reads, the catch-all last."""
+    rules = suggestion.rules
+    lines = [
+        "# A taxonomy suggested by `python build.py topics suggest` from the catalogue's own papers.",
+        f"# {suggestion.total} {_plural(suggestion.total, 'paper')} in {len(suggestion.topics)} "
+        f"{_plural(len(suggestion.topics), 'topic')}; {suggestion.unassigned} matched no topic's terms "
+        "(the catch-all).",
+        "# Read it, rename topics, move or reweigh terms, pin papers in topic_overrides.toml, and rebuild.",
+        "# Terms match whole words, any case, a plural s/es allowed; a title match counts title_weight",
+        "# times one in the abstract. The highest-scoring topic is a paper's primary topic.",
+        "",
+        "[assignment]",
+        f"title_weight = {_number(rules.title_weight)}",
+        f"abstract_cap = {rules.abstract_cap}",
+        f"min_score = {_number(rules.min_score)}",
+        f"secondary_ratio = {_number(rules.secondary_ratio)}",
+        f"strong_score = {_number(rules.strong_score)}",
+        f"max_topics = {rules.max_topics}",
+    ]
+    for topic in suggestion.topics:
+        lines += ["", "[[topic]]",
+                  f"# {topic.papers} {_plural(topic.papers, 'paper')} as primary topic. Most central:"]
+        lines += [f"#   {_comment_text(paper.title)} ({paper.id})" for paper in topic.central]
+        lines += [f"slug = {_string(topic.slug)}", f"name = {_string(topic.name)}",
+                  f"description = {_string(topic.description)}", "[topic.terms]"]
+        lines += [f"{_string(term)} = {_number(weight)}" for term, weight in topic.terms]
+    lines += ["", "[[topic]]", f"slug = {_string(CATCH_ALL_SLUG)}", f"name = {_string(catch_all_name)}",
+              'description = "Papers no other topic fits."', "catch_all = true", ""]
+    return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: backslashes, quotes and control characters escaped."""
+    escaped = []
+    for char in text:
+        if char in '"\\':
+            escaped.append("\\" + char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
+
+
+def _comment_text(text: str) -> str:
+    """A title on one comment line: plain text, whitespace folded, no control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in plain_text(text)).split())
