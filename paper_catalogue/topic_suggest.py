@@ -75,6 +75,8 @@ EXTRA_STOP_WORDS = frozenset("""
 """Words of paper prose that say nothing about a subject, on top of the related-paper search's list
 (which already holds URL parts such as https, github and com, and boilerplate such as propose)."""
 _STOP = STOP_WORDS | EXTRA_STOP_WORDS
+WORD_PARTS = frozenset("pre post non multi self co re de sub semi cross anti inter intra un".split())
+"""Halves of hyphenated words ("pre-trained" is read "pre trained"): part of a phrase, never a term alone."""
 _NUMBERISH = re.compile(r"\d+|\d+(?:st|nd|rd|th|s|k|m|b|x|ms|gb|mb|tb|fps|hz|px)|[a-z]|v\d+")
 """Numbers, sizes (7b, 100k, 10x), ordinals, versions and single letters: never a topic's term."""
 _PUNCTUATION = re.compile(r"[^\w\s'\u2019-]+")
@@ -184,7 +186,7 @@ def _singular(word: str, vocabulary: set[str]) -> str:
 
 def _candidates(words: list[str], singular: dict[str, str], phrases: set[tuple[str, str]]) -> list[str]:
     usable = [_usable(word) for word in words]
-    found = [singular[word] for word, ok in zip(words, usable) if ok]
+    found = [singular[word] for word, ok in zip(words, usable) if ok and word not in WORD_PARTS]
     found += [f"{a} {singular[b]}" for a, b, ok_a, ok_b in zip(words, words[1:], usable, usable[1:])
               if ok_a and ok_b and a != b and (a, b) in phrases]
     return found
@@ -240,7 +242,7 @@ def fit_terms(hits: sparse.csc_matrix, labels: np.ndarray, count: int) -> list[d
     with warnings.catch_warnings():
         # Stopping at max_iter still gives usable weights; the file is judged by how it assigns.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = LinearSVC(penalty="l1", dual=False, C=SVC_C, max_iter=2000)
+        model = LinearSVC(penalty="l1", dual=False, C=SVC_C, max_iter=2000, random_state=0)
         model.fit(hits[:, candidates].tocsr(), labels)
     weights = model.coef_ if len(groups) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
     for row, group in enumerate(groups.tolist()):
@@ -281,6 +283,15 @@ def suggest_taxonomy(catalogue: Catalogue, count: int | None = None, rules: Assi
     A group that ends up with fewer than TOO_FEW_PAPERS papers of its own is dropped (the build
     would warn about it), and its papers go wherever the remaining terms place them.
     """
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    # One thread for BLAS and OpenMP: several threads sum in an order that varies from run to run,
+    # and a last-digit difference can move a paper between groups or a weight across a rounding.
+    with threadpool_limits(limits=1):
+        return _suggest(catalogue, count, rules)
+
+
+def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) -> Suggestion:
     papers = catalogue.papers
     if not papers:
         raise ValueError("the catalogue has no papers to group")
