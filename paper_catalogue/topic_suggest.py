@@ -65,7 +65,7 @@ EXTRA_STOP_WORDS = frozenset("""
     able allow allows enable enables enabling improve improves improved improving improvement
     improvements performance performances task tasks framework frameworks problem problems
     provide provides key main important challenge challenges challenging current previous prior
-    respectively code open source release released public publicly project page available
+    respectively open source release released public publicly project page available
     results result findings finding experiments experiment extensive comprehensive evaluate
     evaluated evaluation evaluations demonstrate demonstrates demonstrated surpass surpasses
     superior remarkable strong stronger simple efficient efficiently effective effectiveness
@@ -185,7 +185,7 @@ def _singular(word: str, vocabulary: set[str]) -> str:
 
 
 def _candidates(words: list[str], singular: dict[str, str], phrases: set[tuple[str, str]]) -> list[str]:
-    usable = [_usable(word) for word in words]
+    usable = [_usable(word) and _usable(singular[word]) for word in words]
     found = [singular[word] for word, ok in zip(words, usable) if ok and word not in WORD_PARTS]
     found += [f"{a} {singular[b]}" for a, b, ok_a, ok_b in zip(words, words[1:], usable, usable[1:])
               if ok_a and ok_b and a != b and (a, b) in phrases]
