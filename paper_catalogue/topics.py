@@ -36,8 +36,12 @@ def match_text(text: str) -> str:
     Punctuation and hyphens are spaces, so `Mixture-of-Experts` matches the term
     `mixture of experts` and `KV-cache` matches `kv cache`.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
+    return _NOT_ALNUM.sub(" ", match_ascii(text)).strip()
+
+
+def match_ascii(text: str) -> str:
+    """The first step of `match_text`: lower-case ASCII, accents dropped, punctuation still there."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
 # --- the taxonomy file --------------------------------------------------------------------------
