@@ -1,19 +1,20 @@
-"""A taxonomy suggested from the papers themselves: tf-idf clusters -> terms and weights -> topics.toml text.
+"""A taxonomy suggested from the papers themselves: tf-idf groups -> weighted terms -> topics.toml text.
 
 How, and why this way:
-1. Each paper's title and abstract are cleaned by the pages' text policy (text.plain_text), links
-   are dropped, and the rest is put in the form the build matches terms against (topics.match_text).
-2. Papers are grouped by scikit-learn's BisectingKMeans over the same tf-idf vectors the related-paper
-   search uses. Splitting the largest group again and again keeps the groups of similar size: plain
-   k-means over text tends to leave one group holding a third of everything.
-3. Each group gets the terms that mark it: words and two-word phrases, most of whose papers are in
-   the group, weighted by that share. They are scored exactly as the build scores them (title
-   matches count title_weight times, abstract matches at most abstract_cap times), and papers are
-   regrouped by those scores a few times, so the file's terms, not the clusters, decide the topics
-   the build will assign.
-4. Names, slugs and one-sentence descriptions come from each topic's strongest terms, written as the
-   papers write them ("KV cache", not "kv cache"); a comment lists its three most central papers.
-Every step is deterministic: fixed random states, sorted inputs, ties broken by order.
+1. Each paper's title and abstract are cleaned by the pages' text policy (text.plain_text) and
+   links are dropped. Terms are read as the build matches them (topics.match_text), leaving out
+   URL parts, boilerplate, numbers and the halves of hyphenated words.
+2. Papers are grouped by scikit-learn: k-means over the tf-idf vectors the related-paper search
+   uses, reduced by LSA. The groups are what the papers say; what places a paper in a topic is
+   the build's term matching, so:
+3. a sparse linear classifier (LinearSVC with an L1 penalty) learns, from the build's own term
+   scores, which terms tell each group from the others and how much; its positive weights are the
+   topic's terms. Scoring papers with them as the build does gives the topics the build will
+   assign, which the file's comments report.
+4. Names, slugs and one-sentence descriptions come from the terms most of whose papers are in the
+   topic, written as the papers write them ("KV cache", not "kv cache"); a comment lists the
+   topic's three most central papers.
+Deterministic: fixed random states, one thread for numeric sums, ties broken by order.
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ TERMS_PER_TOPIC = 100
 """Terms kept per topic, strongest first. On the 2024 corpus (18 topics), 60 terms put 85% of papers
 in the topic of their cluster, 100 terms 92%: the long tail of weak terms settles the close calls."""
 MIN_PAPERS_PER_TERM = 3
+"""A term in fewer papers (2 in a catalogue under 100 papers) is an accident of wording."""
 MAX_TERM_SHARE = 0.1
+"""A term in more of the papers ("model", "language") says nothing about any one topic; the share
+allowed is at least twice a topic's average share (2 / topics), for small catalogues."""
 SVC_C = 0.2
 """The classifier's inverse penalty: smaller keeps fewer terms per topic."""
 SVC_TOLERANCE = 0.01
@@ -338,9 +342,11 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     chosen = fit_terms(counts.hits, labels, count)
     assigned = primary_topics(score_papers(counts.hits, chosen), rules)
     small = len(papers) >= TOO_FEW_PAPERS * count
-    kept = [group for group in range(count)
-            if chosen[group] and (not small or np.sum(assigned == group) >= TOO_FEW_PAPERS)]
-    chosen = [chosen[group] for group in kept]
+    sizes = np.bincount(assigned[assigned >= 0], minlength=count)
+    kept = [group for group in range(count) if chosen[group] and (not small or sizes[group] >= TOO_FEW_PAPERS)]
+    # Largest first (equal sizes by group number); the build breaks a tie between two topics' scores
+    # in favour of the one written first, so papers are scored again in the file's order.
+    chosen = [chosen[group] for group in sorted(kept, key=lambda group: (-sizes[group], group))]
     assigned = primary_topics(score_papers(counts.hits, chosen), rules)
     present = counts.hits.copy()
     present.data[:] = 1.0
@@ -352,7 +358,6 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         central = _central(vectors, np.flatnonzero(members))
         topics.append((int(members.sum()), _naming_terms(present, members, counts.terms), terms,
                        tuple(papers[i] for i in central)))
-    topics.sort(key=lambda item: (-item[0], item[1][:1]))
     surfaces = _surface_forms(titles, abstracts, {word for _, naming, _, _ in topics
                                                   for term in naming for word in term.split()})
     return Suggestion(topics=tuple(_named(topics, surfaces)), rules=rules, total=len(papers),
