@@ -145,8 +145,8 @@ def _usable(word: str) -> bool:
 class TermCounts:
     """Every candidate term's hits in every paper, as the build's assignment counts them.
 
-    A candidate is a usable word, or two adjacent usable words that some paper writes without
-    punctuation between them (so "language models (LLMs)" gives no "model llm"). The build lets a
+    A candidate is a usable word, or two adjacent usable words that the papers mostly write
+    without punctuation between them (so "language models (LLMs)" gives no "model llm"). The build lets a
     term's last word take a plural s or es, so candidates are written in the singular form the
     catalogue also uses ("model" for "models"), and the hits of one candidate are the hits of the
     term written so; the build reads across punctuation, and so does the counting here.
@@ -171,8 +171,11 @@ class TermCounts:
         first, second = word_ids[:-1], word_ids[1:]
         pair = usable[first] & usable[second] & (first != second) & (text_of[:-1] == text_of[1:])
         written = first * size + second
-        phrases = np.unique(written[pair & (segment_of[:-1] == segment_of[1:])])
-        pair &= np.isin(written, phrases)
+        # A phrase is two words the papers mostly write without punctuation between them.
+        seen, times = np.unique(written[pair], return_counts=True)
+        within = np.bincount(np.searchsorted(seen, written[pair & (segment_of[:-1] == segment_of[1:])]),
+                             minlength=len(seen))
+        pair &= np.isin(written, seen[2 * within >= times])
         codes = np.concatenate([singular[word_ids[single]], size + first[pair] * size + singular[second[pair]]])
         texts = np.concatenate([text_of[single], text_of[:-1][pair]])
         distinct, column = np.unique(codes, return_inverse=True)
@@ -315,8 +318,8 @@ def suggest_taxonomy(catalogue: Catalogue, count: int | None = None, rules: Assi
                      ) -> Suggestion:
     """Topics for this catalogue: `count` of them (default_count when None), largest first.
 
-    A group that ends up with fewer than TOO_FEW_PAPERS papers of its own is dropped (the build
-    would warn about it), and its papers go wherever the remaining terms place them.
+    A group that ends up with no papers of its own, or fewer than TOO_FEW_PAPERS where the build
+    would warn about it, is dropped, and its papers go wherever the remaining terms place them.
     """
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
@@ -343,7 +346,8 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     assigned = primary_topics(score_papers(counts.hits, chosen), rules)
     small = len(papers) >= TOO_FEW_PAPERS * count
     sizes = np.bincount(assigned[assigned >= 0], minlength=count)
-    kept = [group for group in range(count) if chosen[group] and (not small or sizes[group] >= TOO_FEW_PAPERS)]
+    least = TOO_FEW_PAPERS if small else 1
+    kept = [group for group in range(count) if chosen[group] and sizes[group] >= least]
     # Largest first (equal sizes by group number); the build breaks a tie between two topics' scores
     # in favour of the one written first, so papers are scored again in the file's order.
     chosen = [chosen[group] for group in sorted(kept, key=lambda group: (-sizes[group], group))]
@@ -389,30 +393,31 @@ def _central(vectors: sparse.csr_matrix, members: np.ndarray) -> list[int]:
 
 
 def _surface_forms(titles: Sequence[str], abstracts: Sequence[str], words: set[str]) -> dict[str, str]:
-    """Each of these lower-case words -> how the papers most often write it ("KV", "LoRA", "diffusion")."""
+    """Each of these lower-case words -> how the papers most often write it ("KV", "LoRA", "Gaussian",
+    "diffusion"). Abstracts are read first: titles capitalise every word, abstracts only names."""
     seen: dict[str, Counter] = {word: Counter() for word in words}
+    title_only: set[str] = set()
     if not words:
         return {}
     # One case-blind pattern for the few words wanted: the regex engine scans, not a Python loop.
     wanted = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(sorted(map(re.escape, words), key=lambda w: (-len(w), w)))
                         + r")(?![A-Za-z0-9])", re.IGNORECASE)
-    for text in list(titles) + list(abstracts):
+    for text in abstracts:
         for found in wanted.findall(text):
             seen[found.lower()][found] += 1
+    for text in titles:  # a word no abstract has
+        for found in wanted.findall(text):
+            if sum(seen[found.lower()].values()) == 0 or found.lower() in title_only:
+                title_only.add(found.lower())
+                seen[found.lower()][found] += 1
     # Most frequent; equal counts to the lower-case form, then alphabetically.
     return {lower: min(forms.items(), key=lambda item: (-item[1], item[0] != lower, item[0]))[0]
             for lower, forms in seen.items() if forms}
 
 
 def _shown(term: str, surfaces: dict[str, str]) -> str:
-    """A term as the papers write it: each word in its commonest form, a sentence-initial capital dropped."""
-    words = []
-    for word in term.split():
-        form = surfaces.get(word, word)
-        if form[:1].isupper() and form[1:].islower():  # "Diffusion" at a sentence start: keep lower
-            form = form.lower()
-        words.append(form)
-    return " ".join(words)
+    """A term as the papers write it: each word in its commonest form."""
+    return " ".join(surfaces.get(word, word) for word in term.split())
 
 
 def _named(topics: list, surfaces: dict[str, str]) -> list[SuggestedTopic]:
@@ -421,7 +426,7 @@ def _named(topics: list, surfaces: dict[str, str]) -> list[SuggestedTopic]:
     taken_names: set[str] = set()
     taken_slugs: set[str] = {CATCH_ALL_SLUG}
     for papers, ranked, terms, central in topics:
-        distinct = _distinct(ranked)
+        distinct = _distinct(ranked or [term for term, _ in terms])
         name, slug = "", ""
         for size in range(2, len(distinct) + 2):
             parts = [_shown(term, surfaces) for term in distinct[:size]]
