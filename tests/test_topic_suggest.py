@@ -182,3 +182,35 @@ def test_titles_with_quotes_and_backslashes_stay_valid_toml(tmp_path):
     result = suggest("--seeds", seeds)
     assert result.returncode == 0, result.stderr
     assert len(parse_taxonomy(result.stdout, "topics.toml").topics) == 4
+
+
+# --- the benchmark's measures ----------------------------------------------------------------------
+
+
+def test_separation_leaves_each_paper_out_of_its_own_centroid():
+    from scipy import sparse
+
+    from bench.topics_suggest import separation
+
+    vectors = sparse.csr_matrix([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.6, 0.8]])
+    assert separation(vectors, ["a", "a", "b", "b", "other"], "other") == 1.0
+    # Each paper's only companion points elsewhere, and its twin is in the other topic.
+    assert separation(vectors, ["a", "b", "a", "b", "other"], "other") == 0.0
+
+
+def test_corpus_records_become_seed_files_the_build_reads(tmp_path):
+    import json
+
+    from bench.corpus_seeds import write_corpus_seeds
+
+    corpus = tmp_path / "corpus.jsonl"
+    records = [{"title": f"Paper {n}: A\n  Study of $\\alpha$", "abstract": f"Line one\nline {n}.",
+                "date": "2024-05-2" + str(n), "upvotes": n, "authors": n + 1, "organization": None}
+               for n in range(1, 4)]
+    corpus.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    catalogue, warnings = read_catalogue(write_corpus_seeds(corpus, tmp_path / "seeds"), SiteConfig())
+    assert warnings == []
+    assert sorted(paper.title for paper in catalogue.papers) == [f"Paper {n}: A Study of $\\alpha$"
+                                                                 for n in range(1, 4)]
+    assert {(paper.abstract, paper.upvotes, paper.authors, str(paper.published)) for paper in catalogue.papers} \
+        == {(f"Line one line {n}.", n, n + 1, f"2024-05-2{n}") for n in range(1, 4)}
