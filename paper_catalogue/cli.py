@@ -9,8 +9,10 @@ import threading
 import time
 from pathlib import Path
 
+from .config import load_site_config
 from .diagnostics import BuildError
-from .pipeline import BuildOptions, StrictFailure, build
+from .pipeline import BuildOptions, StrictFailure, build, read_catalogue
+from .topics import assign_topics, load_taxonomy, load_topic_overrides
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,7 +33,10 @@ examples:
   python build.py --strict         fail on any warning (for CI)
   python build.py --base-url https://user.github.io/repo/
   python build.py serve            preview at http://127.0.0.1:8000/ with live reload
-  python build.py serve --port 8001 --host 127.0.0.1"""
+  python build.py serve --port 8001 --host 127.0.0.1
+  python build.py topics suggest --out site_src/topics.toml
+                                   a taxonomy suggested from the papers themselves
+  python build.py topics report    papers per topic, with advice on balance"""
 
 SERVE_DESCRIPTION = """\
 Build the site for http://HOST:PORT/, serve the output folder there, watch seeds, site_src,
@@ -71,7 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_build_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{serve}",
+    commands = parser.add_subparsers(dest="command", metavar="{serve,topics}",
                                      help="without a command: build once")
     serve = commands.add_parser(
         "serve", help="build, preview on a local server, rebuild and reload on change",
@@ -83,7 +88,39 @@ def make_parser() -> argparse.ArgumentParser:
                        help="address to bind; loopback only unless you choose otherwise "
                             "(default: 127.0.0.1)")
     add_build_options(serve, defaults=False)
+    add_topics_command(commands)
     return parser
+
+
+TOPICS_DESCRIPTION = """\
+`topics suggest` groups the catalogue's papers by their words and writes a taxonomy in the format
+of site_src/topics.toml: for each topic a name, a slug, a one-sentence description, the weighted
+terms that place papers in it and, as a comment, its three most central papers. Read it, rename
+the topics, and rebuild: the build uses the file as it is. The same catalogue always gives the
+same file. `topics report` prints what the build prints about its topics, with advice on balance."""
+
+
+def add_topics_command(commands) -> None:
+    """`topics suggest` and `topics report`: they read the catalogue as the build does."""
+    topics = commands.add_parser("topics", help="suggest a taxonomy from the papers, or report on the current one",
+                                 description=TOPICS_DESCRIPTION,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = topics.add_subparsers(dest="topics_command", metavar="{suggest,report}", required=True)
+    suggest = actions.add_parser("suggest", help="write a taxonomy suggested from the papers themselves",
+                                 description=TOPICS_DESCRIPTION.split("\n`topics report`")[0])
+    suggest.add_argument("--count", type=int, metavar="N",
+                         help="topics to suggest, besides the catch-all (default: suited to the "
+                              "catalogue's size, 8 to 30)")
+    suggest.add_argument("--out", dest="taxonomy_file", type=Path, metavar="FILE",
+                         help="write the taxonomy here instead of to standard output")
+    suggest.add_argument("--force", action="store_true", help="let --out replace an existing file")
+    report = actions.add_parser("report", help="papers per topic under site_src/topics.toml, "
+                                               "with advice on balance")
+    for parser in (suggest, report):
+        parser.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                            help="folder of listing dumps (*.txt) to read (default: seeds)")
+        parser.add_argument("--site-src", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                            help="site owner's settings and topics (default: site_src)")
 
 
 def options_from(args: argparse.Namespace, base_url: str | None = None) -> BuildOptions:
@@ -177,6 +214,68 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def read_for_topics(args: argparse.Namespace):
+    """The catalogue as the build reads it (site.toml's capture year included); warnings on stderr."""
+    config = load_site_config(args.site_src / "site.toml")
+    catalogue, warnings = read_catalogue(args.seeds, config)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return catalogue
+
+
+def run_topics_suggest(args: argparse.Namespace) -> int:
+    from .topic_suggest import suggest_taxonomy, taxonomy_toml  # scikit-learn only for this command
+
+    target: Path | None = args.taxonomy_file
+    if args.count is not None and args.count < 1:
+        print("error: --count must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if target is not None and target.exists() and not args.force:
+        print(f"error: {target} exists; give --force to replace it", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        catalogue = read_for_topics(args)
+        text = taxonomy_toml(suggest_taxonomy(catalogue, args.count))
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as error:  # nothing to group: no papers, or no words
+        print(f"error: {args.seeds}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:
+        print(f"error: {error.filename or target}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    if target is not None:
+        print(f"wrote {target}: a taxonomy for {len(catalogue.papers)} papers", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_topics_report(args: argparse.Namespace) -> int:
+    path = args.site_src / "topics.toml"
+    try:
+        taxonomy = load_taxonomy(path)
+        if taxonomy is None:
+            print(f"error: {path} does not exist; `python build.py topics suggest --out {path}` "
+                  "writes one", file=sys.stderr)
+            return EXIT_FAILED
+        overrides = load_topic_overrides(args.site_src / "topic_overrides.toml")
+        assigned = assign_topics(read_for_topics(args), taxonomy, overrides)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    for warning in assigned.warnings:
+        print(warning, file=sys.stderr)
+    print(assigned.report)
+    return EXIT_OK
+
+
 def _interrupt(signum, frame) -> None:
     """SIGTERM (a CI timeout, `kill`) stops the build like Ctrl-C: cleaned up, output untouched."""
     raise KeyboardInterrupt
@@ -192,4 +291,6 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "serve":
         return run_serve(args)
+    if args.command == "topics":
+        return run_topics_suggest(args) if args.topics_command == "suggest" else run_topics_report(args)
     return run_build(args)

@@ -18,6 +18,15 @@ from .models import Catalogue, Paper, Record, Topic
 TOO_FEW_PAPERS = 3
 """A topic holding fewer papers than this gets a warning: the taxonomy does not fit the catalogue."""
 
+ADVICE_FROM_PAPERS = 100
+"""Below this many papers, shares say little (one paper is more than 1%): the report gives no advice."""
+ADVICE_LARGEST_SHARE = 0.30
+"""A topic holding more of the papers than this is advised to be split."""
+ADVICE_CATCH_ALL_SHARE = 0.05
+"""A catch-all holding more than this means the topics' terms miss too many papers."""
+ADVICE_SMALLEST_SHARE = 0.01
+"""A topic holding less than this is advised to be merged or broadened."""
+
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -27,8 +36,12 @@ def match_text(text: str) -> str:
     Punctuation and hyphens are spaces, so `Mixture-of-Experts` matches the term
     `mixture of experts` and `KV-cache` matches `kv cache`.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_ALNUM.sub(" ", ascii_text.lower()).strip()
+    return _NOT_ALNUM.sub(" ", match_ascii(text)).strip()
+
+
+def match_ascii(text: str) -> str:
+    """The first step of `match_text`: lower-case ASCII, accents dropped, punctuation still there."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
 # --- the taxonomy file --------------------------------------------------------------------------
@@ -363,7 +376,8 @@ class TopicCount:
 
 @dataclass(frozen=True)
 class TopicReport:
-    """What the build prints: papers per topic and how many fell into the catch-all."""
+    """What the build prints: papers per topic, how many fell into the catch-all, and advice on
+    balance. Advice is not a warning: the input is valid, the taxonomy just fits it unevenly."""
 
     total: int
     counts: tuple[TopicCount, ...]
@@ -373,15 +387,47 @@ class TopicReport:
     def count(self, slug: str) -> int:
         return next(c.papers for c in self.counts if c.slug == slug)
 
+    def advice(self) -> list[str]:
+        """One line per topic holding too large or too small a share of the papers (see ADVICE_*)."""
+        if self.total < ADVICE_FROM_PAPERS:
+            return []
+        found = []
+        for count in self.counts:
+            share = count.papers / self.total
+            if count.slug == self.catch_all:
+                if share > ADVICE_CATCH_ALL_SHARE:
+                    found.append(f'the catch-all "{count.name}" holds {share:.1%} of the papers '
+                                 f"(more than {ADVICE_CATCH_ALL_SHARE:.0%}): add terms to the topics "
+                                 "its papers belong in, or a topic for them")
+            elif share > ADVICE_LARGEST_SHARE:
+                found.append(f'"{count.name}" holds {share:.1%} of the papers '
+                             f"(more than {ADVICE_LARGEST_SHARE:.0%}): consider splitting it")
+            elif share < ADVICE_SMALLEST_SHARE:
+                found.append(f'"{count.name}" holds {share:.1%} of the papers '
+                             f"(less than {ADVICE_SMALLEST_SHARE:.0%}): consider merging it into "
+                             "another topic or broadening its terms")
+        return found
+
     def __str__(self) -> str:
         in_catch_all = self.count(self.catch_all) if self.counts else 0
         share = in_catch_all / self.total if self.total else 0.0
-        width = max((len(c.slug) for c in self.counts), default=0)
-        lines = [f"topics: {self.total} papers in {len(self.counts)} topics, "
+        labels = [c.name + (" (catch-all)" if c.slug == self.catch_all else "") for c in self.counts]
+        width = max((len(label) for label in labels), default=0)
+        digits = len(str(max((c.papers for c in self.counts), default=0)))
+        lines = [f"topics: {n_papers(self.total)} in {len(self.counts)} topic{'' if len(self.counts) == 1 else 's'}, "
                  f"{in_catch_all} in the catch-all ({share:.1%}), {self.pinned} pinned by overrides"]
-        lines += [f"  {c.slug:<{width}}  {c.papers:4d} papers ({c.primary} primary)"
-                  for c in self.counts]
+        lines += [f"  {label:<{width}}  {c.papers:>{digits}} {'paper ' if c.papers == 1 else 'papers'} "
+                  f"({c.primary} primary)" for label, c in zip(labels, self.counts)]
+        advice = self.advice()
+        if advice:
+            lines.append("advice on balance:")
+            lines += [f"  {line}" for line in advice]
         return "\n".join(lines)
+
+
+def n_papers(count: int) -> str:
+    """"1 paper", "2 papers": a count of papers in words."""
+    return f"{count} paper" if count == 1 else f"{count} papers"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from paper_catalogue.topics import (
     load_topic_overrides,
     parse_taxonomy,
     parse_topic_overrides,
+    TopicCount,
+    TopicReport,
     topic_scores,
 )
 
@@ -81,7 +83,11 @@ def test_report_counts_papers_per_topic(assigned, taxonomy):
     text = str(report)
     assert f"254 papers in {len(taxonomy.topics)} topics" in text
     assert f"{counts[taxonomy.catch_all.slug]} in the catch-all" in text
-    assert "mixture-of-experts" in text
+    # Topics by name, not slug; the report's lines follow the taxonomy's order.
+    lines = text.splitlines()[1:len(taxonomy.topics) + 1]
+    assert [line.split("  ")[1].removesuffix(" (catch-all)") for line in lines] == \
+        [t.name for t in taxonomy.topics]
+    assert "mixture-of-experts" not in text
 
 
 def test_catalogue_carries_the_topics_in_taxonomy_order(assigned, taxonomy):
@@ -315,7 +321,7 @@ def test_build_prints_the_topic_report_unless_quiet(tmp_path):
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
     loud, quiet = run(), run("--quiet")
     assert loud.returncode == quiet.returncode == 0
-    assert "topics: 4 papers in" in loud.stdout and "mixture-of-experts" in loud.stdout
+    assert "topics: 4 papers in" in loud.stdout and "Mixture of experts" in loud.stdout
     assert quiet.stdout == ""
 
 
@@ -329,3 +335,86 @@ def test_papers_json_lists_topics_with_counts_and_urls(tmp_path):
     assert all(t["url"] == f"topics/{t['slug']}/" for t in topics)
     assert set(counts) <= {t["slug"] for t in topics}
     assert all(1 <= len(p["topics"]) <= 3 for p in document["papers"])
+
+
+# --- the report: names, plurals, advice on balance -------------------------------------------------
+
+
+def report_of(shares: dict[str, int], total: int, catch_all: str = "misc") -> TopicReport:
+    return TopicReport(total=total, catch_all=catch_all,
+                       counts=tuple(TopicCount(slug, f"Topic {slug}", papers, papers)
+                                    for slug, papers in shares.items()))
+
+
+def test_report_speaks_correct_english():
+    text = str(report_of({"a": 1, "misc": 0}, total=1))
+    assert text.splitlines() == [
+        "topics: 1 paper in 2 topics, 0 in the catch-all (0.0%), 0 pinned by overrides",
+        "  Topic a                 1 paper  (1 primary)",
+        "  Topic misc (catch-all)  0 papers (0 primary)",
+    ]
+    assert "1 papers" not in text
+
+
+def test_report_advises_on_a_large_topic_and_a_small_topic():
+    report = report_of({"big": 62, "fine": 30, "tiny": 1, "misc": 7}, total=200)
+    assert report.advice() == [
+        '"Topic big" holds 31.0% of the papers (more than 30%): consider splitting it',
+        '"Topic tiny" holds 0.5% of the papers (less than 1%): consider merging it into another '
+        "topic or broadening its terms",
+    ]  # the catch-all's 3.5% is within bounds
+    assert str(report).splitlines()[-3:] == ["advice on balance:"] + [f"  {line}" for line in report.advice()]
+
+
+def test_report_advises_on_a_catch_all_above_five_percent_and_stays_quiet_within_bounds():
+    assert report_of({"a": 90, "b": 89, "misc": 11}, total=190).advice() == [
+        "\"Topic a\" holds 47.4% of the papers (more than 30%): consider splitting it",
+        "\"Topic b\" holds 46.8% of the papers (more than 30%): consider splitting it",
+        'the catch-all "Topic misc" holds 5.8% of the papers (more than 5%): add terms to the topics '
+        "its papers belong in, or a topic for them",
+    ]
+    balanced = report_of({slug: 25 for slug in "abcd"} | {"misc": 0}, total=100)
+    assert balanced.advice() == [] and "advice" not in str(balanced)
+
+
+def test_small_catalogues_get_no_advice():
+    """Below 100 papers one paper is more than 1%, and three topics of three papers are 33% each."""
+    assert report_of({"a": 3, "b": 3, "c": 3, "misc": 0}, total=9).advice() == []
+
+
+def test_advice_is_not_a_warning_and_strict_builds_pass(real_catalogue, tmp_path):
+    """A topic holding a third of the papers, and a catch-all holding more, are advice in the report,
+    never warnings that --strict fails on."""
+    site_src = tmp_path / "site_src"
+    site_src.mkdir()
+    (site_src / "topics.toml").write_text(
+        '[[topic]]\nslug = "llm"\nname = "Language models"\nterms = {"language model" = 2}\n\n'
+        '[[topic]]\nslug = "rest"\nname = "Everything else"\nterms = {"learning" = 2, "data" = 1}\n\n'
+        '[[topic]]\nslug = "other"\nname = "Other"\ncatch_all = true\n', encoding="utf-8")
+    result = build(BuildOptions(seeds=REAL_SEEDS, out=tmp_path / "out", site_src=site_src,
+                                strict=True, search_index=False))
+    assert [warning for warning in result.warnings if warning.level == "warning"] == []
+    advice = result.topic_report.advice()
+    assert any(line.startswith('"Everything else" holds') and "consider splitting it" in line
+               for line in advice)
+    assert any(line.startswith('the catch-all "Other" holds') for line in advice)
+    assert "advice on balance:" in str(result.topic_report)
+
+
+def test_topics_report_command_prints_the_build_report(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "topics", "report"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assigned = assign_topics(read_catalogue(REAL_SEEDS, SiteConfig())[0], load_taxonomy(SITE_SRC / "topics.toml"),
+                             load_topic_overrides(SITE_SRC / "topic_overrides.toml"))
+    assert result.stdout == f"{assigned.report}\n"
+    assert "Mixture of experts" in result.stdout
+
+
+def test_topics_report_without_a_taxonomy_says_how_to_make_one(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "topics", "report",
+                             "--site-src", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 1
+    assert f"{tmp_path / 'topics.toml'} does not exist" in result.stderr
+    assert "topics suggest --out" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,79 @@
+"""The real-record corpus (one JSON object a line) as seed files in the seeds' spaced layout.
+
+A listing page shows each record with its whitespace collapsed, so titles and abstracts are
+written that way: what a person copying the page would paste. Records are written in corpus
+order, PAPERS_PER_FILE to a file, so the same corpus always gives the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from paper_catalogue.models import Entry, Organization, Source  # noqa: E402
+from paper_catalogue.seeds import format_spaced  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "hf-daily-papers-2024.jsonl"
+PAPERS_PER_FILE = 200
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def collapsed(text: str) -> str:
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def corpus_entries(corpus: Path) -> list[Entry]:
+    """Every record of the corpus as an Entry, in corpus order."""
+    entries = []
+    with corpus.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            record = json.loads(line)
+            organization = record.get("organization")
+            entries.append(Entry(
+                title=collapsed(record["title"]),
+                abstract=collapsed(record.get("abstract") or ""),
+                published=dt.date.fromisoformat(record["date"]) if record.get("date") else None,
+                upvotes=record.get("upvotes"),
+                authors=record.get("authors") or None,
+                organization=Organization(handle=slug_of(organization), name=organization) if organization else None,
+                source=Source(file=corpus.name, line=number),
+            ))
+    return entries
+
+
+def slug_of(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "org"
+
+
+def write_corpus_seeds(corpus: Path, folder: Path) -> Path:
+    """Write the corpus as seed files into folder (made if needed; its *.txt files replaced)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.txt"):
+        old.unlink()
+    entries = corpus_entries(corpus)
+    for start in range(0, len(entries), PAPERS_PER_FILE):
+        name = f"{start // PAPERS_PER_FILE:05d}_corpus.txt"
+        (folder / name).write_text(format_spaced(entries[start:start + PAPERS_PER_FILE]), encoding="utf-8")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the JSON-lines corpus as seed files.")
+    parser.add_argument("folder", type=Path, help="where the seed files go (its *.txt are replaced)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus (JSON lines)")
+    args = parser.parse_args(argv)
+    write_corpus_seeds(args.corpus, args.folder)
+    print(f"{args.corpus} -> {args.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
