@@ -53,12 +53,20 @@ def slug_of(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "org"
 
 
-def write_corpus_seeds(corpus: Path, folder: Path) -> Path:
-    """Write the corpus as seed files into folder (made if needed; its *.txt files replaced)."""
+def write_corpus_seeds(corpus: Path, folder: Path, count: int | None = None) -> Path:
+    """Write the corpus as seed files into folder (made if needed; its *.txt files replaced).
+
+    With `count`, exactly that many papers: the corpus is repeated, each round's titles made new
+    by a suffix (" (reprint 2)"), so a large catalogue of real text has real word frequencies
+    and abstract lengths."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.txt"):
         old.unlink()
     entries = corpus_entries(corpus)
+    if count is not None:
+        entries = [entry if index < len(entries) else
+                   entry.model_copy(update={"title": f"{entry.title} (reprint {index // len(entries) + 1})"})
+                   for index, entry in ((index, entries[index % len(entries)]) for index in range(count))]
     for start in range(0, len(entries), PAPERS_PER_FILE):
         name = f"{start // PAPERS_PER_FILE:05d}_corpus.txt"
         (folder / name).write_text(format_spaced(entries[start:start + PAPERS_PER_FILE]), encoding="utf-8")
@@ -69,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the JSON-lines corpus as seed files.")
     parser.add_argument("folder", type=Path, help="where the seed files go (its *.txt are replaced)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus (JSON lines)")
+    parser.add_argument("--count", type=int, default=None,
+                        help="write this many papers, repeating the corpus under new titles (default: the corpus once)")
     args = parser.parse_args(argv)
-    write_corpus_seeds(args.corpus, args.folder)
+    write_corpus_seeds(args.corpus, args.folder, args.count)
     print(f"{args.corpus} -> {args.folder}")
     return 0
 

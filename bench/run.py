@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.hugo_content import write_content  # noqa: E402
+from bench.corpus_seeds import write_corpus_seeds  # noqa: E402
 from bench.synth import write_catalogue  # noqa: E402
 
 STAGES = ("read", "topics", "related", "render", "write", "index")
@@ -174,10 +175,17 @@ into a folder of its own, and what earlier runs left is removed only after the l
 waited out before the first."""
 
 
-def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool) -> list[Row]:
-    """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state."""
-    work = out_dir / f"catalogue-{count}"
-    seeds = write_catalogue(count, work / "seeds")
+def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool,
+               corpus: Path | None = None) -> list[Row]:
+    """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state.
+    The catalogue is synthetic (bench/synth.py), or with `corpus` real records repeated under new
+    titles (bench/corpus_seeds.py)."""
+    if corpus is None:
+        work = out_dir / f"catalogue-{count}"
+        seeds = write_catalogue(count, work / "seeds")
+    else:
+        work = out_dir / f"real-{count}"
+        seeds = write_corpus_seeds(corpus, work / "seeds", count)
     if remove_outputs(work):
         print(f"waiting {RECENTLY_DELETED_SECONDS} s after removing earlier outputs (see RECENTLY_DELETED_SECONDS)",
               file=sys.stderr, flush=True)
@@ -222,7 +230,7 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     output, files, pages = tree_size(site)
     papers = {report["papers"] for _, report in runs}
     if papers != {count}:
-        raise RuntimeError(f"{count} synthetic papers in, {sorted(papers)} out")
+        raise RuntimeError(f"{count} papers in, {sorted(papers)} out")
     return Row(papers=count, build="ours", total=statistics.median(m.wall for m, _ in runs),
                cpu=statistics.median(m.cpu for m, _ in runs),
                peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
@@ -276,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=HERE / "out",
                         help="cache of catalogues and outputs (default: bench/out)")
     parser.add_argument("--site-src", type=Path, default=ROOT / "site_src", help="site settings to build with")
+    parser.add_argument("--corpus", type=Path, default=None, metavar="JSONL",
+                        help="build real records (e.g. ../shared/corpus/hf-daily-papers-2024.jsonl) repeated "
+                             "under new titles to each size, instead of synthetic papers")
     args = parser.parse_args(argv)
     try:
         sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
@@ -291,14 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for count in sizes:
             try:
-                rows += bench_size(count, args.runs, out_dir, args.site_src.absolute(), args.hugo, args.keep)
+                rows += bench_size(count, args.runs, out_dir, args.site_src.absolute(), args.hugo, args.keep,
+                                   args.corpus.absolute() if args.corpus else None)
             except (RuntimeError, OSError) as error:
                 print(f"bench: {count:,} papers: {error}", file=sys.stderr)
                 return 1
             print(f"{count:,} papers done", file=sys.stderr, flush=True)
     finally:  # only now: a removal slows the file creation of a build that follows (RECENTLY_DELETED_SECONDS)
         for count in sizes:
-            remove_outputs(out_dir / f"catalogue-{count}", keep=args.keep)
+            remove_outputs(out_dir / (f"real-{count}" if args.corpus else f"catalogue-{count}"), keep=args.keep)
     print(format_table(rows))
     # Other work on the machine skews wall times; say how busy it was so readers can judge.
     print(f"\n{os.cpu_count()} cores; output in {args.out_dir}; 1-minute load average "

