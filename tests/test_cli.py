@@ -43,7 +43,7 @@ def test_papers_json_holds_the_real_catalogue(real_site):
     papers = document["papers"]
     assert len(papers) == 254
     assert isinstance(document["topics"], list)
-    keys = {"id", "url", "title", "abstract", "published", "upvotes", "authors",
+    keys = {"id", "url", "title", "abstract", "title_text", "abstract_text", "published", "upvotes", "authors",
             "organization", "topics", "related", "links", "sources"}
     for paper in papers:
         assert set(paper) == keys
