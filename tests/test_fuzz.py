@@ -18,6 +18,7 @@ from paper_catalogue.diagnostics import SeedError
 from paper_catalogue.models import Catalogue
 from paper_catalogue.pipeline import BuildOptions, render_files
 from paper_catalogue.seeds import FURNITURE, NOT_TEXT, SEPARATOR, read_seed_file
+from paper_catalogue.text import title_text
 from paper_catalogue.urls import output_path, paper_url
 from site_checks import parse_html, site_problems
 
@@ -124,7 +125,7 @@ def check_rendering(pairs: list[tuple[str, str]]) -> None:
     assert site_problems(files, SITE_HOST) == []
     for paper in catalogue.papers:
         page = parse_html(files[output_path(paper_url(paper.id))].decode("utf-8"))
-        assert paper.title in "".join(page.text)  # shown as text: escaped, not dropped
+        assert title_text(paper.title) in "".join(page.text)  # shown as text: escaped, not dropped
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
