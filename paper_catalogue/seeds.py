@@ -281,7 +281,7 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
                 yield line
 
     tokens = _Tokens(_without_furniture(text_lines(), page))
-    raw_entries: list[RawEntry] = []
+    raw_entries: deque[RawEntry] = deque()
     block: list[Line] = []
     while (token := tokens.next()) is not None:
         if page_date := _page_date(token):  # a page's own date, never a paper (metadata dates follow '·')
@@ -309,7 +309,8 @@ def read_seed_file(path: Path, capture_year: int | None = None) -> FileResult:
     if not raw_entries:
         raise SeedError(label, "holds no paper entry")
     year = capture_year or page.year or _inferred_capture_year(raw_entries)
-    for raw in raw_entries:
+    while raw_entries:  # each raw entry goes as its Entry comes, so both never coexist in full
+        raw = raw_entries.popleft()
         result.entries.append(_to_entry(raw, path.name, year, page.capture, warn))
     result.warnings = warnings.report()
     return result

@@ -19,6 +19,7 @@ from paper_catalogue.text import title_text
 from paper_catalogue.models import Catalogue
 from paper_catalogue.pipeline import BuildOptions, render_files
 from paper_catalogue.seeds import FURNITURE, NOT_TEXT, SEPARATOR, read_seed_file
+from paper_catalogue.text import title_text
 from paper_catalogue.urls import output_path, paper_url
 from site_checks import parse_html, site_problems
 

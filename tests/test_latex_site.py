@@ -143,3 +143,38 @@ def served(latex_site):
 def test_search_finds_the_paper_by_the_words_a_reader_sees(served, page, query, paper_id):  # noqa: F811
     search(page, served, f"?q={query}")
     assert paper_id in result_ids(page)[:3]
+
+
+ALIAS_DUMP = """\
+$\\psi$-Quokkaformer: Routing Marsupials Through Attention
+
+We route tokens through a population of small experts and find that a learned router beats a fixed one on every benchmark we try, while costing less at inference time than a dense model of the same quality, which we release.
+
+  • 3 authors
+·
+Oct 21, 2024 4
+
+A Paper About Something Else Entirely
+
+We study an unrelated problem at length and report our findings in detail, with code, data and a long appendix that nobody reads, so that the index holds more than one page for the search to choose from.
+"""
+
+
+@pytest.fixture(scope="module")
+def alias_site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("alias")
+    (folder / "seeds").mkdir()
+    (folder / "seeds" / "dump.txt").write_text(ALIAS_DUMP, encoding="utf-8")
+    build(BuildOptions(seeds=folder / "seeds", out=folder / "_site", site_src=FIXTURE_SITE_SRC,
+                       base_url="http://127.0.0.1:8000/", templates=ROOT / "templates", static=ROOT / "static"))
+    server, url = serve(folder / "_site", "/")
+    yield url
+    server.shutdown()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", ["psi-Quokkaformer", "ψ-Quokkaformer"])
+def test_a_greek_letter_in_a_title_is_found_spelled_out_too(alias_site, page, query):  # noqa: F811
+    """The abstract never spells the letter out: only the heading's other spelling can match."""
+    search(page, alias_site, f"?q={query}")
+    assert result_ids(page)[:1] == ["psi-quokkaformer-routing-marsupials-through-attention"]
