@@ -28,6 +28,7 @@ from .catalogue import merge_entries
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import papers_json
+from .vocabulary import vocabulary_files
 from .forked import Forked
 from .heap import fewer_collections, freeze_heap
 from .models import Catalogue, Entry, SiteConfig
@@ -128,6 +129,7 @@ def render_batches(catalogue: Catalogue, config: SiteConfig, options: BuildOptio
     files = renderer.machine_files(paths, catalogue)  # the sitemap lists every page above
     files.update(static_files(options.static))
     files[PurePosixPath(EXPORT_URL)] = papers_json(catalogue)
+    files.update(vocabulary_files(catalogue))
     yield files
 
 
