@@ -293,9 +293,14 @@ async function searchSpelled(pagefind, state) {
   const options = { filters: pagefindFilters(state.filters), sort: SORTS[state.sort] || {} };
   const search = await pagefind.search(state.q, options);
   const firstPage = await pageData(search.results);
+  // Pagefind's own answer is ready here; "search-shown" marks when the page shows its answer.
+  // The gap is what spelling correction costs (bench/typos.py reads both marks).
+  performance.mark("search-answered");
   const plain = { search, firstPage, corrected: null, closest: [], unknown: false };
-  const doubtful = state.verbatim ? [] : unfound(state.q, firstPage);
+  let doubtful = state.verbatim ? [] : unfound(state.q, firstPage);
   if (!doubtful.length) return plain;
+  spelling ??= import("./spelling.js"); // under way while the culprits are sought
+  if (!search.results.length && doubtful.length > 1) doubtful = await culprits(pagefind, state.q, doubtful, options);
   const fix = await corrected(pagefind, state, doubtful, options);
   if (!fix.unknown) return plain;
   if (fix.search?.results.length) {
@@ -303,6 +308,20 @@ async function searchSpelled(pagefind, state) {
   }
   // Loose matches of a word the catalogue does not hold are no answer: say nothing matches.
   return { search: { results: [], totalFilters: {} }, firstPage: [], corrected: null, closest: fix.closest, unknown: true };
+}
+
+// With no results at all, every word is in doubt. A word whose removal brings results back is
+// the one to look up (the index is loaded already, so these searches download nothing). Typos
+// hide in long words (model names, technical terms) far more than in "of" or "for", so the
+// longest go first, and the first word to blame ends the hunt; when none is, all are in doubt.
+async function culprits(pagefind, query, doubtful, options) {
+  const words = query.split(/\s+/);
+  const longestFirst = [...doubtful].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  for (const term of longestFirst) {
+    const rest = words.filter((word) => indexForm(word) !== term).join(" ");
+    if (rest && (await pagefind.search(rest, options)).results.length) return [term];
+  }
+  return doubtful;
 }
 
 function pageData(results) {
@@ -354,6 +373,7 @@ async function run(state) {
     ? `${count} ${count === 1 ? "paper matches" : "papers match"} “${query}”${narrowed}.`
     : `No papers match “${state.q}”${narrowed}.`;
   showSpelling(state, outcome);
+  performance.mark("search-shown");
 }
 
 // --- Wiring ----------------------------------------------------------------------------------
