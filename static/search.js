@@ -248,14 +248,15 @@ function rewritten(query, fixes) {
 let spelling = null;
 // For a query whose results do not bear out every word: the corrected query and its search, or
 // none (every word is in the catalogue after all, or one has no close word). `closest` holds
-// the nearest catalogue words to offer when nothing is found.
+// the nearest catalogue words to offer when nothing is found, each with the query it makes.
 async function corrected(pagefind, state, doubtful, options) {
   spelling ??= import("./spelling.js");
   const { lookUp } = await spelling;
   const looked = await Promise.all(doubtful.map((term) => lookUp(root.dataset.base, term)));
   const unknown = doubtful.map((term, i) => [term, looked[i]]).filter(([, found]) => !found.known);
   if (!unknown.length) return { query: null, search: null, closest: [] };
-  const closest = unknown.flatMap(([term, found]) => found.closest.map((word) => rewritten(state.q, new Map([[term, word]]))));
+  const closest = unknown.flatMap(([term, found]) =>
+    found.closest.map((word) => ({ word, query: rewritten(state.q, new Map([[term, word]])) })));
   if (unknown.some(([, found]) => !found.best)) return { query: null, search: null, closest, unknown: true };
   const query = rewritten(state.q, new Map(unknown.map(([term, found]) => [term, found.best])));
   const search = await pagefind.search(query, options);
@@ -276,9 +277,9 @@ function showSpelling(state, outcome) {
       ". Search instead for ", stateLink({ ...state, verbatim: true }, state.q), ".");
   } else if (outcome.closest.length) {
     spellingLine.append("Closest words in the catalogue: ");
-    outcome.closest.forEach((query, i) => {
+    outcome.closest.forEach(({ word, query }, i) => {
       if (i) spellingLine.append(", ");
-      spellingLine.append(stateLink({ ...state, q: query, verbatim: false }, query));
+      spellingLine.append(stateLink({ ...state, q: query, verbatim: false }, word));
     });
     spellingLine.append(".");
   } else if (outcome.unknown) {

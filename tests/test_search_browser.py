@@ -414,3 +414,12 @@ def test_result_rows_show_upvotes_only_where_the_listing_showed_a_count(root_sit
             assert shown == [f"{paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}"], paper.id
             seen["count"] += 1
     assert seen["none"] > 0 and seen["count"] > 0
+
+
+def test_closest_words_in_a_longer_query_link_to_that_query_with_the_word_in_place(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=decoding+snapzzz&sort=date")
+    assert "No papers match “decoding snapzzz”" in page.inner_text("#search-status")
+    assert spelling(page) == "Closest words in the catalogue: snap, snapkv, snapkvs."
+    href = page.get_attribute("#search-spelling a >> nth=1", "href")
+    assert parse_qs(urlsplit(href).query) == {"q": ["decoding snapkv"], "sort": ["date"]}
