@@ -87,7 +87,8 @@ def served(site: Path):
 def title_query(title: str) -> str:
     """The title as someone would type it: its words, without LaTeX commands or punctuation."""
     text = re.sub(r"\\[A-Za-z]+", " ", title)
-    return " ".join(re.findall(r"[A-Za-z0-9][A-Za-z0-9'\-]*", text))
+    # Inner dots and hyphens stay ("Jamba-1.5", "GPT-4o"); a trailing one goes ("Scale.").
+    return " ".join(re.findall(r"[A-Za-z0-9](?:[A-Za-z0-9'.\-]*[A-Za-z0-9])?", text))
 
 
 def misspelt(query: str, kind: str, rng: random.Random) -> str | None:
