@@ -59,14 +59,20 @@ def write_corpus_seeds(corpus: Path, folder: Path, count: int | None = None) -> 
     With `count`, exactly that many papers: the corpus is repeated, each round's titles made new
     by a suffix (" (reprint 2)"), so a large catalogue of real text has real word frequencies
     and abstract lengths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.txt"):
-        old.unlink()
     entries = corpus_entries(corpus)
     if count is not None:
         entries = [entry if index < len(entries) else
                    entry.model_copy(update={"title": f"{entry.title} (reprint {index // len(entries) + 1})"})
                    for index, entry in ((index, entries[index % len(entries)]) for index in range(count))]
+    return write_seeds(entries, folder)
+
+
+def write_seeds(entries: list[Entry], folder: Path) -> Path:
+    """Entries as seed files of PAPERS_PER_FILE papers each, in the seeds' spaced layout, into
+    folder (made if needed; its *.txt files replaced)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.txt"):
+        old.unlink()
     for start in range(0, len(entries), PAPERS_PER_FILE):
         name = f"{start // PAPERS_PER_FILE:05d}_corpus.txt"
         (folder / name).write_text(format_spaced(entries[start:start + PAPERS_PER_FILE]), encoding="utf-8")

@@ -15,7 +15,6 @@ two figures, both meant to be 0:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import re
 import shutil
@@ -30,12 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from paper_catalogue.models import Entry, Source  # noqa: E402
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
-from paper_catalogue.seeds import format_spaced  # noqa: E402
+from bench.corpus_seeds import DEFAULT_CORPUS, corpus_entries, write_seeds  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "hf-daily-papers-2024.jsonl"
-PAPERS_PER_FILE = 500
 
 # What raw LaTeX looks like once it reaches a reader.
 LATEX_LEAK = re.compile(
@@ -52,29 +48,6 @@ _BARE_COMMAND = re.compile(r"(?<![\\A-Za-z])(?:text[a-z]{2,}|emph|math[a-z]{2,})
 _HREF_TARGET = re.compile(r"\\href\{[^{}]*\}|https?://[^\s{}]+(?=\{)|\\(?:text)?color\{[^{}]*\}")
 # An accented letter in any of TeX's spellings: \'e \'{e} {\'e} \v{c} \"{\i}; the letter is the word's.
 _ACCENTED = re.compile(r"\{?\\(?:['`\"^~=.]|[vucHkr](?=\{))\s?\{?(\\i|\w)\}?\}?")
-
-
-def corpus_entries(corpus: Path) -> list[Entry]:
-    """The corpus records as listing entries; an abstract reads as a browser shows it, one paragraph."""
-    entries = []
-    with open(corpus, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            record = json.loads(line)
-            entries.append(Entry(
-                title=" ".join(record["title"].split()), abstract=" ".join(record["abstract"].split()),
-                published=dt.date.fromisoformat(record["date"]) if record.get("date") else None,
-                upvotes=record.get("upvotes") or 0, authors=record.get("authors") or None,
-                source=Source(file=corpus.name, line=number)))
-    return entries
-
-
-def write_seeds(entries: list[Entry], folder: Path) -> Path:
-    """The entries as listing dumps of PAPERS_PER_FILE papers each, in the seeds' spaced layout."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for start in range(0, len(entries), PAPERS_PER_FILE):
-        chunk = entries[start:start + PAPERS_PER_FILE]
-        (folder / f"{start // PAPERS_PER_FILE:03d}_corpus.txt").write_text(format_spaced(chunk), encoding="utf-8")
-    return folder
 
 
 class _Text(HTMLParser):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, LABEL_SPACE = 320, 120, 18
+WIDEST_BAR = 24
+"""A bar is never wider than this, so one year (or two) draws a bar, not a block across the chart."""
 
 
 def year_chart(counts: dict[int, int], label: str = "Papers per year") -> Markup:
@@ -14,7 +16,7 @@ def year_chart(counts: dict[int, int], label: str = "Papers per year") -> Markup
     years = list(range(min(counts), max(counts) + 1))
     peak = max(counts.values())
     slot = WIDTH / len(years)
-    bar = max(slot * 0.7, 1.0)
+    bar = min(max(slot * 0.7, 1.0), WIDEST_BAR)
     usable = HEIGHT - 2 * LABEL_SPACE
     parts = []
     for index, year in enumerate(years):

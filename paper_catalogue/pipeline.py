@@ -36,6 +36,7 @@ from .render import Renderer, make_environment, static_files
 from .search import index_site, search_key
 from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import Taxonomy, TopicOverrides, TopicReport, assign_topics, load_taxonomy, load_topic_overrides
+from .vocabulary import vocabulary_files
 from .writer import check_output_folder, remove_leftovers, staged_site
 
 Files = dict[PurePosixPath, bytes]
@@ -247,6 +248,7 @@ def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
     files.update(renderer.machine_files(files, catalogue))  # the sitemap lists every page above
     files.update(static_files(options.static))
     files.update(export_files(catalogue))
+    files.update(vocabulary_files(catalogue))  # the search page's spelling correction
     files.update(hosting_files(config))
     return files
 

@@ -8,6 +8,7 @@ const filtersBox = document.getElementById("search-filters-box");
 const filtersForm = document.getElementById("search-filters");
 const sortBox = document.getElementById("search-sort-box");
 const sortSelect = document.getElementById("search-sort");
+const spellingLine = document.getElementById("search-spelling");
 const resultList = document.getElementById("search-results");
 const moreButton = document.getElementById("search-more");
 
@@ -23,6 +24,8 @@ const FACETS = [
 ];
 const SORTS = { date: { date: "desc" }, upvotes: { upvotes: "desc" } };
 const UPVOTE_ORDER = ["10+", "1-9", "0"];
+// The URL parameter that asks for the query as typed, with no spelling correction.
+const VERBATIM = "verbatim";
 // Topic names by slug, from the build. Results carry their topics as filter values (slugs) only:
 // a copy of the names on each of up to 100,000 paper pages would repeat this one map.
 const topicNames = JSON.parse(root.dataset.topicNames || "{}");
@@ -52,7 +55,7 @@ function readState(search) {
     if (values.length) filters[key] = values;
   }
   const sort = params.get("sort");
-  return { q: (params.get("q") || "").trim(), filters, sort: SORTS[sort] ? sort : "" };
+  return { q: (params.get("q") || "").trim(), filters, sort: SORTS[sort] ? sort : "", verbatim: params.has(VERBATIM) };
 }
 
 function stateQuery(state) {
@@ -60,6 +63,7 @@ function stateQuery(state) {
   if (state.q) params.set("q", state.q);
   for (const { key } of FACETS) for (const value of state.filters[key] || []) params.append(key, value);
   if (state.sort) params.set("sort", state.sort);
+  if (state.verbatim) params.set(VERBATIM, "1");
   const text = params.toString();
   return text ? "?" + text : "";
 }
@@ -130,8 +134,11 @@ function resultItem(data) {
   item.append(heading);
   const facts = element("p", "search-facts");
   if (data.meta.date) facts.append(element("span", "search-date", data.meta.date));
-  const upvotes = Number(data.meta.upvotes || 0);
-  facts.append(element("span", "search-upvotes", upvotes === 1 ? "1 upvote" : `${upvotes} upvotes`));
+  // Only a count the listing showed (the paper page's own "Upvotes" line); none is not zero.
+  if (data.meta.upvotes_listed !== undefined) {
+    const upvotes = Number(data.meta.upvotes_listed);
+    facts.append(element("span", "search-upvotes", upvotes === 1 ? "1 upvote" : `${upvotes} upvotes`));
+  }
   item.append(facts);
   const slugs = data.filters?.topic || [];
   if (slugs.length) {
@@ -184,6 +191,144 @@ async function showMore() {
   moreButton.hidden = resultList.children.length >= shown.length;
 }
 
+// --- Spelling -------------------------------------------------------------------------------
+
+// Pagefind does not tolerate typos: a word it cannot find is shortened until something matches
+// ("difusion" finds "CoDiEmb" through its "di") or left out. So a query word counts as found only
+// when a word Pagefind marked in the results begins with it, or with it less an ending that
+// Pagefind's English stemmer drops ("models" finds "modeling": both are "model").
+const SHORTEST_CORRECTED = 3;
+const ENDINGS = new Set(["s", "es", "ed", "ing", "ings", "e", "er", "ers", "ly", "y", "ies", "ied", "al",
+  "ally", "ation", "ations", "ational", "ness", "ment", "ments", "ity", "ities", "ive", "ives", "ize", "izes",
+  "ized", "izing", "ization", "ise", "ises", "ised", "ising", "isation", "ate", "ates", "ated", "ating", "ion",
+  "ions", "or", "ors", "ism", "isms", "ist", "ists", "ful", "ous", "ence", "ences", "ance", "ances", "able",
+  "ible", "ic", "ics", "ical", "ically", "ant", "ants", "ent", "ents", "ement", "ements"]);
+
+// A word as the index holds it: lower case, no diacritics, letters, digits and "_" only.
+function indexForm(word) {
+  return word.toLocaleLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/[^\p{L}\p{N}_]/gu, "");
+}
+
+// The forms a marked word of a page is found by: whole, and its parts split as Pagefind splits
+// compound words (at . , / : - _ and at aA, a1, 1a and AAa).
+function markedForms(word) {
+  const forms = [indexForm(word)];
+  for (const chunk of word.split(/[.,/:\-_\s]+/)) {
+    for (const part of chunk.split(/(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u)) {
+      const form = indexForm(part);
+      if (form) forms.push(form);
+    }
+  }
+  return forms;
+}
+
+function bornOut(term, form) {
+  if (form.startsWith(term)) return true;
+  let common = 0;
+  while (common < term.length && term[common] === form[common]) common++;
+  return common >= 3 && ENDINGS.has(term.slice(common));
+}
+
+// The query words that no marked word in these results bears out.
+function unfound(query, pages) {
+  const marked = [];
+  for (const data of pages) {
+    const words = data.content.split(" ");
+    for (const location of data.locations || []) if (words[location]) marked.push(...markedForms(words[location]));
+  }
+  const terms = [...new Set(query.split(/\s+/).map(indexForm))];
+  return terms.filter((term) => term.length >= SHORTEST_CORRECTED && !marked.some((form) => bornOut(term, form)));
+}
+
+// The query with each of `fixes` (index form -> correction) put in place of the word typed.
+function rewritten(query, fixes) {
+  return query.split(/\s+/).map((word) => fixes.get(indexForm(word)) ?? word).join(" ");
+}
+
+let spelling = null;
+// For a query whose results do not bear out every word: the corrected query and its search, or
+// none (every word is in the catalogue after all, or one has no close word). `closest` holds
+// the nearest catalogue words to offer when nothing is found, each with the query it makes.
+async function corrected(pagefind, state, doubtful, options) {
+  spelling ??= import("./spelling.js");
+  const { lookUp } = await spelling;
+  const looked = await Promise.all(doubtful.map((term) => lookUp(root.dataset.base, term)));
+  const unknown = doubtful.map((term, i) => [term, looked[i]]).filter(([, found]) => !found.known);
+  if (!unknown.length) return { query: null, search: null, closest: [] };
+  const closest = unknown.flatMap(([term, found]) =>
+    found.closest.map((word) => ({ word, query: rewritten(state.q, new Map([[term, word]])) })));
+  if (unknown.some(([, found]) => !found.best)) return { query: null, search: null, closest, unknown: true };
+  const query = rewritten(state.q, new Map(unknown.map(([term, found]) => [term, found.best])));
+  const search = await pagefind.search(query, options);
+  return { query, search, closest, unknown: true };
+}
+
+function stateLink(state, text) {
+  const link = element("a", "", "");
+  link.href = location.pathname + stateQuery(state);
+  link.append(element("em", "", text));
+  return link;
+}
+
+function showSpelling(state, outcome) {
+  spellingLine.replaceChildren();
+  if (outcome.corrected) {
+    spellingLine.append("Showing results for ", stateLink({ ...state, q: outcome.corrected, verbatim: false }, outcome.corrected),
+      ". Search instead for ", stateLink({ ...state, verbatim: true }, state.q), ".");
+  } else if (outcome.closest.length) {
+    spellingLine.append("Closest words in the catalogue: ");
+    outcome.closest.forEach(({ word, query }, i) => {
+      if (i) spellingLine.append(", ");
+      spellingLine.append(stateLink({ ...state, q: query, verbatim: false }, word));
+    });
+    spellingLine.append(".");
+  } else if (outcome.unknown) {
+    spellingLine.append("No word in the catalogue is close to it.");
+  }
+  spellingLine.hidden = !spellingLine.childNodes.length;
+}
+
+// A search, corrected when its words are not in the catalogue: Pagefind's results, the first
+// page of them, and what the spelling line says.
+async function searchSpelled(pagefind, state) {
+  const options = { filters: pagefindFilters(state.filters), sort: SORTS[state.sort] || {} };
+  const search = await pagefind.search(state.q, options);
+  const firstPage = await pageData(search.results);
+  // Pagefind's own answer is ready here; "search-shown" marks when the page shows its answer.
+  // The gap is what spelling correction costs (bench/typos.py reads both marks).
+  performance.mark("search-answered");
+  const plain = { search, firstPage, corrected: null, closest: [], unknown: false };
+  let doubtful = state.verbatim ? [] : unfound(state.q, firstPage);
+  if (!doubtful.length) return plain;
+  spelling ??= import("./spelling.js"); // under way while the culprits are sought
+  if (!search.results.length && doubtful.length > 1) doubtful = await culprits(pagefind, state.q, doubtful, options);
+  const fix = await corrected(pagefind, state, doubtful, options);
+  if (!fix.unknown) return plain;
+  if (fix.search?.results.length) {
+    return { search: fix.search, firstPage: await pageData(fix.search.results), corrected: fix.query, closest: [], unknown: true };
+  }
+  // Loose matches of a word the catalogue does not hold are no answer: say nothing matches.
+  return { search: { results: [], totalFilters: {} }, firstPage: [], corrected: null, closest: fix.closest, unknown: true };
+}
+
+// With no results at all, every word is in doubt. A word whose removal brings results back is
+// the one to look up (the index is loaded already, so these searches download nothing). Typos
+// hide in long words (model names, technical terms) far more than in "of" or "for", so the
+// longest go first, and the first word to blame ends the hunt; when none is, all are in doubt.
+async function culprits(pagefind, query, doubtful, options) {
+  const words = query.split(/\s+/);
+  const longestFirst = [...doubtful].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  for (const term of longestFirst) {
+    const rest = words.filter((word) => indexForm(word) !== term).join(" ");
+    if (rest && (await pagefind.search(rest, options)).results.length) return [term];
+  }
+  return doubtful;
+}
+
+function pageData(results) {
+  return Promise.all(results.slice(0, PAGE_SIZE).map((result) => result.data()));
+}
+
 // --- Running a search ------------------------------------------------------------------------
 
 let current = readState(location.search);
@@ -198,34 +343,38 @@ async function run(state) {
     // No term, no search: filter-only browsing would download the whole index (see the README).
     shown = [];
     resultList.replaceChildren();
-    filtersBox.hidden = sortBox.hidden = moreButton.hidden = true;
+    spellingLine.replaceChildren();
+    filtersBox.hidden = sortBox.hidden = moreButton.hidden = spellingLine.hidden = true;
     statusLine.textContent = "Type a word from a title or abstract in the search box above.";
     return;
   }
   statusLine.textContent = "Searching…";
   const filtered = Object.keys(state.filters).length > 0;
   if (filtered) filtersBox.open = true;
-  let search;
+  let outcome;
   try {
     const pagefind = await loadPagefind();
     if (filtersBox.open) await loadFacets();
-    search = await pagefind.search(state.q, { filters: pagefindFilters(state.filters), sort: SORTS[state.sort] || {} });
+    outcome = await searchSpelled(pagefind, state);
   } catch (error) {
     if (mine === generation) statusLine.textContent = "Search is unavailable: the search index could not be loaded.";
     throw error;
   }
   if (mine !== generation) return; // a newer search has started
+  const { search } = outcome;
   shown = search.results;
-  resultList.replaceChildren();
-  await showMore();
-  if (mine !== generation) return;
+  resultList.replaceChildren(...outcome.firstPage.map(resultItem));
+  moreButton.hidden = resultList.children.length >= shown.length;
   if (facetsReady) renderFilters(state, search);
   filtersBox.hidden = sortBox.hidden = false;
   const narrowed = filtered ? " with the chosen filters" : "";
   const count = shown.length;
+  const query = outcome.corrected || state.q;
   statusLine.textContent = count
-    ? `${count} ${count === 1 ? "paper matches" : "papers match"} “${state.q}”${narrowed}.`
+    ? `${count} ${count === 1 ? "paper matches" : "papers match"} “${query}”${narrowed}.`
     : `No papers match “${state.q}”${narrowed}.`;
+  showSpelling(state, outcome);
+  performance.mark("search-shown");
 }
 
 // --- Wiring ----------------------------------------------------------------------------------
@@ -235,14 +384,14 @@ if (box && form) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(typing);
-    const state = { ...current, q: box.value.trim() };
+    const state = { ...current, q: box.value.trim(), verbatim: false };
     remember(state, "push");
     run(state);
   });
   box.addEventListener("input", () => {
     clearTimeout(typing);
     typing = setTimeout(() => {
-      const state = { ...current, q: box.value.trim() };
+      const state = { ...current, q: box.value.trim(), verbatim: false };
       remember(state, "replace");
       run(state);
     }, TYPING_PAUSE_MS);
@@ -270,6 +419,16 @@ filtersBox.addEventListener("toggle", () => {
 });
 
 moreButton.addEventListener("click", () => showMore());
+// The spelling line's links are ordinary links (they open in a new tab too); a plain click runs
+// the search here and adds a history entry, so Back returns to the query before it.
+spellingLine.addEventListener("click", (event) => {
+  const link = event.target.closest("a");
+  if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  const state = readState(new URL(link.href).search);
+  remember(state, "push");
+  run(state);
+});
 window.addEventListener("popstate", () => run(readState(location.search)));
 
 run(current);

@@ -17,7 +17,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var bar = document.querySelector(".masthead .bar");
     if (!bar) return;
-    // A toggle button: its name stays "Dark theme" and aria-pressed says whether it is on.
+    // The button says what a click gives: "Dark theme" while the page is light, "Light theme"
+    // while it is dark. (A name that changes carries the state, so no aria-pressed beside it.)
     var toggle = document.createElement("button");
     toggle.type = "button";
     toggle.className = "theme-toggle";
@@ -27,10 +28,9 @@
     icon.textContent = "\u25d0 ";
     var words = document.createElement("span");
     words.className = "label";
-    words.textContent = "Dark theme";
     toggle.appendChild(icon);
     toggle.appendChild(words);
-    function show() { toggle.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
+    function show() { words.textContent = isDark() ? "Light theme" : "Dark theme"; }
     show();
     toggle.addEventListener("click", function () {
       var next = isDark() ? "light" : "dark";

@@ -1,5 +1,6 @@
-"""In Debian's chromium: axe-core finds no violation, no page scrolls sideways, and the theme toggle,
-skip link and focus ring work; every page reads without JavaScript."""
+"""In Debian's chromium: axe-core finds no violation, no page scrolls sideways, the header keeps one
+row on wide screens, and the theme toggle, skip link and focus ring work; every page reads without
+JavaScript."""
 
 from __future__ import annotations
 
@@ -66,6 +67,35 @@ def test_axe_finds_no_violations(browser, axe, base, path, scheme):
         context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1280])
+def test_axe_finds_no_violations_in_a_corrected_search(browser, axe, base, width, scheme):
+    """The search page with its spelling line showing: "Showing results for … Search instead for …"."""
+    context, page = open_page(browser, base + "search/?q=difusion", scheme, width)
+    try:
+        page.wait_for_selector("#search-spelling a")
+        page.wait_for_selector(".search-result")
+        found = violations(axe, page)
+        assert not found, "\n".join(found)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [768, 1024, 1280])
+def test_the_header_keeps_one_row_on_wide_screens(browser, base, width):
+    context, page = open_page(browser, base + PAPER, width=width)
+    try:
+        page.wait_for_selector(".theme-toggle")
+        boxes = page.evaluate("""[...document.querySelectorAll('.masthead .bar > *')].map(e => {
+                                   const r = e.getBoundingClientRect(); return [e.className, r.top, r.bottom]; })""")
+        assert len(boxes) == 4  # brand, links, search box, theme toggle
+        lowest_top = max(top for _, top, _ in boxes)
+        highest_bottom = min(bottom for _, _, bottom in boxes)
+        assert lowest_top < highest_bottom, boxes  # every item overlaps every other: one row
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("width", [320, 390])
 def test_no_page_scrolls_sideways_on_a_phone(browser, base, width):
     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -86,11 +116,11 @@ def test_theme_toggle_switches_and_is_remembered(browser, axe, base):
     context, page = open_page(browser, base + PAPER, "light")
     try:
         toggle = page.locator(".theme-toggle")
-        assert toggle.get_attribute("aria-pressed") == "false"
+        assert toggle.inner_text().strip() == "◐ Dark theme"  # what a click gives
         light_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         toggle.click()
         assert page.evaluate("document.documentElement.dataset.theme") == "dark"
-        assert toggle.get_attribute("aria-pressed") == "true"
+        assert toggle.inner_text().strip() == "◐ Light theme"
         dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert dark_background != light_background
         found = violations(axe, page)  # the toggled dark theme is as accessible as the system one
@@ -110,11 +140,12 @@ def test_toggle_overrides_a_dark_system_preference(browser, base):
     context, page = open_page(browser, base, "dark")
     try:
         toggle = page.locator(".theme-toggle")
-        assert toggle.get_attribute("aria-pressed") == "true"
+        assert toggle.inner_text().strip() == "◐ Light theme"
+        assert toggle.get_attribute("aria-pressed") is None  # the name says it all
         dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         toggle.click()
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != dark_background
-        assert toggle.get_attribute("aria-pressed") == "false"
+        assert toggle.inner_text().strip() == "◐ Dark theme"
     finally:
         context.close()
 

@@ -309,3 +309,122 @@ def test_search_finds_new_and_old_papers_after_rebuilds_with_the_cache(tmp_path,
         assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
     finally:
         server.shutdown()
+
+
+# --- Spelling --------------------------------------------------------------------------------
+
+def fetched(page) -> list[str]:
+    """Paths of the vocabulary lists and the spelling module the page has requested so far."""
+    return page.evaluate("""performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
+                            .filter(p => p.includes('/vocabulary/') || p.endsWith('/spelling.js'))""")
+
+
+def spelling(page) -> str:
+    return page.inner_text("#search-spelling") if page.is_visible("#search-spelling") else ""
+
+
+def test_a_correct_query_never_fetches_the_vocabulary(root_site, page):
+    base, _ = root_site
+    for query in ("?q=speculative+decoding", "?q=SnapKV", "?q=models&sort=date", "?q=diffusion+LLMs"):
+        search(page, base, query)
+        assert page.locator(".search-result").count() > 0
+        assert spelling(page) == ""
+        assert fetched(page) == [], query
+
+
+def test_a_misspelt_query_shows_the_corrected_results_and_offers_the_query_as_typed(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=SnapVK")  # two letters swapped: Pagefind alone finds it nowhere first
+    assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
+    assert page.inner_text("#search-status") == "1 paper matches “snapkv”."
+    assert spelling(page) == "Showing results for snapkv. Search instead for SnapVK."
+    assert page.input_value("#site-search") == "SnapVK"  # the box keeps what was typed
+    assert "/vocabulary/s.txt" in " ".join(fetched(page))
+    links = page.locator("#search-spelling a")
+    assert parse_qs(urlsplit(links.nth(0).get_attribute("href")).query) == {"q": ["snapkv"]}
+    assert parse_qs(urlsplit(links.nth(1).get_attribute("href")).query) == {"q": ["SnapVK"], "verbatim": ["1"]}
+
+
+def test_a_word_dropped_a_letter_in_a_longer_query_is_corrected_in_place(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=speculatve+decoding")
+    assert spelling(page).startswith("Showing results for speculative decoding.")
+    assert page.locator(".search-result").count() > 0
+    titles = " ".join(page.locator(".search-result h2").all_inner_texts()).lower()
+    assert "speculative" in titles
+
+
+def test_the_spelling_links_keep_filters_and_sort_and_back_and_forward_work(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=difusion&sort=date&year=2024")
+    assert spelling(page).startswith("Showing results for diffusion.")
+    corrected = result_ids(page)
+    assert corrected
+    page.click("#search-spelling a >> nth=1")  # "Search instead for difusion"
+    page.wait_for_url(re.compile(r"verbatim=1"))
+    settled(page)
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["difusion"], "sort": ["date"], "year": ["2024"],
+                                                 "verbatim": ["1"]}
+    assert spelling(page) == ""  # as typed: Pagefind's own answer, uncorrected
+    assert page.input_value("#search-sort") == "date" and result_ids(page) != corrected
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('verbatim')")
+    settled(page)
+    page.wait_for_function("() => document.getElementById('search-spelling').textContent.startsWith('Showing')")
+    assert result_ids(page) == corrected
+    page.go_forward()
+    page.wait_for_url(re.compile(r"verbatim=1"))
+    page.wait_for_function("() => document.getElementById('search-spelling').hidden")
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('search-spelling').textContent.startsWith('Showing')")
+    page.click("#search-spelling a >> nth=0")  # "Showing results for diffusion": search it as such
+    page.wait_for_url(re.compile(r"q=diffusion"))
+    settled(page)
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["diffusion"], "sort": ["date"], "year": ["2024"]}
+    assert result_ids(page) == corrected and spelling(page) == ""
+
+
+def test_no_match_even_after_correction_says_so_and_offers_the_closest_words(root_site, page):
+    base, _ = root_site
+    # Pagefind alone shows SnapKV here, through the "snap" the query starts with: a loose match.
+    search(page, base, "?q=snapzzz")
+    assert "No papers match “snapzzz”" in page.inner_text("#search-status")
+    assert page.locator(".search-result").count() == 0
+    # Nearest first ("snap" is SnapKV's first part, three letters away), each a search of its own.
+    assert spelling(page) == "Closest words in the catalogue: snap, snapkv, snapkvs."
+    page.click("#search-spelling a >> nth=1")
+    page.wait_for_url(re.compile(r"\?q=snapkv$"))
+    settled(page)
+    assert result_ids(page)[0].startswith("snapkv")
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('search-status').textContent.includes('snapzzz')")
+    assert page.locator(".search-result").count() == 0
+
+
+def test_result_rows_show_upvotes_only_where_the_listing_showed_a_count(root_site, page):
+    base, catalogue = root_site
+    by_id = {paper.id: paper for paper in catalogue.papers}
+    search(page, base, "?q=model")
+    show_all(page)
+    rows = page.locator(".search-result")
+    seen = {"none": 0, "count": 0}
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        paper = by_id[row.locator("h2 a").get_attribute("href").rstrip("/").rsplit("/", 1)[-1]]
+        shown = row.locator(".search-upvotes").all_inner_texts()
+        if paper.upvotes is None:
+            assert shown == [], paper.id
+            seen["none"] += 1
+        else:
+            assert shown == [f"{paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}"], paper.id
+            seen["count"] += 1
+    assert seen["none"] > 0 and seen["count"] > 0
+
+
+def test_closest_words_in_a_longer_query_link_to_that_query_with_the_word_in_place(root_site, page):
+    base, _ = root_site
+    search(page, base, "?q=decoding+snapzzz&sort=date")
+    assert "No papers match “decoding snapzzz”" in page.inner_text("#search-status")
+    assert spelling(page) == "Closest words in the catalogue: snap, snapkv, snapkvs."
+    href = page.get_attribute("#search-spelling a >> nth=1", "href")
+    assert parse_qs(urlsplit(href).query) == {"q": ["decoding snapkv"], "sort": ["date"]}

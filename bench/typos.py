@@ -1,0 +1,257 @@
+"""Search with typos, measured in Chromium over HTTP on the real 2024 corpus.
+
+    python bench/typos.py [--corpus FILE] [--work DIR] [--papers 40] [--timed 12]
+
+Builds the corpus (bench/corpus_seeds.py writes it as listing dumps) and serves it with gzip, as GitHub
+Pages does. For `--papers` papers drawn at random, a query is made from the title; then one letter
+of its longest word is dropped, added or swapped with its neighbour. Each query runs on the search
+page twice: as the page now runs it (with spelling correction) and with `verbatim=1` (Pagefind's
+own answer, as before correction existed). Reports:
+
+- how often the paper is in the top three, corrected and uncorrected, per kind of typo;
+- whether correct queries rank as without correction, and fetch neither vocabulary nor spelling.js;
+- bytes a corrected query downloads beyond the uncorrected one (fresh browser, gzip), and the
+  largest vocabulary list at 500, 1,000 and 2,212 papers, extrapolated to 10,000 (Heaps' law);
+- what correction adds to the time to first results: from Pagefind's answer to the page showing
+  its own (performance marks the search page sets), for correct and for misspelt queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import math
+import random
+import re
+import statistics
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from bench.corpus_seeds import DEFAULT_CORPUS, corpus_entries, write_seeds  # noqa: E402
+from paper_catalogue.models import Catalogue, Paper  # noqa: E402
+from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
+from paper_catalogue.vocabulary import vocabulary_files  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+COMPRESSIBLE = (".js", ".json", ".css", ".html", ".txt", ".xml")
+SETTLED = "() => !/Searching|Type a word/.test(document.getElementById('search-status').textContent)"
+TYPOS = ("dropped", "added", "swapped")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Text files gzip'd on the fly, as GitHub Pages sends them; Pagefind's files go as they are."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+    def do_GET(self):  # noqa: N802 - the base class's name
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if not (path.suffix in COMPRESSIBLE and path.is_file() and "gzip" in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def served(site: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+def title_query(title: str) -> str:
+    """The title as someone would type it: its words, without LaTeX commands or punctuation."""
+    text = re.sub(r"\\[A-Za-z]+", " ", title)
+    # Inner dots and hyphens stay ("Jamba-1.5", "GPT-4o"); a trailing one goes ("Scale.").
+    return " ".join(re.findall(r"[A-Za-z0-9](?:[A-Za-z0-9'.\-]*[A-Za-z0-9])?", text))
+
+
+def misspelt(query: str, kind: str, rng: random.Random) -> str | None:
+    """The query with one letter of its longest word dropped, added or swapped with the next."""
+    words = query.split()
+    longest = max(range(len(words)), key=lambda i: (len(words[i]), -i))
+    word = words[longest]
+    if len(word) < 4:
+        return None
+    if kind == "dropped":
+        at = rng.randrange(len(word))
+        typo = word[:at] + word[at + 1:]
+    elif kind == "added":
+        at = rng.randrange(len(word) + 1)
+        typo = word[:at] + rng.choice("abcdefghijklmnopqrstuvwxyz") + word[at:]
+    else:
+        places = [i for i in range(len(word) - 1) if word[i].lower() != word[i + 1].lower()]
+        if not places:
+            return None
+        at = rng.choice(places)
+        typo = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+    if typo.lower() == word.lower():
+        return None
+    return " ".join(words[:longest] + [typo] + words[longest + 1:])
+
+
+# --- The browser -----------------------------------------------------------------------------
+
+def ranked(page, root: str, query: str, verbatim: bool) -> list[str]:
+    """Paper ids of the first page of results, in order."""
+    params = {"q": query, **({"verbatim": "1"} if verbatim else {})}
+    page.goto(f"{root}search/?{urlencode(params)}")
+    page.wait_for_function(SETTLED, timeout=60_000)
+    hrefs = page.eval_on_selector_all(".search-result h2 a", "links => links.map(a => a.getAttribute('href'))")
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+
+
+def cold_run(browser, root: str, query: str, verbatim: bool) -> tuple[float, dict[str, int]]:
+    """A fresh browser context: seconds from Pagefind's answer to the page's, and the bytes on
+    the wire per kind of file (vocabulary, spelling.js, pagefind, other)."""
+    context = browser.new_context()
+    page = context.new_page()
+    requests = []
+    page.on("requestfinished", lambda request: requests.append(request))
+    params = {"q": query, **({"verbatim": "1"} if verbatim else {})}
+    page.goto(f"{root}search/?{urlencode(params)}")
+    page.wait_for_function(SETTLED, timeout=60_000)
+    # The page marks when Pagefind answered and when it showed its own answer: the gap is the
+    # correction's cost, free of the noise between two separate page loads.
+    elapsed = page.evaluate("""() => {
+        const last = (name) => performance.getEntriesByName(name).at(-1).startTime;
+        return (last('search-shown') - last('search-answered')) / 1000; }""")
+    page.wait_for_load_state("networkidle")
+    sizes = {"vocabulary": 0, "spelling.js": 0, "pagefind": 0, "other": 0}
+    for request in requests:
+        url = request.url
+        kind = ("vocabulary" if "/vocabulary/" in url else "spelling.js" if url.endswith("/spelling.js")
+                else "pagefind" if "/pagefind/" in url else "other")
+        sizes[kind] += _wire_bytes(request)
+    context.close()
+    return elapsed, sizes
+
+
+def _wire_bytes(request) -> int:
+    response = request.response()
+    length = response.headers.get("content-length") if response else None
+    return int(length) if length and length.isdigit() else request.sizes()["responseBodySize"]
+
+
+# --- Vocabulary sizes ------------------------------------------------------------------------
+
+def largest_list_gzip(entries, count: int) -> tuple[int, int]:
+    """(words, gzip bytes of the largest list) for the first `count` records as a catalogue."""
+    papers = tuple(Paper(id=f"p{i}", title=e.title, abstract=e.abstract, sources=(e.source,))
+                   for i, e in enumerate(entries[:count]))
+    files = vocabulary_files(Catalogue(papers=papers))
+    words = sum(content.count(b"\n") for content in files.values())
+    return words, max(len(gzip.compress(content, 6)) for content in files.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bench-typos"))
+    parser.add_argument("--papers", type=int, default=40)
+    parser.add_argument("--timed", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--no-build", action="store_true", help="reuse the site already in --work")
+    args = parser.parse_args(argv)
+    site = args.work / "_site"
+    if not args.no_build:
+        entries = corpus_entries(args.corpus)
+        write_seeds(entries, args.work / "seeds")
+        build(BuildOptions(seeds=args.work / "seeds", out=site, site_src=ROOT / "site_src",
+                           templates=ROOT / "templates", static=ROOT / "static",
+                           base_url="http://127.0.0.1:8000/", cache=None))
+        print(f"built {len(entries)} papers into {site}")
+    papers = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    rng = random.Random(args.seed)
+    chosen = rng.sample(papers, args.papers)
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, served(site) as root:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        same_rank = first = 0
+        hits = {kind: [0, 0, 0] for kind in TYPOS}  # corrected, uncorrected, queries
+        typo_queries = []
+        for paper in chosen:
+            query = title_query(paper["title"])
+            corrected, today = ranked(page, root, query, False), ranked(page, root, query, True)
+            same_rank += corrected == today
+            first += bool(corrected) and corrected[0] == paper["id"]
+            for kind in TYPOS:
+                typo = misspelt(query, kind, rng)
+                if typo is None:
+                    continue
+                typo_queries.append(typo)
+                hits[kind][0] += paper["id"] in ranked(page, root, typo, False)[:3]
+                hits[kind][1] += paper["id"] in ranked(page, root, typo, True)[:3]
+                hits[kind][2] += 1
+        fetches_on_correct, correct_ms = [], []
+        for paper in chosen[:args.timed]:
+            seconds, sizes = cold_run(browser, root, title_query(paper["title"]), False)
+            fetches_on_correct.append(sizes["vocabulary"] + sizes["spelling.js"])
+            correct_ms.append(seconds * 1000)
+        added_ms, extra_bytes, spelling_bytes = [], [], []
+        for typo in typo_queries[:args.timed]:
+            corrected_s, corrected_sizes = cold_run(browser, root, typo, False)
+            _, plain_sizes = cold_run(browser, root, typo, True)
+            added_ms.append(corrected_s * 1000)
+            extra_bytes.append(sum(corrected_sizes.values()) - sum(plain_sizes.values()))
+            spelling_bytes.append(corrected_sizes["vocabulary"] + corrected_sizes["spelling.js"])
+        browser.close()
+
+    total = [sum(hits[k][i] for k in TYPOS) for i in range(3)]
+    print(f"\n{args.papers} papers, seed {args.seed}; typo queries: {total[2]}")
+    print("| typo | in top 3, corrected | in top 3, uncorrected (Pagefind alone) |\n| --- | --- | --- |")
+    for kind in TYPOS:
+        c, u, n = hits[kind]
+        print(f"| {kind} | {c}/{n} ({c / n:.0%}) | {u}/{n} ({u / n:.0%}) |")
+    print(f"| all | {total[0]}/{total[2]} ({total[0] / total[2]:.0%}) | {total[1]}/{total[2]} ({total[1] / total[2]:.0%}) |")
+    print(f"\ncorrect title queries: first {first}/{args.papers}; same ranking as uncorrected "
+          f"{same_rank}/{args.papers}; vocabulary + spelling.js bytes fetched: max {max(fetches_on_correct)} B "
+          f"over {len(fetches_on_correct)} cold runs")
+    print(f"corrected queries, cold, gzip: vocabulary + spelling.js median {statistics.median(spelling_bytes):,.0f} B, "
+          f"max {max(spelling_bytes):,} B; everything beyond the uncorrected run median "
+          f"{statistics.median(extra_bytes):,.0f} B, max {max(extra_bytes):,} B")
+    print(f"from Pagefind's answer to the page's, cold: correct queries median {statistics.median(correct_ms):.0f} ms, "
+          f"max {max(correct_ms):.0f} ms; misspelt queries (correction) median {statistics.median(added_ms):.0f} ms, "
+          f"max {max(added_ms):.0f} ms, over {len(added_ms)} queries each")
+
+    entries = corpus_entries(args.corpus)
+    sizes = [(n, *largest_list_gzip(entries, n)) for n in (500, 1000, len(entries))]
+    print("\n| papers | words in the lists | largest list, gzip |\n| --- | --- | --- |")
+    for n, words, largest in sizes:
+        print(f"| {n:,} | {words:,} | {largest:,} B |")
+    # Heaps' law, fitted on the first and last sizes: lists grow as papers ** beta.
+    (n0, _, g0), (n1, _, g1) = sizes[0], sizes[-1]
+    beta = math.log(g1 / g0) / math.log(n1 / n0)
+    print(f"| 10,000 (extrapolated, growth exponent {beta:.2f}) | | {g1 * (10_000 / n1) ** beta:,.0f} B |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

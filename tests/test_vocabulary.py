@@ -1,0 +1,159 @@
+"""The vocabulary lists: tokenised as Pagefind indexes (checked against the real Pagefind in
+chromium), counted per paper, split by first letter, and byte-identical from build to build."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+from site_build import CHROMIUM, CHROMIUM_ARGS, build_site, need_chromium, serve
+
+from conftest import ROOT
+from paper_catalogue.models import Catalogue, Organization, Paper, Source
+from paper_catalogue.vocabulary import LIST_KEYS, VOCABULARY_DIR, indexed_words, vocabulary_files
+
+RECORDS = ROOT / "tests" / "fixtures" / "vocabulary" / "corpus_records.txt"
+"""Eight real records with LaTeX in titles, accents, URLs, "GPT-4o", "pass@1" and CamelCase names."""
+
+
+def paper(id: str, title: str, abstract: str = "", organisation: str | None = None) -> Paper:
+    return Paper(id=id, title=title, abstract=abstract, sources=(Source(file="x.txt", line=1),),
+                 organization=Organization(handle="org", name=organisation) if organisation else None)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("Diffusion models", ["diffusion", "models"]),
+    # A word that changed when cleaned is indexed whole and as its parts, as Pagefind does.
+    ("Critique-out-Loud", ["critiqueoutloud", "critique", "out", "loud"]),
+    ("WKWebVIEWComponent", ["wkwebviewcomponent", "wk", "web", "view", "component"]),
+    ("GPT-4o", ["gpt4o", "gpt"]),  # one-character parts ("4", "o") are not indexed
+    ("(CLoud)", ["cloud", "loud"]),  # "(c" keeps its bracket in the index, so no query reaches it
+    ("e2e_sae", ["e2e_sae"]),  # unchanged by the cleaning, so not split
+    ("E2E_sae", ["e2e_sae", "sae"]),
+    ("pass@1", ["pass1"]),  # no boundary at "@": no parts
+    ("Üstün", ["ustun"]),  # the search box drops diacritics from a query
+    ("page.Find cloud/cannon", ["pagefind", "page", "find", "cloudcannon", "cloud", "cannon"]),
+])
+def test_words_are_split_as_pagefind_splits_them(text, words):
+    assert list(indexed_words(text)) == words
+
+
+def test_counts_are_papers_holding_a_word_from_title_abstract_and_organisation():
+    catalogue = Catalogue(papers=(
+        paper("a", "Diffusion diffusion", "More diffusion.", organisation="Acme Labs"),
+        paper("b", "Diffusion transformers", "Transformers at 256 x 256 via https://example.org/x."),
+    ))
+    files = vocabulary_files(catalogue)
+    assert sorted(path.stem for path in files) == sorted(LIST_KEYS)  # every list, empty ones too
+    assert all(path.parent == VOCABULARY_DIR and path.suffix == ".txt" for path in files)
+    d = files[VOCABULARY_DIR / "d.txt"].decode()
+    assert d == "diffusion 2\n"  # two papers, however often each says it
+    assert files[VOCABULARY_DIR / "a.txt"].decode() == "acme\n"
+    assert files[VOCABULARY_DIR / "l.txt"].decode() == "labs\n"
+    assert files[VOCABULARY_DIR / "t.txt"].decode() == "transformers\n"  # one paper, twice
+    # Numbers, short words and web addresses run together are nothing to correct a query to.
+    everything = b"".join(files.values()).decode()
+    assert "256" not in everything and "\nx\n" not in everything and "httpsexample" not in everything
+    assert files[VOCABULARY_DIR / "h.txt"].decode() == "https\n"
+    assert files[VOCABULARY_DIR / "q.txt"] == b""
+
+
+def test_lists_are_sorted_and_the_same_whatever_the_paper_order():
+    papers = [paper(f"p{i}", f"Paper {word} number {i}", f"About {word}s and zebras.")
+              for i, word in enumerate(["zeta", "alpha", "mamba", "kappa", "beta", "gamma"])]
+    first = vocabulary_files(Catalogue(papers=tuple(papers)))
+    shuffled = papers[:]
+    random.Random(7).shuffle(shuffled)
+    assert vocabulary_files(Catalogue(papers=tuple(shuffled))) == first
+    for content in first.values():
+        words = [line.split(" ")[0] for line in content.decode().splitlines()]
+        assert words == sorted(words)
+    assert first[VOCABULARY_DIR / "z.txt"].decode() == "zebras 6\nzeta\nzetas\n"
+
+
+def test_the_build_writes_the_lists_byte_identical_twice(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(RECORDS, seeds / "records.txt")
+    first = build_site(tmp_path / "one", seeds=seeds)
+    second = build_site(tmp_path / "two", seeds=seeds)
+    one = {p.name: p.read_bytes() for p in (first / "vocabulary").iterdir()}
+    two = {p.name: p.read_bytes() for p in (second / "vocabulary").iterdir()}
+    assert one == two and len(one) == len(LIST_KEYS)
+    assert b"autocoder" in one["a.txt"] and b"ustun" in one["u.txt"]
+
+
+# --- Against the real Pagefind -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The eight real records built and indexed by Pagefind, served, with their vocabulary."""
+    folder = tmp_path_factory.mktemp("vocabulary")
+    (folder / "seeds").mkdir()
+    shutil.copy(RECORDS, folder / "seeds" / "records.txt")
+    site = build_site(folder / "_site", seeds=folder / "seeds", base_url="http://127.0.0.1:8000/")
+    counts = {}
+    for path in sorted((site / "vocabulary").iterdir()):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, count = line.partition(" ")
+            counts[word] = int(count or 1)
+    with serve(site) as url:
+        yield url, counts
+
+
+@pytest.fixture(scope="module")
+def chromium_page(indexed):
+    need_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.goto(indexed[0] + "search/")
+        page.evaluate("async () => { window.pf = await import('/pagefind/pagefind.js'); await window.pf.init(); }")
+        yield page
+        browser.close()
+
+
+def test_pagefind_finds_every_vocabulary_word_in_as_many_papers(indexed, chromium_page):
+    """Each word, searched for, finds at least the papers counted for it, and Pagefind marks in
+    them a word that begins with it: no word is reached only through Pagefind's loose matching."""
+    _, counts = indexed
+    assert len(counts) > 300
+    found = chromium_page.evaluate("""async (words) => {
+        const out = {};
+        for (const word of words) {
+          const search = await window.pf.search(word);
+          const pages = await Promise.all(search.results.map((r) => r.data()));
+          out[word] = [search.results.length,
+                       pages.flatMap((d) => { const w = d.content.split(" "); return d.locations.map((l) => w[l]); })];
+        }
+        return out; }""", sorted(counts))
+    wrong = {}
+    for word, count in counts.items():
+        results, marked = found[word]
+        borne_out = any(form.startswith(word) for token in marked for form in indexed_words(token))
+        if results < count or not borne_out:
+            wrong[word] = (count, results, marked[:4])
+    assert not wrong
+
+
+def test_every_word_pagefind_holds_is_in_the_vocabulary(indexed, chromium_page):
+    """The other way round: the words of the indexed text (as Pagefind keeps it, per page) are all
+    in the lists, bar the ones the lists leave out on purpose (short, numbers, other alphabets)."""
+    _, counts = indexed
+    contents = chromium_page.evaluate("""async () => {
+        const search = await window.pf.search("the");
+        return Promise.all(search.results.map(async (r) => (await r.data()).content)); }""")
+    assert len(contents) == 8
+    missing = set()
+    for content in contents:
+        for word in indexed_words(content):
+            if 3 <= len(word) <= 32 and word[0] in LIST_KEYS and not word.isdigit() and not word.startswith("http"):
+                if word not in counts:
+                    missing.add(word)
+    # The paper page's own labels and dates ("Published", "Upvotes", "May") are indexed too, but
+    # they are the page's furniture, not the paper's words.
+    furniture = {"published", "upvotes", "authors", "abstract", "may", "june", "july", "august", "april",
+                 "september", "october", "november", "december"}
+    assert missing <= furniture, sorted(missing - furniture)
