@@ -9,8 +9,11 @@ import threading
 import time
 from pathlib import Path
 
-from .diagnostics import BuildError
+from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
 from .pipeline import BuildOptions, StrictFailure, build
+
+INPUTS = (Path("templates"), Path("static"))
+"""Inputs besides --seeds and --site-src: a file there that cannot be read is the site owner's to fix."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -123,39 +126,52 @@ class TerminalProgress:
             self.ticking = False
 
 
-def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
-    """One build, reported on the terminal; the preview reports its rebuilds the same way."""
+def run_build(args: argparse.Namespace, base_url: str | None = None,
+              problems: list[Diagnostic] | None = None) -> int:
+    """One build, reported on the terminal; the preview reports its rebuilds the same way.
+
+    On failure, what stopped the build is also appended to `problems` (for the preview's page).
+    """
     terminal = TerminalProgress(args, time.perf_counter())
     started = terminal.started
+    found: list[Diagnostic] = []
     try:
         try:
             result = build(options_from(args, base_url), progress=terminal.show, ticker=terminal.tick)
         finally:
             terminal.clear()
     except StrictFailure as failure:
-        for warning in failure.warnings:
-            print(warning, file=sys.stderr)
-        print(f"error: {failure}; {args.out} left unchanged", file=sys.stderr)
-        return EXIT_FAILED
+        found = list(failure.warnings)
+        summary = f"{failure}"
+    except InputError as error:
+        found = list(error.problems)
+        summary = f"the build stopped at {len(found)} error(s) in the input; fix them and build again"
     except BuildError as error:
-        print(f"error: {error}; {args.out} left unchanged", file=sys.stderr)
-        return EXIT_FAILED
+        summary = str(error)
+        found = [error_at("", None, summary)]
     except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror or error}; {args.out} left unchanged",
-              file=sys.stderr)
-        return EXIT_FAILED
+        found = [os_error_problem(error, [args.seeds, args.site_src, *INPUTS])]
+        summary = "the build stopped"
     except KeyboardInterrupt:
         print(f"\ninterrupted; {args.out} left unchanged", file=sys.stderr)
         return 130
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    if not args.quiet and result.topic_report is not None:
-        print(result.topic_report)
-    if not args.quiet:
-        seconds = time.perf_counter() - started
-        print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "
-              f"in {seconds:.2f} s ({len(result.warnings)} warnings)")
-    return EXIT_OK
+    else:
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        if not args.quiet and result.topic_report is not None:
+            print(result.topic_report)
+        if not args.quiet:
+            seconds = time.perf_counter() - started
+            print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "
+                  f"in {seconds:.2f} s ({len(result.warnings)} warnings)")
+        return EXIT_OK
+    if len(found) > 1 or found[0].file:
+        for problem in found:
+            print(problem, file=sys.stderr)
+    print(f"error: {summary}; {args.out} left unchanged", file=sys.stderr)
+    if problems is not None:
+        problems.extend(found)
+    return EXIT_FAILED
 
 
 def run_serve(args: argparse.Namespace) -> int:
