@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ INPUTS = (Path("templates"), Path("static"))
 """Inputs besides --seeds and --site-src: a file there that cannot be read is the site owner's to fix."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_OUT = Path("_site")
 
 DESCRIPTION = """\
 Build a static paper catalogue from Hugging Face Daily Papers listing dumps.
@@ -37,9 +39,11 @@ examples:
   python build.py serve --port 8001 --host 127.0.0.1"""
 
 SERVE_DESCRIPTION = """\
-Build the site for http://HOST:PORT/, serve the output folder there, watch seeds, site_src,
-templates and static, rebuild on every change and reload open pages. A failed rebuild prints
-its errors here and the last good site stays served. Ctrl-C stops (exit code 0).
+Build the site for http://HOST:PORT/ into a folder of its own (not _site, so a `build.py` run
+beside it changes nothing it serves), serve it there, watch seeds, site_src, templates and
+static, rebuild on every change and reload open pages. A failed rebuild prints its errors here,
+the last good site stays served, and open pages show the errors (file, line and the lines
+around it) until the next good build. Ctrl-C stops (exit code 0).
 The live-reload script is added by the server as it sends each page: it is never in the files."""
 
 
@@ -50,8 +54,9 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
 
     parser.add_argument("--seeds", type=Path, default=default(Path("seeds")), metavar="DIR",
                         help="folder of listing dumps (*.txt) to read (default: seeds)")
-    parser.add_argument("--out", type=Path, default=default(Path("_site")), metavar="DIR",
-                        help="output folder, replaced only when the build succeeds (default: _site)")
+    parser.add_argument("--out", type=Path, default=default(None), metavar="DIR",
+                        help="output folder, replaced only when the build succeeds (default: _site; "
+                             "serve: a folder of its own in the cache folder)")
     parser.add_argument("--site-src", type=Path, default=default(Path("site_src")), metavar="DIR",
                         help="site owner's settings, topics and pages (default: site_src)")
     parser.add_argument("--base-url", metavar="URL", default=default(None),
@@ -175,12 +180,30 @@ def run_build(args: argparse.Namespace, base_url: str | None = None,
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """The preview builds into a folder of its own (as `mkdocs serve` does), so a `build.py` run
+    beside it never replaces what it serves: --out when given, else one in the cache folder
+    (reused by the next preview), else a temporary one."""
+    if args.out is not None:
+        return _serve(args)
+    if args.cache is not None:
+        args.out = args.cache / "preview-site"
+        return _serve(args)
+    with tempfile.TemporaryDirectory(prefix="catalogue-preview-") as folder:
+        args.out = Path(folder) / "site"
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from .serve import WATCHED, WatchError, preview  # only the preview needs server and watcher
+
+    def build(url: str) -> tuple[int, list[Diagnostic]]:
+        problems: list[Diagnostic] = []
+        return run_build(args, url, problems), problems
 
     watched = [args.seeds, args.site_src, *WATCHED[2:]]
     try:
         return preview(host=args.host, port=args.port, out_dir=args.out, watched=watched,
-                       base_url=args.base_url, build=lambda url: run_build(args, url))
+                       base_url=args.base_url, build=build)
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror or error}",
               file=sys.stderr)
@@ -205,4 +228,5 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "serve":
         return run_serve(args)
+    args.out = args.out or DEFAULT_OUT
     return run_build(args)

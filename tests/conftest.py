@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SEEDS = ROOT / "seeds"
 FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
 
 
 @pytest.fixture
