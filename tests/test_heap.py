@@ -6,14 +6,14 @@ import gc
 
 import pytest
 
-from conftest import ROOT
+from conftest import REAL_SITE_SRC, ROOT
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.heap import YOUNG_THRESHOLD
 from paper_catalogue.pipeline import BuildOptions, build
 
 
 def options(seeds, out) -> BuildOptions:
-    return BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=ROOT / "templates",
+    return BuildOptions(seeds=seeds, out=out, site_src=REAL_SITE_SRC, templates=ROOT / "templates",
                         static=ROOT / "static", search_index=False)
 
 

@@ -283,12 +283,12 @@ def test_search_finds_new_and_old_papers_after_a_rebuild_that_carried_the_last_b
     names (search_bundle.py): what the browser loads must still be one consistent index."""
     import shutil
 
-    from conftest import REAL_SEEDS, ROOT
+    from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
     from paper_catalogue.pipeline import BuildOptions, build
 
     seeds, out = tmp_path / "seeds", tmp_path / "_site"
     shutil.copytree(REAL_SEEDS, seeds)
-    options = BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=ROOT / "templates",
+    options = BuildOptions(seeds=seeds, out=out, site_src=REAL_SITE_SRC, templates=ROOT / "templates",
                            static=ROOT / "static", base_url="http://127.0.0.1:8000/", cache=tmp_path / "cache")
     build(options)
     (seeds / "999_new.txt").write_text("Quokkaformer: A Brand New Draft Model\n\n"

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.pipeline import BuildOptions, build
 from paper_catalogue.search import PagefindRun
@@ -80,7 +80,7 @@ def test_pagefind_gives_the_same_records_from_lean_copies_as_from_the_whole_page
     """The real Pagefind over the seeds' 254 paper pages: every fragment (named by a hash of its
     content: the page's text, title, metadata, filters, sort keys and anchors) is the same file."""
     site = tmp_path / "site"
-    build(BuildOptions(seeds=REAL_SEEDS, out=site, site_src=ROOT / "site_src", templates=ROOT / "templates",
+    build(BuildOptions(seeds=REAL_SEEDS, out=site, site_src=REAL_SITE_SRC, templates=ROOT / "templates",
                        static=ROOT / "static", search_index=False))
     whole, lean = tmp_path / "whole", tmp_path / "lean"
     shutil.copytree(site, whole)
@@ -122,7 +122,7 @@ def test_a_build_indexes_lean_copies_and_removes_them_whether_it_succeeds_or_fai
 
     monkeypatch.setattr(pipeline.PagefindRun, "__init__", spy)
     out = tmp_path / "_site"
-    result = build(BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=ROOT / "templates",
+    result = build(BuildOptions(seeds=seeds, out=out, site_src=REAL_SITE_SRC, templates=ROOT / "templates",
                                 static=ROOT / "static"))
     (sources, heads), = read
     assert heads == ["<!doctype html>"] * len(result.catalogue.papers)
@@ -135,7 +135,7 @@ def test_a_build_indexes_lean_copies_and_removes_them_whether_it_succeeds_or_fai
 
     monkeypatch.setattr(pipeline.PagefindRun, "finish", failing)
     with pytest.raises(BuildError):
-        build(BuildOptions(seeds=seeds, out=tmp_path / "other", site_src=ROOT / "site_src",
+        build(BuildOptions(seeds=seeds, out=tmp_path / "other", site_src=REAL_SITE_SRC,
                            templates=ROOT / "templates", static=ROOT / "static"))
     assert _scratch_folders() == before
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT, outputs_under_hash_seeds
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, outputs_under_hash_seeds
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue
@@ -22,7 +22,7 @@ from paper_catalogue.topics import (
     topic_scores,
 )
 
-SITE_SRC = ROOT / "site_src"
+SITE_SRC = REAL_SITE_SRC
 
 
 @pytest.fixture(scope="module")
