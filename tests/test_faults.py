@@ -213,19 +213,22 @@ class Preview:
         for line in stream:
             self.lines.put((name, line))
 
-    def wait_for(self, stream: str, text: str, timeout: float = 120) -> str:
-        """The next line on `stream` holding `text`; every line read on the way is kept in `seen`."""
+    def wait_for(self, stream: str, text: str, since: int = 0, timeout: float = 120) -> str:
+        """The first line on `stream` holding `text` from line `since` of everything printed (the
+        two streams are read by two threads, so their lines interleave in any order)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        checked = since
+        while True:
+            for name, line in self.seen[checked:]:
+                if name == stream and text in line:
+                    return line
+            checked = max(checked, len(self.seen))
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} on std{stream}: {self.seen[since:][-20:]}")
             try:
-                name, line = self.lines.get(timeout=0.2)
+                self.seen.append(self.lines.get(timeout=0.2))
             except queue.Empty:
                 assert self.process.poll() is None, self.seen
-                continue
-            self.seen.append((name, line))
-            if name == stream and text in line:
-                return line
-        raise AssertionError(f"no {text!r} on std{stream}: {self.seen[-20:]}")
 
     def get(self, path: str = "") -> tuple[int, bytes]:
         connection = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
@@ -279,13 +282,13 @@ def preview(tmp_path_factory):
 def test_the_preview_shows_a_fault_keeps_serving_and_recovers(fault, preview):
     status, good = preview.get()
     assert status == 200
+    start = len(preview.seen)
     broken = Broken(preview.project, fault)
     try:
-        preview.wait_for("out", "rebuilding")
-        stderr = preview.wait_for("err", "left unchanged")
-        printed = "".join(line for name, line in preview.seen if name == "err")
-        assert located(fault, broken.line) in printed and fault.says in printed
-        assert "Traceback" not in printed, stderr
+        preview.wait_for("err", "left unchanged", since=start)
+        printed = "".join(line for name, line in preview.seen[start:] if name == "err")
+        assert located(fault, broken.line) in printed and fault.says in printed, printed
+        assert "Traceback" not in printed, printed
         # The last good site is still served, and a page opened now is told what failed, where.
         assert preview.get() == (200, good)
         events = preview.events(wait=1.0)
@@ -297,11 +300,14 @@ def test_the_preview_shows_a_fault_keeps_serving_and_recovers(fault, preview):
             shown = next(problem for problem in problems if problem["file"] == fault.file)
             assert [line["number"] for line in shown["context"] if line["at"]] == [broken.line]
     finally:
+        fixed = len(preview.seen)
         broken.fix()
-        preview.seen.clear()
-    preview.wait_for("out", "built ")
-    # Recovered: the page is told of a good build only, and the site still answers.
-    assert [name for name, _ in preview.events(wait=1.0)] == ["build"]
+    preview.wait_for("out", "built ", since=fixed)
+    # Recovered: a page opening now is told of a good build only (the server learns that the
+    # build succeeded just after the build prints so), and the site still answers.
+    deadline = time.monotonic() + 30
+    while (names := [name for name, _ in preview.events(wait=0.5)]) != ["build"]:
+        assert time.monotonic() < deadline, names
     assert preview.get()[0] == 200
 
 
@@ -310,7 +316,7 @@ def test_ctrl_c_stops_the_preview_with_exit_0_while_a_build_is_failing(tmp_path)
     running = Preview(project)
     try:
         Broken(project, FAULTS[0])
-        running.wait_for("err", "left unchanged")
+        running.wait_for("err", "left unchanged")  # the build is failing now
         assert running.stop() == 0
         assert "Traceback" not in "".join(line for _, line in running.seen)
     finally:
