@@ -540,6 +540,17 @@ def test_open_pages_show_a_failure_and_reload_after_a_good_build_under_a_strict_
         # ...and over the page, drawn by the external script with its same-origin style sheet.
         expect(page.locator("#preview-error")).to_contain_text("seeds/x.txt: not UTF-8", timeout=30_000)
         assert page.locator("#preview-error").evaluate("e => getComputedStyle(e).position") == "fixed"
+        # A located error: its file and line, the message as text (never markup), the lines around it.
+        template = tmp_path / "paper.html"
+        template.write_text("".join(f"<p>line {n}</p>\n" for n in range(1, 9)), encoding="utf-8")
+        problem = Diagnostic(str(template), 5, "'papr' is <b>undefined</b>", "error")
+        state.rebuilt(ok=False, failure=str(problem), problems=[problem])
+        overlay = page.locator("#preview-error")
+        expect(overlay).to_contain_text(f"{template}:5", timeout=30_000)
+        expect(overlay).to_contain_text("'papr' is <b>undefined</b>")
+        assert overlay.locator("b").count() == 0
+        expect(overlay.locator(".preview-error-at")).to_have_text("    5  <p>line 5</p>")
+        assert overlay.locator("pre span").count() == 5  # lines 3 to 7
         # A good build: the page reloads and shows the new file.
         (root / "papers" / "a-paper" / "index.html").write_bytes(
             CSP_PAGE.replace(b"version one", b"version two"))
