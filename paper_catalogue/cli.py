@@ -13,9 +13,6 @@ from pathlib import Path
 from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
 from .pipeline import BuildOptions, StrictFailure, build
 
-INPUTS = (Path("templates"), Path("static"))
-"""Inputs besides --seeds and --site-src: a file there that cannot be read is the site owner's to fix."""
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("_site")
 
@@ -139,10 +136,11 @@ def run_build(args: argparse.Namespace, base_url: str | None = None,
     """
     terminal = TerminalProgress(args, time.perf_counter())
     started = terminal.started
+    options = options_from(args, base_url)
     found: list[Diagnostic] = []
     try:
         try:
-            result = build(options_from(args, base_url), progress=terminal.show, ticker=terminal.tick)
+            result = build(options, progress=terminal.show, ticker=terminal.tick)
         finally:
             terminal.clear()
     except StrictFailure as failure:
@@ -155,7 +153,8 @@ def run_build(args: argparse.Namespace, base_url: str | None = None,
         summary = str(error)
         found = [error_at("", None, summary)]
     except OSError as error:
-        found = [os_error_problem(error, [args.seeds, args.site_src, *INPUTS])]
+        inputs = [options.seeds, options.site_src, options.templates, options.static]
+        found = [os_error_problem(error, inputs)]
         summary = "the build stopped"
     except KeyboardInterrupt:
         print(f"\ninterrupted; {args.out} left unchanged", file=sys.stderr)
@@ -227,6 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
     args = make_parser().parse_args(argv)
     if args.command == "serve":
-        return run_serve(args)
+        return run_serve(args)  # the preview picks a folder of its own when --out is not given
     args.out = args.out or DEFAULT_OUT
     return run_build(args)

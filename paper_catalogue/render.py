@@ -17,9 +17,9 @@ from . import feeds
 from .cache import digest
 from .charts import year_chart
 from .diagnostics import input_error, quiet_worker
+from .models import Catalogue, SiteConfig
 from .site_files import read_site_file
 from .template_errors import check_templates, template_error
-from .models import Catalogue, SiteConfig
 from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,

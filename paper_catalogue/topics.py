@@ -130,9 +130,10 @@ def parse_taxonomy(text: str, file: str) -> Taxonomy:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            what = ".".join(map(str, item["loc"])) or "taxonomy"
+            what = ".".join(str(part) for part in item["loc"] if part != "[key]") or "taxonomy"
+            message = item["msg"].removeprefix("Value error, ")
             problems.append(error_at(file, _line_of(item["loc"], lines, headers),
-                                     f"{what}: {item['msg']}{_HINTS.get(item['type'], '')}"))
+                                     f"{what}: {message}{_HINTS.get(item['type'], '')}"))
         raise InputError(*problems) from None
     return _checked(parsed, file, headers)
 
