@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -10,6 +11,8 @@ from types import TracebackType
 import jinja2
 
 from .diagnostics import InputError, error_at
+
+_QUALIFIED = re.compile(r"'(?:\w+\.)+(\w+) object'")
 
 
 def check_templates(env: jinja2.Environment) -> None:
@@ -56,7 +59,9 @@ def template_error(error: BaseException, env: jinja2.Environment,
     if isinstance(error, jinja2.UndefinedError):
         given = ", ".join(sorted(set(names)))
         hint = f"; check the spelling (this page is given: {given})" if given else "; check the spelling"
-        return InputError(error_at(_shown(file), line, f"{error.message}{hint}"))
+        # "'paper_catalogue.views.PaperView object' has no attribute" -> "'PaperView' has no attribute"
+        message = _QUALIFIED.sub(r"'\1'", error.message or "undefined")
+        return InputError(error_at(_shown(file), line, f"{message}{hint}"))
     return InputError(error_at(_shown(file), line, f"{type(error).__name__}: {error}"))
 
 

@@ -24,8 +24,8 @@ def material():
 
 
 def test_same_size_gives_byte_identical_seed_files(tmp_path):
-    first = write_catalogue(SIZE, tmp_path / "a")
-    second = write_catalogue(SIZE, tmp_path / "b")
+    first = write_catalogue(SIZE, tmp_path / "a", REAL_SEEDS)
+    second = write_catalogue(SIZE, tmp_path / "b", REAL_SEEDS)
     names = [path.name for path in seed_files(first)]
     assert names == [path.name for path in seed_files(second)]
     assert len(names) > 1  # split into several files like real seeds
@@ -38,7 +38,7 @@ def test_different_sizes_differ(material):
 
 
 def test_synthetic_files_read_back_as_n_unique_papers_with_metadata(tmp_path):
-    folder = write_catalogue(SIZE, tmp_path / "seeds")
+    folder = write_catalogue(SIZE, tmp_path / "seeds", REAL_SEEDS)
     entries, warnings = [], []
     for path in seed_files(folder):
         result = read_seed_file(path)

@@ -14,7 +14,9 @@ from conftest import FIXTURES, ROOT
 
 FORK_SEEDS = FIXTURES / "fork" / "seeds"
 """300 papers of Hugging Face Daily Papers 2024 (none of them in seeds/), in the spaced layout."""
-TREE = ("build.py", "pyproject.toml", "paper_catalogue", "templates", "static", "tests", "site_src", ".github")
+LEFT_OUT = (".git", ".venv", "_site", "._site.*", ".catalogue-cache", "out", "__pycache__", ".pytest_cache",
+            ".hypothesis", "*.egg-info")
+"""What a fresh clone lacks: the local environment, caches and build output."""
 ABOUT = """\
 # About this catalogue
 
@@ -31,14 +33,8 @@ TESTS = ["tests/test_catalogue.py", "tests/test_topics.py", "tests/test_fuzz.py"
 def fork(tmp_path_factory) -> Path:
     """A copy of the project whose seeds/ and site_src/pages/ hold someone else's catalogue."""
     root = tmp_path_factory.mktemp("fork") / "catalogue"
-    skip = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis")
-    for name in TREE:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=skip)
-        else:
-            root.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    shutil.rmtree(root / "seeds")
     shutil.copytree(FORK_SEEDS, root / "seeds")
     pages = root / "site_src" / "pages"
     shutil.rmtree(pages)
