@@ -539,7 +539,7 @@ def test_open_pages_show_a_failure_and_reload_after_a_good_build_under_a_strict_
         assert page.text_content("#text") == "version one"
         # ...and over the page, drawn by the external script with its same-origin style sheet.
         expect(page.locator("#preview-error")).to_contain_text("seeds/x.txt: not UTF-8", timeout=30_000)
-        assert page.locator("#preview-error").evaluate("e => getComputedStyle(e).position") == "fixed"
+        expect(page.locator("#preview-error")).to_have_css("position", "fixed")  # once its sheet loads
         # A located error: its file and line, the message as text (never markup), the lines around it.
         template = tmp_path / "paper.html"
         template.write_text("".join(f"<p>line {n}</p>\n" for n in range(1, 9)), encoding="utf-8")
