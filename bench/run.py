@@ -67,6 +67,8 @@ class Row:
     first_query_bytes: int | None = None
     ratio: float | None = None
     """Our time to a searchable site over Hugo's plus Pagefind's, from the same runs."""
+    paper_page_bytes: int | None = None
+    """The median size of a paper page (papers/<id>/index.html) as written."""
 
 
 def measure(command: list[str], cwd: Path = ROOT) -> Measured:
@@ -234,7 +236,12 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     return Row(papers=count, build="ours", total=statistics.median(m.wall for m, _ in runs),
                cpu=statistics.median(m.cpu for m, _ in runs),
                peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
-               files=files, stages=stages, startup=startup, first_query_bytes=first_query_bytes(site))
+               files=files, stages=stages, startup=startup, first_query_bytes=first_query_bytes(site),
+               paper_page_bytes=median_paper_page(site))
+
+
+def median_paper_page(site: Path) -> int:
+    return int(statistics.median(path.stat().st_size for path in site.glob("papers/*/index.html")))
 
 
 def _hugo_row(count: int, runs: list[Measured], public: Path) -> Row:
@@ -258,7 +265,7 @@ def format_table(rows: list[Row]) -> str:
     stages = list(STAGES) + list(dict.fromkeys(extra))
     header = (["papers", "build"] + [f"{name} s" for name in stages]
               + ["start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
-                 "files", "first query (gzip)", "ours / hugo + pagefind"])
+                 "files", "paper page (median)", "first query (gzip)", "ours / hugo + pagefind"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [f"{row.papers:,}", row.build]
@@ -267,6 +274,7 @@ def format_table(rows: list[Row]) -> str:
             _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
             f"{row.pages / row.total:,.0f}", f"{row.papers / row.total:,.0f}", _megabytes(row.output_bytes),
             f"{row.files:,}",
+            "-" if row.paper_page_bytes is None else f"{row.paper_page_bytes / 1e3:.1f} KB",
             "n/a" if row.first_query_bytes is None else f"{row.first_query_bytes / 1e3:.0f} KB",
             "-" if row.ratio is None else f"{row.ratio:.2f}",
         ]

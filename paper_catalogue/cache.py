@@ -47,11 +47,12 @@ def file_digest(path: Path) -> str:
 
 
 def folder_digest(folder: Path) -> str:
-    """Every file under a folder, names and bytes (an absent folder has its own digest)."""
+    """Every file under a folder, names and bytes (an absent folder has its own digest); a file
+    that cannot be read, a link to nothing included, raises OSError naming it."""
     if not folder.is_dir():
         return digest("absent", str(folder))
     parts: list[str] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         parts += [path.relative_to(folder).as_posix(), file_digest(path)]
     return digest(*parts)
 

@@ -70,4 +70,4 @@ def author_macro_note(papers: Iterable[Paper]) -> list[Diagnostic]:
     more = f"; and {len(using) - MACROS_LISTED} more" if len(using) > MACROS_LISTED else ""
     return [Diagnostic(first.file, first.line,
                        f"{len(using)} paper(s) use their authors' own LaTeX macros, shown by name: {named}{more}",
-                       level="note")]
+                       severity="note")]

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from .config import load_site_config
-from .diagnostics import BuildError
+from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
 from .pipeline import BuildOptions, StrictFailure, build, read_catalogue
 from .topics import assign_topics, load_taxonomy, load_topic_overrides
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_OUT = Path("_site")
 
 DESCRIPTION = """\
 Build a static paper catalogue from Hugging Face Daily Papers listing dumps.
@@ -39,9 +41,11 @@ examples:
   python build.py topics report    papers per topic, with advice on balance"""
 
 SERVE_DESCRIPTION = """\
-Build the site for http://HOST:PORT/, serve the output folder there, watch seeds, site_src,
-templates and static, rebuild on every change and reload open pages. A failed rebuild prints
-its errors here and the last good site stays served. Ctrl-C stops (exit code 0).
+Build the site for http://HOST:PORT/ into a folder of its own (not _site, so a `build.py` run
+beside it changes nothing it serves), serve it there, watch seeds, site_src, templates and
+static, rebuild on every change and reload open pages. A failed rebuild prints its errors here,
+the last good site stays served, and open pages show the errors (file, line and the lines
+around it) until the next good build. Ctrl-C stops (exit code 0).
 The live-reload script is added by the server as it sends each page: it is never in the files."""
 
 
@@ -52,8 +56,9 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
 
     parser.add_argument("--seeds", type=Path, default=default(Path("seeds")), metavar="DIR",
                         help="folder of listing dumps (*.txt) to read (default: seeds)")
-    parser.add_argument("--out", type=Path, default=default(Path("_site")), metavar="DIR",
-                        help="output folder, replaced only when the build succeeds (default: _site)")
+    parser.add_argument("--out", type=Path, default=default(None), metavar="DIR",
+                        help="output folder, replaced only when the build succeeds (default: _site; "
+                             "serve: a folder of its own in the cache folder)")
     parser.add_argument("--site-src", type=Path, default=default(Path("site_src")), metavar="DIR",
                         help="site owner's settings, topics and pages (default: site_src)")
     parser.add_argument("--base-url", metavar="URL", default=default(None),
@@ -160,51 +165,88 @@ class TerminalProgress:
             self.ticking = False
 
 
-def run_build(args: argparse.Namespace, base_url: str | None = None) -> int:
-    """One build, reported on the terminal; the preview reports its rebuilds the same way."""
+def run_build(args: argparse.Namespace, base_url: str | None = None,
+              problems: list[Diagnostic] | None = None) -> int:
+    """One build, reported on the terminal; the preview reports its rebuilds the same way.
+
+    On failure, what stopped the build is also appended to `problems` (for the preview's page).
+    """
     terminal = TerminalProgress(args, time.perf_counter())
     started = terminal.started
+    options = options_from(args, base_url)
+    found: list[Diagnostic] = []
     try:
         try:
-            result = build(options_from(args, base_url), progress=terminal.show, ticker=terminal.tick)
+            result = build(options, progress=terminal.show, ticker=terminal.tick)
         finally:
             terminal.clear()
     except StrictFailure as failure:
-        for warning in failure.warnings:
-            print(warning, file=sys.stderr)
-        print(f"error: {failure}; {args.out} left unchanged", file=sys.stderr)
-        return EXIT_FAILED
+        found = list(failure.warnings)
+        summary = f"{failure}"
+    except InputError as error:
+        found = list(error.problems)
+        summary = f"the build stopped at {len(found)} error(s) in the input; fix them and build again"
     except BuildError as error:
-        print(f"error: {error}; {args.out} left unchanged", file=sys.stderr)
-        return EXIT_FAILED
+        summary = str(error)
+        found = [error_at("", None, summary)]
     except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror or error}; {args.out} left unchanged",
-              file=sys.stderr)
-        return EXIT_FAILED
+        inputs = [options.seeds, options.site_src, options.templates, options.static]
+        found = [os_error_problem(error, inputs)]
+        summary = "the build stopped"
     except KeyboardInterrupt:
         print(f"\ninterrupted; {args.out} left unchanged", file=sys.stderr)
         return 130
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    if not args.quiet and result.topic_report is not None:
-        print(result.topic_report)
-    if not args.quiet and result.up_to_date:
-        print(f"{args.out} is up to date: nothing it depends on changed ({len(result.catalogue.papers)} papers, "
-              f"{len(result.warnings)} warnings)")
-    elif not args.quiet:
-        seconds = time.perf_counter() - started
-        print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "
-              f"in {seconds:.2f} s ({len(result.warnings)} warnings)")
-    return EXIT_OK
+    else:
+        for warning in result.warnings:  # notes belong to the build's report, on stdout
+            if warning.severity != "note":
+                print(warning, file=sys.stderr)
+            elif not args.quiet:
+                print(warning)
+        if not args.quiet and result.topic_report is not None:
+            print(result.topic_report)
+        warned = sum(warning.severity == "warning" for warning in result.warnings)
+        if not args.quiet and result.up_to_date:
+            print(f"{args.out} is up to date: nothing it depends on changed ({len(result.catalogue.papers)} papers, "
+                  f"{warned} warnings)")
+        elif not args.quiet:
+            seconds = time.perf_counter() - started
+            print(f"built {len(result.catalogue.papers)} papers, {result.files} files into {args.out} "
+                  f"in {seconds:.2f} s ({warned} warnings)")
+        return EXIT_OK
+    if len(found) > 1 or found[0].file:
+        for problem in found:
+            print(problem, file=sys.stderr)
+    print(f"error: {summary}; {args.out} left unchanged", file=sys.stderr)
+    if problems is not None:
+        problems.extend(found)
+    return EXIT_FAILED
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """The preview builds into a folder of its own (as `mkdocs serve` does), so a `build.py` run
+    beside it never replaces what it serves: --out when given, else one in the cache folder
+    (reused by the next preview), else a temporary one."""
+    if args.out is not None:
+        return _serve(args)
+    if args.cache is not None:
+        args.out = args.cache / "preview-site"
+        return _serve(args)
+    with tempfile.TemporaryDirectory(prefix="catalogue-preview-") as folder:
+        args.out = Path(folder) / "site"
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from .serve import WATCHED, WatchError, preview  # only the preview needs server and watcher
+
+    def build(url: str) -> tuple[int, list[Diagnostic]]:
+        problems: list[Diagnostic] = []
+        return run_build(args, url, problems), problems
 
     watched = [args.seeds, args.site_src, *WATCHED[2:]]
     try:
         return preview(host=args.host, port=args.port, out_dir=args.out, watched=watched,
-                       base_url=args.base_url, build=lambda url: run_build(args, url))
+                       base_url=args.base_url, build=build)
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror or error}",
               file=sys.stderr)
@@ -290,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
     args = make_parser().parse_args(argv)
     if args.command == "serve":
-        return run_serve(args)
+        return run_serve(args)  # the preview picks a folder of its own when --out is not given
     if args.command == "topics":
         return run_topics_suggest(args) if args.topics_command == "suggest" else run_topics_report(args)
+    args.out = args.out or DEFAULT_OUT
     return run_build(args)

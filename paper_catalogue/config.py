@@ -1,30 +1,36 @@
-"""site_src/site.toml -> a validated SiteConfig; errors name the file and, for TOML, the line."""
+"""site_src/site.toml -> a validated SiteConfig; every error names the file and its line."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .diagnostics import BuildError
+from .diagnostics import InputError, error_at
 from .models import SiteConfig
+from .site_files import key_lines, load_toml
 
 
 def load_site_config(path: Path, base_url: str | None = None) -> SiteConfig:
     """Read the site config (defaults when the file is absent); `base_url` overrides the file's."""
     data: dict = {}
+    text = ""
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise BuildError(f"{path}: {error}") from None
+        data, text = load_toml(path)
     if base_url is not None:
         data["base_url"] = base_url
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, item['loc'])) or 'site'}: {item['msg']}" for item in error.errors()
-        )
-        raise BuildError(f"{path}: {problems}") from None
+        lines = key_lines(text)
+        known = ", ".join(SiteConfig.model_fields)
+        problems = []
+        for item in error.errors():
+            key = str(item["loc"][0]) if item["loc"] else ""
+            if item["type"] == "extra_forbidden":
+                message = f"unknown setting {key!r}; the settings are: {known}"
+            else:
+                shown = f"{item['input']!r}" if not isinstance(item["input"], dict) else "a table"
+                message = f"{key}: {item['msg']} (got {shown})"
+            problems.append(error_at(path, lines.get(key), message))
+        raise InputError(*sorted(problems)) from None

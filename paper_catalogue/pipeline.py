@@ -136,7 +136,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         catalogue, result.topic_report, topic_warnings = topics_stage(inputs, cache)
     result.warnings += topic_warnings
     progress("topics", f"{len(catalogue.topics)} topics")
-    if options.strict and any(warning.level == "warning" for warning in result.warnings):
+    if options.strict and any(warning.severity == "warning" for warning in result.warnings):
         raise StrictFailure(result.warnings)
     if cache.output_is(options.out, inputs.site_key):
         result.catalogue, result.up_to_date = catalogue, True

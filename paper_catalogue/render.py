@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -14,8 +15,10 @@ from markupsafe import Markup
 
 from . import feeds
 from .charts import year_chart
-from .diagnostics import quiet_worker
+from .diagnostics import input_error, quiet_worker
 from .models import Catalogue, SiteConfig
+from .site_files import read_site_file
+from .template_errors import check_templates, template_error
 from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
@@ -41,8 +44,11 @@ ABOUT_PAGE = "about"
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
-    """One environment per build: autoescaping everywhere, and undefined names are errors."""
-    return jinja2.Environment(
+    """One environment per build: autoescaping everywhere, and undefined names are errors.
+
+    Every template is compiled here, so a syntax error stops the build before any page is made.
+    """
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -53,6 +59,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         # page's template and each include it pulls in is checked against its file (a stat call).
         auto_reload=False,
     )
+    check_templates(env)
+    return env
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,28 @@ def markdown_pages(folder: Path) -> list[MarkdownPage]:
         return []
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True}).enable(
         ["linkify", "replacements", "smartquotes", "table"])
+    md.add_render_rule("link_open", _link_open)
     pages = []
     for path in sorted(folder.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
+        text = read_site_file(path)
         title = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("# ")),
                      path.stem.replace("-", " ").capitalize())
-        tokens = md.parse(text)
-        pages.append(MarkdownPage(path.stem, title, Markup(md.renderer.render(tokens, md.options, {})),
-                                  first_paragraph(tokens)))
+        try:
+            tokens = md.parse(text)
+            html = md.renderer.render(tokens, md.options, {})
+        except Exception as error:  # noqa: BLE001 - markdown-it on text the site owner wrote
+            raise input_error(path, None, f"cannot be converted from Markdown "
+                                          f"({type(error).__name__}: {error})") from None
+        pages.append(MarkdownPage(path.stem, title, Markup(html), first_paragraph(tokens)))
     return pages
+
+
+def _link_open(self, tokens, index, options, env) -> str:
+    """A link to another site gets the rel every external link of the site has."""
+    token = tokens[index]
+    if urlsplit(str(token.attrGet("href") or "")).netloc:
+        token.attrSet("rel", "noopener noreferrer")
+    return self.renderToken(tokens, index, options, env)
 
 
 def first_paragraph(tokens) -> str:
@@ -113,7 +134,13 @@ class Renderer:
         """One page at a site-relative URL; without `meta` the head says the site's title and
         description (a template may still override the `title` and `description` blocks)."""
         meta = meta or self.meta(self.site.title, url)
-        html = self.env.get_template(template).render(site=self.site, url=url, meta=meta, **context)
+        try:
+            html = self.env.get_template(template).render(site=self.site, url=url, meta=meta, **context)
+        except Exception as error:  # a site owner's template: any error it raises is located
+            located = template_error(error, self.env, ["site", "url", "meta", *context])
+            if located is None:
+                raise
+            raise located from None
         return output_path(url), html.encode("utf-8")
 
     def meta(self, title: str, url: str | None, description: str | None = None,
@@ -191,10 +218,17 @@ def merged(batches: Iterable[Files]) -> Files:
 
 
 def static_files(folder: Path) -> Files:
-    """Every file under static/, copied as is to static/ in the site."""
+    """Every file under static/, copied as is to static/ in the site; one that cannot be read
+    (a link to nothing, no permission) is an InputError naming it."""
     if not folder.is_dir():
         return {}
-    return {
-        PurePosixPath("static") / path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*")) if path.is_file()
-    }
+    files: Files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            continue
+        try:
+            files[PurePosixPath("static") / path.relative_to(folder).as_posix()] = path.read_bytes()
+        except OSError as error:
+            raise input_error(path, None, f"cannot be read ({error.strerror or error}); "
+                                          "make it a readable file, or remove it") from None
+    return files

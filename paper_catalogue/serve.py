@@ -4,11 +4,14 @@ The published files never hold the live-reload script: the server adds a same-or
 `<script src=".../__livereload.js" defer>` to HTML responses as it sends them, and the script
 listens to Server-Sent Events from `.../__livereload`. No inline script, so a strict CSP still works.
 A build that fails leaves the last good site in place (the writer swaps the output atomically),
-so the server just keeps serving it and the open pages are not reloaded.
+so the server keeps serving it; open pages are not reloaded but show the errors over the page
+(file, line, message and the lines around it), drawn by the same script with a same-origin style
+sheet, until a good build reloads them.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import select
@@ -25,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
+from .diagnostics import Diagnostic
 from .urls import base_path
 
 WATCHED = (Path("seeds"), Path("site_src"), Path("templates"), Path("static"))
@@ -32,12 +36,15 @@ WATCHED = (Path("seeds"), Path("site_src"), Path("templates"), Path("static"))
 
 RELOAD_SCRIPT = "__livereload.js"
 RELOAD_EVENTS = "__livereload"
+ERROR_STYLE = "__livereload.css"
 
 LIVE_RELOAD_JS = b"""\
 // Live reload for `python build.py serve`; added by the preview server, never published.
 (() => {
-  const events = new EventSource(new URL("__livereload", document.currentScript.src));
+  const script = document.currentScript;
+  const events = new EventSource(new URL("__livereload", script.src));
   let seen = null;
+  let overlay = null;
   // The first build id this page saw; a different one (after a rebuild, or a restarted
   // server while we were disconnected) means the page is stale.
   events.addEventListener("build", (event) => {
@@ -45,10 +52,79 @@ LIVE_RELOAD_JS = b"""\
     else if (event.data !== seen) location.reload();
   });
   events.addEventListener("failed", (event) => {
-    console.error("preview: rebuild failed, still showing the last good site:\\n" + event.data);
+    const failure = JSON.parse(event.data);
+    console.error("preview: rebuild failed, still showing the last good site:\\n" + failure.text);
+    show(failure);
   });
+
+  // Elements and text nodes only: no markup is parsed, so a message can never inject any.
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function show(failure) {
+    if (!document.getElementById("preview-error-style")) {
+      const style = element("link");
+      style.id = "preview-error-style";
+      style.rel = "stylesheet";
+      style.href = new URL("__livereload.css", script.src).href;
+      document.head.append(style);
+    }
+    const box = element("aside", "preview-error");
+    box.id = "preview-error";
+    box.setAttribute("role", "alert");
+    box.append(element("h2", "", "The build failed; this is the last good site"));
+    for (const problem of failure.problems) {
+      const item = element("section");
+      const where = problem.file + (problem.line ? ":" + problem.line : "");
+      item.append(element("p", "preview-error-where", where || "error"));
+      item.append(element("p", "preview-error-message", problem.message));
+      if (problem.context.length) {
+        const code = element("pre");
+        for (const line of problem.context) {
+          code.append(element("span", line.at ? "preview-error-at" : "",
+                              String(line.number).padStart(5) + "  " + line.text + "\\n"));
+        }
+        item.append(code);
+      }
+      box.append(item);
+    }
+    box.append(element("p", "preview-error-hint",
+                       "Fix the file and save: this goes away with the next good build."));
+    if (overlay) overlay.replaceWith(box);
+    else document.body.append(box);
+    overlay = box;
+  }
 })();
 """
+
+ERROR_CSS = b"""\
+/* The preview's error overlay; served by the preview server only, never published. */
+.preview-error { position: fixed; inset: 1rem 1rem auto 1rem; z-index: 2147483647;
+  max-height: calc(100vh - 2rem); overflow: auto; box-sizing: border-box; padding: 1rem 1.25rem;
+  background: #fff8f7; color: #1f1f1f; border: 2px solid #b3261e; border-radius: 6px;
+  box-shadow: 0 8px 32px rgb(0 0 0 / 35%); font: 15px/1.45 system-ui, sans-serif; }
+.preview-error h2 { margin: 0 0 0.75rem; font-size: 1.1rem; color: #b3261e; }
+.preview-error section { margin: 0 0 1rem; }
+.preview-error p { margin: 0.2rem 0; }
+.preview-error-where { font-family: ui-monospace, monospace; font-weight: 600; }
+.preview-error pre { margin: 0.4rem 0 0; padding: 0.5rem; overflow-x: auto; background: #f3eded;
+  font: 13px/1.4 ui-monospace, monospace; }
+.preview-error pre span { display: block; white-space: pre; }
+.preview-error .preview-error-at { background: #f9d6d3; font-weight: 600; }
+.preview-error-hint { color: #5c5c5c; font-size: 0.9rem; }
+"""
+
+FAILED_PAGE = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+               b"<title>Build failed</title></head><body><h1>The build failed</h1>"
+               b"<p>No good build yet: fix the errors printed in the terminal.</p></body></html>\n")
+"""What any page is before the first good build; the reload script shows the errors over it."""
+
+CONTEXT_LINES = 2
+"""Lines shown before and after the line an error is on."""
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -76,6 +152,29 @@ DEFAULT_TYPE = "application/octet-stream"
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
+def failure_event(text: str, problems: Sequence[Diagnostic]) -> str:
+    """A failed build as the JSON the reload script shows: each problem with the lines around it."""
+    shown = [{"file": problem.file, "line": problem.line, "message": problem.message,
+              "context": source_context(problem.file, problem.line)} for problem in problems]
+    if not shown:
+        shown = [{"file": "", "line": 0, "message": text, "context": []}]
+    return json.dumps({"text": text, "problems": shown}, ensure_ascii=False)
+
+
+def source_context(file: str, line: int) -> list[dict]:
+    """The lines around `line` of a file, as the overlay shows them ([] when there is no line)."""
+    if not file or line < 1:
+        return []
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read(1 << 20).splitlines()
+    except OSError:
+        return []
+    first, last = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+    return [{"number": number, "text": lines[number - 1][:240], "at": number == line}
+            for number in range(first, last + 1)]
+
+
 def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
 
@@ -98,6 +197,7 @@ class PreviewState:
         self.mount = mount
         self.build_id = f"{time.time_ns():x}-0"
         self.failure = ""
+        """The last build's errors as the "failed" event's JSON; empty after a good build."""
         self.closing = False
         self.listeners = 0
         """Open event streams: pages that will reload."""
@@ -109,15 +209,15 @@ class PreviewState:
     def rebuilding(self) -> None:
         self._idle.clear()
 
-    def rebuilt(self, ok: bool, failure: str = "") -> None:
-        """A build finished: a good one gets a new id (pages reload), a failed one a message."""
+    def rebuilt(self, ok: bool, failure: str = "", problems: Sequence[Diagnostic] = ()) -> None:
+        """A build finished: a good one gets a new id (pages reload), a failed one its errors."""
         with self._changed:
             self._builds += 1
             if ok:
                 self.build_id = f"{self.build_id.split('-')[0]}-{self._builds}"
                 self.failure = ""
             else:
-                self.failure = failure or "the build failed"
+                self.failure = failure_event(failure or "the build failed", problems)
             self._changed.notify_all()
         self._idle.set()
 
@@ -174,6 +274,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if inside == RELOAD_SCRIPT:
             return self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_RELOAD_JS,
                               send_body)
+        if inside == ERROR_STYLE:
+            return self._send(HTTPStatus.OK, "text/css; charset=utf-8", ERROR_CSS, send_body)
         if inside == RELOAD_EVENTS:
             return self._stream_events() if send_body else self._send(
                 HTTPStatus.OK, "text/event-stream", b"", False)
@@ -181,6 +283,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if file is None:
             state.wait_idle(timeout=30)
             file = self._resolve(inside)
+        if file is None and state.failure and not (state.root / "index.html").is_file():
+            # No good build yet: every page is the failure page, which shows the errors.
+            body = inject_reload_script(FAILED_PAGE, state.mount)
+            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", body, send_body)
         if file is None:
             return self._not_found(send_body)
         if file.is_dir():
@@ -251,6 +357,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         state.listening(+1)
         try:
             self._event("build", build_id)
+            if state.failure:  # a page opened while the build is failing shows why at once
+                self._event("failed", state.failure)
             quiet_since = time.monotonic()
             while not state.closing and not self._peer_gone():
                 now = state.wait_for_change(builds, self.POLL)
@@ -353,18 +461,22 @@ def watch_filter(out_dir: Path) -> watchfiles.DefaultFilter:
     return InputsOnly()
 
 
+Build = Callable[[str], tuple[int, Sequence[Diagnostic]]]
+"""One build for a base URL, reported on the terminal as the CLI does: its exit code, and on
+failure the located errors that stopped it."""
+
+
 def preview(
     host: str,
     port: int,
     out_dir: Path,
     watched: Sequence[Path],
-    build: Callable[[str], int],
+    build: Build,
     base_url: str | None = None,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
 ) -> int:
     """Build, serve and rebuild on change until Ctrl-C; returns the exit code, 0.
 
-    `build(base_url)` runs one build and reports it the way the CLI does, returning its exit code.
     Without `base_url` the preview builds for the local URL, so every link resolves locally.
     Builds run here, in the main thread, so Ctrl-C interrupts a build as it does `build.py`.
     """
@@ -376,7 +488,7 @@ def preview(
     url = base_url or local_url(server)
     server.state.mount = base_path(url)
     thread = serving_thread(server, start=False)
-    watcher = Watcher([path for path in watched if path.exists()], out_dir)
+    watcher = Watcher(list(watched), out_dir)
     try:
         # Watch before the first build: a file saved while it runs must not be missed.
         watcher.start()
@@ -410,7 +522,12 @@ def preview(
 
 
 class Watcher:
-    """watchfiles in a background thread, collecting changes while a build runs."""
+    """watchfiles in a background thread, collecting changes while a build runs.
+
+    An input folder that is removed and made again (or made after the start) is watched again:
+    the OS's watch ends with the folder it was on, so the watch is re-armed on the folders that
+    exist whenever that set changes, and a folder that (re)appears counts as a change.
+    """
 
     def __init__(self, inputs: list[Path], out_dir: Path) -> None:
         self.inputs = inputs
@@ -424,20 +541,35 @@ class Watcher:
         self._thread.start()
         self._ready.wait(timeout=10)
 
+    def _present(self) -> list[Path]:
+        return [path for path in self.inputs if path.is_dir() or path.is_file()]
+
     def _run(self) -> None:
-        if not self.inputs:
-            self._ready.set()
-            return
+        appeared: set = set()
         try:
-            # A short rust timeout: the first (empty) yield proves the watcher is armed.
-            for changes in watchfiles.watch(*self.inputs, watch_filter=self._filter,
-                                            stop_event=self._stop, debounce=1600, step=100,
-                                            rust_timeout=200, yield_on_timeout=True,
-                                            raise_interrupt=False):
-                self._ready.set()
-                if changes:
-                    self._changes.put(changes)
-        except Exception as error:  # a watched folder vanished, or the OS ran out of watches
+            while not self._stop.is_set():
+                present = self._present()
+                if not present:
+                    self._ready.set()
+                    self._stop.wait(0.2)
+                    appeared = {(watchfiles.Change.added, str(path)) for path in self._present()}
+                    continue
+                # A short rust timeout: the first (empty) yield proves the watcher is armed, and
+                # the quiet yields after it let the set of existing folders be checked.
+                for changes in watchfiles.watch(*present, watch_filter=self._filter,
+                                                stop_event=self._stop, debounce=1600, step=100,
+                                                rust_timeout=200, yield_on_timeout=True,
+                                                raise_interrupt=False):
+                    self._ready.set()
+                    if appeared:  # armed on a folder that came back: what it holds is new
+                        changes, appeared = changes | appeared, set()
+                    if changes:
+                        self._changes.put(changes)
+                    now = self._present()
+                    if now != present:
+                        appeared = {(watchfiles.Change.added, str(path)) for path in now if path not in present}
+                        break
+        except Exception as error:  # the OS ran out of watches, or refused one
             self._changes.put(error)
         finally:
             self._ready.set()
@@ -474,13 +606,21 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _build_once(state: PreviewState, build: Callable[[str], int], url: str) -> int:
+def _build_once(state: PreviewState, build: Build, url: str) -> int:
     state.rebuilding()
-    code = 1
+    code, problems = 1, ()
     try:
-        code = build(url)
+        code, problems = build(url)
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the preview
+        print(f"error: the build failed unexpectedly: {type(error).__name__}: {error}",
+              file=sys.stderr, flush=True)
+        problems = ()
     finally:
-        state.rebuilt(code == 0, "" if code == 0 else "see the terminal for the errors")
+        text = "\n".join(map(str, problems)) or "the build failed; see the terminal"
+        state.rebuilt(code == 0, "" if code == 0 else text, problems)
     return code
 
 

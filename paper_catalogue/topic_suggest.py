@@ -32,7 +32,7 @@ from scipy import sparse
 from .models import Catalogue, Paper
 from .related import STOP_WORDS, tfidf_matrix
 from .text import find_links, plain_text
-from .topics import TOO_FEW_PAPERS, AssignmentRules, match_ascii
+from .topics import AssignmentRules, match_ascii
 from .urls import slugify
 
 RULES = AssignmentRules(title_weight=3.0, abstract_cap=3, min_score=3.0, secondary_ratio=0.6,
@@ -314,12 +314,16 @@ def primary_topics(scores: np.ndarray, rules: AssignmentRules) -> np.ndarray:
 # --- the suggestion ---------------------------------------------------------------------------------
 
 
+FEWEST_PAPERS = 3
+"""A suggested topic holding fewer papers than this is too thin to be worth a page of its own."""
+
+
 def suggest_taxonomy(catalogue: Catalogue, count: int | None = None, rules: AssignmentRules = RULES
                      ) -> Suggestion:
     """Topics for this catalogue: `count` of them (default_count when None), largest first.
 
-    A group that ends up with no papers of its own, or fewer than TOO_FEW_PAPERS where the build
-    would warn about it, is dropped, and its papers go wherever the remaining terms place them.
+    A group that ends up with no papers of its own, or with fewer than FEWEST_PAPERS where the
+    catalogue is large enough, is dropped, and its papers go wherever the remaining terms place them.
     """
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
@@ -344,9 +348,9 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     labels = cluster_papers(vectors, count)
     chosen = fit_terms(counts.hits, labels, count)
     assigned = primary_topics(score_papers(counts.hits, chosen), rules)
-    small = len(papers) >= TOO_FEW_PAPERS * count
+    small = len(papers) >= FEWEST_PAPERS * count
     sizes = np.bincount(assigned[assigned >= 0], minlength=count)
-    least = TOO_FEW_PAPERS if small else 1
+    least = FEWEST_PAPERS if small else 1
     kept = [group for group in range(count) if chosen[group] and sizes[group] >= least]
     # Largest first (equal sizes by group number); the build breaks a tie between two topics' scores
     # in favour of the one written first, so papers are scored again in the file's order.

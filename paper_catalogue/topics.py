@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError
 
-from .diagnostics import BuildError, Diagnostic
+from .diagnostics import Diagnostic, InputError, error_at, toml_error
 from .models import Catalogue, Paper, Record, Topic
-
-TOO_FEW_PAPERS = 3
-"""A topic holding fewer papers than this gets a warning: the taxonomy does not fit the catalogue."""
+from .site_files import key_lines, read_site_file
 
 ADVICE_FROM_PAPERS = 100
 """Below this many papers, shares say little (one paper is more than 1%): the report gives no advice."""
@@ -47,6 +45,15 @@ def match_ascii(text: str) -> str:
 # --- the taxonomy file --------------------------------------------------------------------------
 
 
+def _matchable(term: str) -> str:
+    """A term some text could match: letters or digits, and a `*` only at its end."""
+    if not match_text(term.replace("*", "")):
+        raise ValueError(f"term {term!r} has no letters or digits to match; remove it")
+    if "*" in term.removesuffix("*"):
+        raise ValueError(f"term {term!r} can never match: `*` works only at the end of a term")
+    return term
+
+
 class AssignmentRules(Record):
     """How term matches become topics; the [assignment] table of topics.toml."""
 
@@ -71,16 +78,9 @@ class TopicDefinition(Record):
     name: str = Field(min_length=1)
     description: str = ""
     catch_all: bool = False
-    terms: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    terms: dict[Annotated[str, AfterValidator(_matchable)], Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict)
     """Term -> weight; a match in the title counts title_weight times one in the abstract."""
-
-    @field_validator("terms")
-    @classmethod
-    def _usable_terms(cls, terms: dict[str, float]) -> dict[str, float]:
-        for term in terms:
-            if not match_text(term.removesuffix("*")):
-                raise ValueError(f"term {term!r} has no letters or digits to match")
-        return terms
 
     def topic(self) -> Topic:
         return Topic(slug=self.slug, name=self.name, description=self.description.strip(),
@@ -96,7 +96,7 @@ class TaxonomyFile(Record):
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """A validated taxonomy, with where each topic is defined so warnings can point at it."""
+    """A validated taxonomy, with where each topic is defined so errors and the report can point at it."""
 
     file: str
     rules: AssignmentRules
@@ -131,11 +131,11 @@ def _line_of(loc: Sequence, lines: list[str], headers: list[int]) -> int | None:
 
 
 def parse_taxonomy(text: str, file: str) -> Taxonomy:
-    """topics.toml text -> a Taxonomy; every problem is a BuildError naming the file (and line)."""
+    """topics.toml text -> a Taxonomy; every problem is an InputError naming the file and line."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise BuildError(f"{file}: {error}") from None
+        raise toml_error(file, error, text) from None
     lines = text.splitlines()
     headers = _topic_header_lines(lines)
     try:
@@ -143,32 +143,43 @@ def parse_taxonomy(text: str, file: str) -> Taxonomy:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            line = _line_of(item["loc"], lines, headers)
-            where = f"{file}:{line}" if line else file
-            what = ".".join(map(str, item["loc"])) or "taxonomy"
-            problems.append(f"{where}: {what}: {item['msg']}")
-        raise BuildError("; ".join(problems)) from None
+            what = ".".join(str(part) for part in item["loc"] if part != "[key]") or "taxonomy"
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(error_at(file, _line_of(item["loc"], lines, headers),
+                                     f"{what}: {message}{_HINTS.get(item['type'], '')}"))
+        raise InputError(*problems) from None
     return _checked(parsed, file, headers)
+
+
+_HINTS = {
+    "missing": "; add it under this [[topic]]",
+    "extra_forbidden": "; a topic has slug, name, description, catch_all and terms",
+    "string_pattern_mismatch": "; use lower-case letters, digits and single hyphens",
+}
 
 
 def _checked(parsed: TaxonomyFile, file: str, headers: list[int]) -> Taxonomy:
     """Rules that span topics: unique slugs, exactly one catch-all, terms on every other topic."""
     line_of = dict(enumerate(headers))
     lines: dict[str, int] = {}
+    problems: list[Diagnostic] = []
     for index, topic in enumerate(parsed.topic):
-        where = f"{file}:{line_of[index]}" if index in line_of else file
+        line = line_of.get(index)
         if topic.slug in lines:
-            raise BuildError(f"{where}: topic slug {topic.slug!r} is defined twice "
-                             f"(first at line {lines[topic.slug]})")
+            problems.append(error_at(file, line, f"topic slug {topic.slug!r} is defined twice "
+                                                 f"(first at line {lines[topic.slug]}); rename one"))
+            continue
         if topic.catch_all and topic.terms:
-            raise BuildError(f"{where}: the catch-all topic {topic.slug!r} must not list terms")
+            problems.append(error_at(file, line, f"the catch-all topic {topic.slug!r} must not list terms"))
         if not topic.catch_all and not topic.terms:
-            raise BuildError(f"{where}: topic {topic.slug!r} lists no terms, so no paper can get it")
-        lines[topic.slug] = line_of.get(index, 1)
+            problems.append(error_at(file, line, f"topic {topic.slug!r} lists no terms, so no paper can get it"))
+        lines[topic.slug] = line or 1
     catch_alls = [topic.slug for topic in parsed.topic if topic.catch_all]
     if len(catch_alls) != 1:
-        raise BuildError(f"{file}: exactly one topic needs `catch_all = true` "
-                         f"(for papers nothing else fits); found {len(catch_alls)}")
+        problems.append(error_at(file, None, f"exactly one topic needs `catch_all = true` "
+                                             f"(for papers nothing else fits); found {len(catch_alls)}"))
+    if problems:
+        raise InputError(*problems)
     return Taxonomy(file=file, rules=parsed.assignment, topics=tuple(parsed.topic), lines=lines)
 
 
@@ -177,16 +188,6 @@ def load_taxonomy(path: Path) -> Taxonomy | None:
     if not path.exists():
         return None
     return parse_taxonomy(read_site_file(path), str(path))
-
-
-def read_site_file(path: Path) -> str:
-    """A site_src text file; unreadable bytes or files are a BuildError naming the file."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise BuildError(f"{path}: not UTF-8: invalid byte at offset {error.start}") from None
-    except OSError as error:
-        raise BuildError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
 # --- overrides -----------------------------------------------------------------------------------
@@ -205,39 +206,51 @@ class TopicPin:
 class TopicOverrides:
     file: str
     pins: tuple[TopicPin, ...] = ()
-    warnings: tuple[Diagnostic, ...] = ()
 
 
 def parse_topic_overrides(text: str, file: str) -> TopicOverrides:
-    """`paper-id = ["slug", ...]` lines -> pins; a malformed value is a warning, not an error."""
+    """`paper-id = ["slug", ...]` lines -> pins; a value that is not such a list is an InputError."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise BuildError(f"{file}: {error}") from None
-    key_lines = _key_lines(text)
+        raise toml_error(file, error, text) from None
+    lines = key_lines(text)
     pins: list[TopicPin] = []
-    warnings: list[Diagnostic] = []
+    problems: list[Diagnostic] = []
     for paper_id, value in data.items():
-        line = key_lines.get(paper_id, 1)
+        line = lines.get(paper_id, 1)
         if (not isinstance(value, list) or not value
                 or not all(isinstance(slug, str) for slug in value)):
-            warnings.append(Diagnostic(file, line, f"topics for {paper_id!r} must be a non-empty "
-                                                   "list of topic slugs; override ignored"))
+            problems.append(error_at(file, line, f"topics for {paper_id!r} must be a non-empty list of "
+                                                 f'topic slugs, like {paper_id} = ["a-topic"]'))
             continue
         pins.append(TopicPin(paper_id, tuple(value), line))
-    return TopicOverrides(file=file, pins=tuple(pins), warnings=tuple(warnings))
+    if problems:
+        raise InputError(*problems)
+    return TopicOverrides(file=file, pins=tuple(pins))
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Top-level keys of a flat TOML file -> the line each is defined on."""
-    found: dict[str, int] = {}
-    key = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
-    for number, line in enumerate(text.splitlines(), 1):
-        match = key.match(line)
-        if match:
-            name = next(group for group in match.groups() if group is not None)
-            found.setdefault(name, number)
-    return found
+def check_topic_overrides(overrides: TopicOverrides, taxonomy: Taxonomy) -> None:
+    """Every pinned slug is a topic of the taxonomy, and no pin has more topics than a paper may.
+
+    A pin for an id no paper has is no error: a fork starts with the sample pins, and a pin may
+    wait for its paper's listing. The topic report lists such pins.
+    """
+    known = [topic.slug for topic in taxonomy.topics]
+    limit = taxonomy.rules.max_topics
+    problems = []
+    for pin in overrides.pins:
+        for slug in pin.slugs:
+            if slug not in known:
+                problems.append(error_at(overrides.file, pin.line,
+                                         f"unknown topic {slug!r} for {pin.paper_id!r}; "
+                                         f"the topics are: {', '.join(known)}"))
+        if len(dict.fromkeys(pin.slugs)) > limit:
+            problems.append(error_at(overrides.file, pin.line,
+                                     f"{pin.paper_id!r} is pinned to {len(pin.slugs)} topics; "
+                                     f"a paper has at most {limit} (max_topics in topics.toml)"))
+    if problems:
+        raise InputError(*problems)
 
 
 def load_topic_overrides(path: Path) -> TopicOverrides:
@@ -383,6 +396,8 @@ class TopicReport:
     counts: tuple[TopicCount, ...]
     catch_all: str
     pinned: int = 0
+    waiting_pins: tuple[str, ...] = ()
+    """Overrides for ids no paper has (yet), with where each is: a fork's normal state, no error."""
 
     def count(self, slug: str) -> int:
         return next(c.papers for c in self.counts if c.slug == slug)
@@ -418,6 +433,8 @@ class TopicReport:
                  f"{in_catch_all} in the catch-all ({share:.1%}), {self.pinned} pinned by overrides"]
         lines += [f"  {label:<{width}}  {c.papers:>{digits}} {'paper ' if c.papers == 1 else 'papers'} "
                   f"({c.primary} primary)" for label, c in zip(labels, self.counts)]
+        if self.waiting_pins:
+            lines.append(f"  overrides for papers not in the catalogue: {', '.join(self.waiting_pins)}")
         advice = self.advice()
         if advice:
             lines.append("advice on balance:")
@@ -441,53 +458,34 @@ class TopicAssignment:
 
 def assign_topics(catalogue: Catalogue, taxonomy: Taxonomy,
                   overrides: TopicOverrides | None = None) -> TopicAssignment:
-    """Stage 2: give every paper 1 to 3 topics, primary first; pins from the overrides win."""
+    """Stage 2: give every paper 1 to 3 topics, primary first; pins from the overrides win.
+
+    Raises InputError for a pin naming an unknown topic; pins for papers not in the catalogue
+    are listed in the report.
+    """
     index = TermIndex(taxonomy)
     chosen = {paper.id: choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, index),
                                       taxonomy)
               for paper in catalogue.papers}
-    warnings: list[Diagnostic] = []
     pinned = 0
+    waiting: list[str] = []
     if overrides is not None:
-        warnings.extend(overrides.warnings)
-        for paper_id, slugs in _valid_pins(overrides, set(chosen), taxonomy, warnings):
-            chosen[paper_id] = slugs
-            pinned += 1
+        check_topic_overrides(overrides, taxonomy)
+        for pin in overrides.pins:
+            if pin.paper_id in chosen:
+                chosen[pin.paper_id] = tuple(dict.fromkeys(pin.slugs))
+                pinned += 1
+            else:
+                waiting.append(f"{pin.paper_id} ({overrides.file}:{pin.line})")
     papers = tuple(paper.model_copy(update={"topics": chosen[paper.id]})
                    for paper in catalogue.papers)
-    report = _report(papers, taxonomy, pinned)
-    warnings.extend(_sparse_topic_warnings(report, taxonomy))
+    report = _report(papers, taxonomy, pinned, tuple(waiting))
     topics = tuple(topic.topic() for topic in taxonomy.topics)
-    return TopicAssignment(Catalogue(papers=papers, topics=topics), report, warnings)
+    return TopicAssignment(Catalogue(papers=papers, topics=topics), report)
 
 
-def _valid_pins(overrides: TopicOverrides, paper_ids: set[str], taxonomy: Taxonomy,
-                warnings: list[Diagnostic]) -> Iterable[tuple[str, tuple[str, ...]]]:
-    """Pins whose paper exists, with unknown slugs dropped; each problem a file:line warning."""
-    known = {topic.slug for topic in taxonomy.topics}
-    limit = taxonomy.rules.max_topics
-    for pin in overrides.pins:
-        if pin.paper_id not in paper_ids:
-            warnings.append(Diagnostic(overrides.file, pin.line,
-                                       f"no paper has the id {pin.paper_id!r}; override ignored"))
-            continue
-        slugs: list[str] = []
-        for slug in pin.slugs:
-            if slug not in known:
-                warnings.append(Diagnostic(overrides.file, pin.line,
-                                           f"unknown topic {slug!r} for {pin.paper_id!r}; left out"))
-            elif slug not in slugs:
-                slugs.append(slug)
-        if len(slugs) > limit:
-            warnings.append(Diagnostic(overrides.file, pin.line,
-                                       f"{pin.paper_id!r} is pinned to {len(slugs)} topics; "
-                                       f"only the first {limit} are kept"))
-            slugs = slugs[:limit]
-        if slugs:
-            yield pin.paper_id, tuple(slugs)
-
-
-def _report(papers: Sequence[Paper], taxonomy: Taxonomy, pinned: int) -> TopicReport:
+def _report(papers: Sequence[Paper], taxonomy: Taxonomy, pinned: int,
+            waiting: tuple[str, ...] = ()) -> TopicReport:
     counts = {topic.slug: [0, 0] for topic in taxonomy.topics}
     for paper in papers:
         for position, slug in enumerate(paper.topics):
@@ -498,21 +496,5 @@ def _report(papers: Sequence[Paper], taxonomy: Taxonomy, pinned: int) -> TopicRe
         counts=tuple(TopicCount(t.slug, t.name, *counts[t.slug]) for t in taxonomy.topics),
         catch_all=taxonomy.catch_all.slug,
         pinned=pinned,
+        waiting_pins=waiting,
     )
-
-
-def _sparse_topic_warnings(report: TopicReport, taxonomy: Taxonomy) -> list[Diagnostic]:
-    """A topic (other than the catch-all) with fewer than 3 papers is a taxonomy that needs work.
-
-    Only said of a catalogue with at least 3 papers per topic: in a smaller one (a test fixture,
-    a site just started) most topics are necessarily thin, and the warning would be noise.
-    """
-    topics = [count for count in report.counts if count.slug != report.catch_all]
-    if report.total < TOO_FEW_PAPERS * len(topics):
-        return []
-    return [
-        Diagnostic(taxonomy.file, taxonomy.lines[count.slug],
-                   f"topic {count.slug!r} holds only {count.papers} paper(s); "
-                   f"broaden its terms or merge it into another topic")
-        for count in topics if count.papers < TOO_FEW_PAPERS
-    ]

@@ -49,11 +49,19 @@ def word_counts(papers: Iterable[Paper]) -> Counter[str]:
     """How many papers hold each word in the text Pagefind indexes for them (title, abstract,
     organisation), keeping the words the search page may correct a query to."""
     counts: Counter[str] = Counter()
+    # A catalogue's texts share most of their tokens: each distinct token is worked out once.
+    kept_words_of: dict[str, tuple[str, ...]] = {}
     for paper in papers:
         text = [title_text(paper.title), plain_text(paper.abstract)]
         if paper.organization:
             text.append(paper.organization.name)
-        counts.update({word for word in indexed_words(" ".join(text)) if correctable(word)})
+        words: set[str] = set()
+        for token in " ".join(text).split():
+            kept = kept_words_of.get(token)
+            if kept is None:
+                kept = kept_words_of[token] = tuple(word for word in indexed_words(token) if correctable(word))
+            words.update(kept)
+        counts.update(words)
     return counts
 
 

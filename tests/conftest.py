@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to the real seeds and the tiny fixture catalogue, a copy of it, and a seed-file writer."""
+"""Shared fixtures: paths to the test catalogues and the site's own content, a copy of the tiny
+catalogue, and a seed-file writer.
+
+The engine's tests read tests/fixtures only, so a fork that replaces seeds/ and site_src/ with
+its own catalogue keeps them green; only checks that hold for any content (valid HTML, links
+that resolve, escaping) build the site's own SITE_SEEDS and SITE_SRC."""
 
 from __future__ import annotations
 
@@ -10,8 +15,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_SEEDS = ROOT / "seeds"
-FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURE_SEEDS = FIXTURES / "seeds"
+FIXTURE_SITE_SRC = FIXTURES / "site_src"
+"""The tiny catalogue: a few papers in each listing layout, with a small taxonomy and pages."""
+REAL_SEEDS = FIXTURES / "sample" / "seeds"
+REAL_SITE_SRC = FIXTURES / "sample" / "site_src"
+"""A real catalogue: four Hugging Face listing dumps (268 entries), with the taxonomy, topic
+overrides and pages written for them."""
+SITE_SEEDS = ROOT / "seeds"
+SITE_SRC = ROOT / "site_src"
+"""The site's own content, whatever it is: only for checks that hold for any content."""
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, SITE_SEEDS, SITE_SRC
 from paper_catalogue.pipeline import BuildOptions, build
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
@@ -33,19 +33,24 @@ def build_site(out: Path, seeds: Path = FIXTURE_SEEDS, site_src: Path = FIXTURE_
 
 
 def build_real_site(out: Path, base_url: str | None = None, papers_per_page: int | None = None) -> Path:
-    """The real seeds and site_src; `papers_per_page` (in a copy of site_src beside `out`) splits
-    the seeds' lists into pages, which the default page size does not."""
-    return build_site(out, REAL_SEEDS, real_site_src(out.parent, papers_per_page), base_url)
+    """The real test catalogue (tests/fixtures/sample); `papers_per_page` (in a copy of its site_src
+    beside `out`) splits its lists into pages, which the default page size does not."""
+    return build_site(out, REAL_SEEDS, site_src_copy(REAL_SITE_SRC, out.parent, papers_per_page), base_url)
 
 
-def real_site_src(folder: Path, papers_per_page: int | None = None) -> Path:
-    """The project's site_src, or a copy of it in `folder` with a smaller list page size."""
+def build_own_site(out: Path, base_url: str | None = None, papers_per_page: int | None = None) -> Path:
+    """The site's own seeds and site_src, whatever they hold: for checks that hold for any content."""
+    return build_site(out, SITE_SEEDS, site_src_copy(SITE_SRC, out.parent, papers_per_page), base_url)
+
+
+def site_src_copy(site_src: Path, folder: Path, papers_per_page: int | None = None) -> Path:
+    """`site_src` itself, or a copy of it in `folder` with a smaller list page size."""
     if papers_per_page is None:
-        return ROOT / "site_src"
+        return site_src
     copy = folder / "site_src"
-    shutil.copytree(ROOT / "site_src", copy, dirs_exist_ok=True)
+    shutil.copytree(site_src, copy, dirs_exist_ok=True)
     with open(copy / "site.toml", "a", encoding="utf-8") as settings:
-        settings.write(f"papers_per_page = {papers_per_page}\n")
+        settings.write(f"\npapers_per_page = {papers_per_page}\n")
     return copy
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 
@@ -24,8 +25,8 @@ def material():
 
 
 def test_same_size_gives_byte_identical_seed_files(tmp_path):
-    first = write_catalogue(SIZE, tmp_path / "a")
-    second = write_catalogue(SIZE, tmp_path / "b")
+    first = write_catalogue(SIZE, tmp_path / "a", REAL_SEEDS)
+    second = write_catalogue(SIZE, tmp_path / "b", REAL_SEEDS)
     names = [path.name for path in seed_files(first)]
     assert names == [path.name for path in seed_files(second)]
     assert len(names) > 1  # split into several files like real seeds
@@ -38,7 +39,7 @@ def test_different_sizes_differ(material):
 
 
 def test_synthetic_files_read_back_as_n_unique_papers_with_metadata(tmp_path):
-    folder = write_catalogue(SIZE, tmp_path / "seeds")
+    folder = write_catalogue(SIZE, tmp_path / "seeds", REAL_SEEDS)
     entries, warnings = [], []
     for path in seed_files(folder):
         result = read_seed_file(path)
@@ -64,7 +65,7 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert header[:2] == ["papers", "build"]
     assert header[2:2 + len(STAGES)] == [f"{name} s" for name in STAGES]
     for column in ("start-up s", "total s", "cpu s", "peak RSS", "pages/s", "output", "files", "first query (gzip)",
-                   "ours / hugo + pagefind"):
+                   "paper page (median)", "ours / hugo + pagefind"):
         assert column in header
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
     assert len(rows) == 1 and len(rows[0]) == len(header)
@@ -73,6 +74,8 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert row["read s"] != "-"  # the pipeline's own timing of a stage it runs
     assert int(row["files"].replace(",", "")) >= 1
     assert row["ours / hugo + pagefind"] == "-"  # no --hugo
+    pages = [path.stat().st_size for path in (tmp_path / f"catalogue-{SIZE}" / "site").glob("papers/*/index.html")]
+    assert len(pages) == SIZE and row["paper page (median)"] == f"{int(statistics.median(pages)) / 1e3:.1f} KB"
 
 
 def test_first_query_estimate_reads_a_real_pagefind_bundle(tmp_path):

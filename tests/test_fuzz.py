@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, SITE_SRC
 from paper_catalogue.catalogue import merge_entries
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import SeedError
@@ -106,8 +106,9 @@ def test_reader_long_fuzz(data):
 
 # --- Rendering: pages never carry markup from the data -----------------------------------------
 
-CONFIG = load_site_config(ROOT / "site_src" / "site.toml", f"https://{SITE_HOST}/sub/")
-OPTIONS = BuildOptions(site_src=ROOT / "site_src", templates=ROOT / "templates", static=ROOT / "static")
+# The site's own settings and pages, whatever they hold: a fork's pages are checked too.
+CONFIG = load_site_config(SITE_SRC / "site.toml", f"https://{SITE_HOST}/sub/")
+OPTIONS = BuildOptions(site_src=SITE_SRC, templates=ROOT / "templates", static=ROOT / "static")
 ENTRY_TEXT = text_line().filter(lambda t: t.strip())
 
 

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 import pytest
 from site_build import parse_html
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 from paper_catalogue.models import Catalogue, SiteConfig, Topic
 from paper_catalogue.pipeline import read_catalogue
 from paper_catalogue.render import Renderer, make_environment
@@ -30,7 +30,7 @@ def test_page_urls_keep_page_one_at_the_list_itself():
 
 
 def test_a_reading_list_the_size_of_the_seeds_stays_on_one_page():
-    """Issue 3's papers/ shows every paper; pagination is for catalogues far larger than the seeds."""
+    """papers/ shows every paper of the sample catalogue; pagination is for catalogues far larger."""
     from conftest import REAL_SEEDS
     from paper_catalogue.models import SiteConfig
     from paper_catalogue.pipeline import read_catalogue
@@ -59,7 +59,7 @@ def site():
                    for index, paper in enumerate(catalogue.papers))
     catalogue = Catalogue(papers=papers, topics=(Topic(slug="half", name="Half"), Topic(slug="rest", name="Rest")))
     renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE), list_page_size=SIZE)
-    files = renderer.render(catalogue, ROOT / "site_src")
+    files = renderer.render(catalogue, REAL_SITE_SRC)
     files.update(renderer.machine_files(files, catalogue))
     return catalogue, {str(path): data.decode("utf-8") for path, data in files.items()}
 
@@ -137,7 +137,7 @@ def test_the_last_page_has_no_next_and_the_first_no_previous(site):
 def test_a_list_that_fits_on_one_page_has_no_pager():
     catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
     files = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE)).render(
-        Catalogue(papers=catalogue.papers[:LIST_PAGE_SIZE]), ROOT / "site_src")
+        Catalogue(papers=catalogue.papers[:LIST_PAGE_SIZE]), REAL_SITE_SRC)
     html = files[PurePosixPath("papers/index.html")].decode()
     assert 'aria-label="Pages"' not in html and 'rel="next"' not in html
     assert not any(path.as_posix().startswith("papers/page/") for path in files)
@@ -179,6 +179,6 @@ def test_a_paper_called_page_and_the_second_page_of_papers_live_side_by_side():
     catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
     papers = (catalogue.papers[0].model_copy(update={"id": "page", "title": "Page"}), *catalogue.papers[1:])
     files = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url=BASE), list_page_size=SIZE).render(
-        Catalogue(papers=papers), ROOT / "site_src")
+        Catalogue(papers=papers), REAL_SITE_SRC)
     assert "<h1 data-pagefind-weight=\"10\">Page</h1>" in files[PurePosixPath("papers/page/index.html")].decode()
     assert "<h1>All papers</h1>" in files[PurePosixPath("papers/page/2/index.html")].decode()

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
@@ -42,7 +42,7 @@ def with_test_topics(catalogue: Catalogue) -> Catalogue:
 
 def build_topic_site(out: Path, base_url: str = "http://127.0.0.1:8000/") -> Catalogue:
     """Build the seeds into `out` through the real stages, with test topics, and index it."""
-    options = BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
+    options = BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                            templates=ROOT / "templates", static=ROOT / "static", base_url=base_url)
     config = load_site_config(options.site_src / "site.toml", base_url)
     catalogue, _ = read_catalogue(options.seeds, config)
@@ -165,7 +165,7 @@ def test_a_paper_page_without_the_index_marker_fails_and_keeps_the_previous_site
 
 def test_build_indexes_last_and_times_the_index_stage(tmp_path):
     out = tmp_path / "_site"
-    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
+    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                                 templates=ROOT / "templates", static=ROOT / "static"))
     assert (out / "pagefind" / "pagefind.js").is_file()
     assert list(result.timings) == ["read", "topics", "related", "render", "write", "index"]
@@ -174,7 +174,7 @@ def test_build_indexes_last_and_times_the_index_stage(tmp_path):
 
 def test_search_index_can_be_skipped(tmp_path):
     out = tmp_path / "_site"
-    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=ROOT / "site_src",
+    result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                                 templates=ROOT / "templates", static=ROOT / "static", search_index=False))
     assert not (out / "pagefind").exists() and "index" not in result.timings
 

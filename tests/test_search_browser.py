@@ -283,13 +283,13 @@ def test_search_finds_new_and_old_papers_after_rebuilds_with_the_cache(tmp_path,
     reads takes the bundle from the cache: either way the browser loads one consistent index."""
     import shutil
 
-    from conftest import REAL_SEEDS, ROOT
+    from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
     from paper_catalogue.pipeline import BuildOptions, build
 
     seeds, out, templates = tmp_path / "seeds", tmp_path / "_site", tmp_path / "templates"
     shutil.copytree(REAL_SEEDS, seeds)
     shutil.copytree(ROOT / "templates", templates)
-    options = BuildOptions(seeds=seeds, out=out, site_src=ROOT / "site_src", templates=templates,
+    options = BuildOptions(seeds=seeds, out=out, site_src=REAL_SITE_SRC, templates=templates,
                            static=ROOT / "static", base_url="http://127.0.0.1:8000/", cache=tmp_path / "cache")
     build(options)
     (seeds / "999_new.txt").write_text("Quokkaformer: A Brand New Draft Model\n\n"

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -16,10 +17,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT
+from paper_catalogue.diagnostics import Diagnostic
 from paper_catalogue.serve import PreviewState, start_server, stop_server
 
 TYPES = {
@@ -140,25 +143,60 @@ def read_event(response) -> tuple[str, str]:
             return name, "\n".join(data)
 
 
-def test_events_announce_good_builds_and_failed_ones(site):
-    url, state, _ = site
+def open_events(url: str):
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     connection.request("GET", "/__livereload")
     response = connection.getresponse()
     assert response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
+    return connection, response
+
+
+def test_events_announce_good_builds_and_failed_ones(site, tmp_path):
+    url, state, _ = site
+    connection, response = open_events(url)
     name, first = read_event(response)
     assert name == "build"
     state.rebuilt(ok=True)
     name, second = read_event(response)
     assert name == "build" and second != first
-    state.rebuilt(ok=False, failure="seeds/x.txt: not UTF-8")
-    assert read_event(response) == ("failed", "seeds/x.txt: not UTF-8")
+    template = tmp_path / "paper.html"
+    template.write_text("".join(f"line {n}\n" for n in range(1, 11)), encoding="utf-8")
+    problem = Diagnostic(str(template), 6, "'papr' is undefined", "error")
+    state.rebuilt(ok=False, failure=str(problem), problems=[problem])
+    name, data = read_event(response)
+    failure = json.loads(data)
+    assert name == "failed" and failure["text"] == f"{template}:6: error: 'papr' is undefined"
+    assert failure["problems"] == [{
+        "file": str(template), "line": 6, "message": "'papr' is undefined",
+        "context": [{"number": n, "text": f"line {n}", "at": n == 6} for n in range(4, 9)]}]
     assert state.listeners == 1
-    response.close()
-    connection.close()
+    # A page opened while the build is failing hears of the failure at once.
+    late_connection, late = open_events(url)
+    assert read_event(late) == ("build", second)
+    assert read_event(late)[0] == "failed"
+    for stream in (response, late):
+        stream.close()
+    for each in (connection, late_connection):
+        each.close()
     # The server notices a page that went away and frees its thread without waiting to write.
     wait_until(lambda: state.listeners == 0)
+
+
+def test_before_a_good_build_every_page_is_the_failure_page(tmp_path):
+    state = PreviewState(tmp_path / "never-built")
+    server, thread = start_server(state, "127.0.0.1", 0)
+    try:
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+        state.rebuilt(ok=False, failure="x", problems=[Diagnostic("site_src/site.toml", 2, "bad", "error")])
+        status, headers, body = get(url + "/papers/a/")
+        assert status == 503 and headers["Content-Type"].startswith("text/html")
+        assert TAG in body and b"<style" not in body and b"style=" not in body
+        status, headers, body = get(url + "/__livereload.css")
+        assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8"
+        assert b".preview-error" in body
+    finally:
+        stop_server(server, thread)
 
 
 def test_a_base_url_subpath_is_honoured(tmp_path):
@@ -186,15 +224,22 @@ BAD_DATE = "Impossible Dates in Listings\n\nAn abstract long enough to read.\n\n
 
 
 class Preview:
-    """`python build.py serve --port 0` on a temp copy of the fixture seeds; stopped with Ctrl-C."""
+    """`python build.py serve --port 0` on a temp copy of the fixture seeds; stopped with Ctrl-C.
 
-    def __init__(self, tmp_path: Path, *extra: str) -> None:
+    With `out=False` no --out is given: the preview picks its own folder (in the --cache folder).
+    """
+
+    def __init__(self, tmp_path: Path, *extra: str, out: bool = True) -> None:
         self.seeds = tmp_path / "seeds"
-        shutil.copytree(FIXTURE_SEEDS, self.seeds)
-        self.out = tmp_path / "_site"
+        if not self.seeds.exists():
+            shutil.copytree(FIXTURE_SEEDS, self.seeds)
+        self.out = tmp_path / "_site" if out else tmp_path / "cache" / "preview-site"
+        where = ["--out", str(self.out)] if out else ["--cache", str(tmp_path / "cache")]
+        if "--site-src" not in extra:
+            extra = ("--site-src", str(FIXTURE_SITE_SRC), *extra)
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--seeds", str(self.seeds),
-             "--out", str(self.out), "--site-src", str(ROOT / "site_src"), *extra],
+             *where, *extra],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
@@ -254,8 +299,8 @@ class Preview:
 def preview(tmp_path):
     started: list[Preview] = []
 
-    def start(*extra: str) -> Preview:
-        started.append(Preview(tmp_path, *extra))
+    def start(*extra: str, out: bool = True) -> Preview:
+        started.append(Preview(tmp_path, *extra, out=out))
         return started[-1]
 
     yield start
@@ -319,12 +364,12 @@ def test_a_broken_seed_is_reported_and_the_last_good_site_stays(preview):
 
 def test_a_broken_site_toml_is_reported_with_its_line_and_the_site_stays(preview, tmp_path):
     site_src = tmp_path / "site_src"
-    shutil.copytree(ROOT / "site_src", site_src)
+    shutil.copytree(FIXTURE_SITE_SRC, site_src)
     running = preview("--site-src", str(site_src))
     good = running.papers()
     (site_src / "site.toml").write_text('title = "Papers"\ntitle = = broken\n', encoding="utf-8")
     errors = running.wait_for_stderr("left unchanged")
-    assert "site.toml" in errors and "line 2" in errors and "Traceback" not in errors
+    assert "site.toml:2: error: not valid TOML" in errors and "Traceback" not in errors
     assert running.papers() == good
     assert running.interrupt() == 0
 
@@ -334,12 +379,13 @@ def test_build_options_work_before_or_after_serve():
 
     parse = make_parser().parse_args
     plain = parse([])
-    assert plain.command is None and plain.seeds == Path("seeds") and plain.out == Path("_site")
+    # No --out: a build writes _site, and the preview a folder of its own.
+    assert plain.command is None and plain.seeds == Path("seeds") and plain.out is None
     before = parse(["--seeds", "a", "--strict", "serve", "--port", "0"])
     assert (before.command, before.seeds, before.strict, before.port) == ("serve", Path("a"), True, 0)
     after = parse(["serve", "--seeds", "b", "--host", "::1", "--base-url", "http://x/"])
     assert (after.seeds, after.host, after.base_url, after.port) == (Path("b"), "::1", "http://x/", 8000)
-    assert after.out == Path("_site") and after.quiet is False
+    assert after.out is None and after.quiet is False
 
 
 def test_help_explains_build_and_serve():
@@ -379,6 +425,37 @@ def test_a_taken_port_is_a_clear_error(preview, tmp_path):
             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_preview_builds_into_its_own_folder_so_build_py_beside_it_changes_nothing(preview, tmp_path):
+    running = preview(out=False)
+    assert running.out.is_dir() and (running.out / "index.html").is_file()
+    page = get(running.url)[2].decode()
+    sheets = [urljoin(running.url, href) for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)]
+    assert sheets and all(get(sheet)[0] == 200 for sheet in sheets), sheets
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(running.seeds),
+                             "--site-src", str(FIXTURE_SITE_SRC), "--out", str(tmp_path / "_site"),
+                             "--cache", str(tmp_path / "cache"), "--base-url", "https://example.org/x/",
+                             "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert get(running.url)[2].decode() == page
+    assert all(get(sheet)[0] == 200 for sheet in sheets)
+    assert running.interrupt() == 0
+
+
+def test_a_seeds_folder_removed_and_made_again_is_still_watched(preview):
+    running = preview()
+    shutil.rmtree(running.seeds)
+    running.wait_for_line("rebuilding")
+    running.wait_for_stderr("left unchanged")  # no seeds folder: an error, the site stays
+    running.seeds.mkdir()
+    shutil.copy(FIXTURE_SEEDS / "000_compact.txt", running.seeds)
+    running.wait_for_line("built ")
+    (running.seeds / "new.txt").write_text(NEW_PAPER, encoding="utf-8")
+    running.wait_for_line("built ")
+    assert "Zebra Finches Teach Transformers to Sing" in titles(running.papers())
+    assert running.interrupt() == 0
+    assert "Traceback" not in "".join(running.stderr)
 
 
 # --- two builds for different base URLs -----------------------------------------------------
@@ -438,7 +515,7 @@ def wait_until(predicate, timeout: float = 30) -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("mount", ["/", "/repo/"])
-def test_open_pages_reload_after_a_good_build_only_under_a_strict_csp(chromium, tmp_path, mount):
+def test_open_pages_show_a_failure_and_reload_after_a_good_build_under_a_strict_csp(chromium, tmp_path, mount):
     from playwright.sync_api import expect
 
     root = make_site(tmp_path / "site")
@@ -460,12 +537,27 @@ def test_open_pages_reload_after_a_good_build_only_under_a_strict_csp(chromium, 
             state.rebuilt(ok=False, failure="seeds/x.txt: not UTF-8")
         assert "seeds/x.txt: not UTF-8" in failed.value.text
         assert page.text_content("#text") == "version one"
+        # ...and over the page, drawn by the external script with its same-origin style sheet.
+        expect(page.locator("#preview-error")).to_contain_text("seeds/x.txt: not UTF-8", timeout=30_000)
+        expect(page.locator("#preview-error")).to_have_css("position", "fixed")  # once its sheet loads
+        # A located error: its file and line, the message as text (never markup), the lines around it.
+        template = tmp_path / "paper.html"
+        template.write_text("".join(f"<p>line {n}</p>\n" for n in range(1, 9)), encoding="utf-8")
+        problem = Diagnostic(str(template), 5, "'papr' is <b>undefined</b>", "error")
+        state.rebuilt(ok=False, failure=str(problem), problems=[problem])
+        overlay = page.locator("#preview-error")
+        expect(overlay).to_contain_text(f"{template}:5", timeout=30_000)
+        expect(overlay).to_contain_text("'papr' is <b>undefined</b>")
+        assert overlay.locator("b").count() == 0
+        expect(overlay.locator(".preview-error-at")).to_have_text("    5  <p>line 5</p>")
+        assert overlay.locator("pre span").count() == 5  # lines 3 to 7
         # A good build: the page reloads and shows the new file.
         (root / "papers" / "a-paper" / "index.html").write_bytes(
             CSP_PAGE.replace(b"version one", b"version two"))
         state.rebuilt(ok=True)
         # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
         expect(page.locator("#text")).to_have_text("version two", timeout=30_000)
+        expect(page.locator("#preview-error")).to_have_count(0)
         assert len(loads) == 2  # the first load and one reload: none for the failed build
         assert not [text for text in messages if "Content Security Policy" in text], messages
     finally:

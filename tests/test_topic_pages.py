@@ -10,7 +10,7 @@ from paper_catalogue.models import Catalogue, SiteConfig, Topic
 from paper_catalogue.pipeline import read_catalogue
 from paper_catalogue.render import Renderer, make_environment
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 
 SIZE = 50
 """Papers per list page here: small enough that the seeds' topics fill several pages."""
@@ -28,7 +28,7 @@ def site():
         papers.append(paper.model_copy(update={"topics": topics}))
     catalogue = Catalogue(papers=tuple(papers), topics=TOPICS)
     config = SiteConfig(base_url="https://example.org/sub/", papers_per_page=SIZE)
-    files = Renderer(make_environment(ROOT / "templates"), config).render(catalogue, ROOT / "site_src")
+    files = Renderer(make_environment(ROOT / "templates"), config).render(catalogue, REAL_SITE_SRC)
     return catalogue, {str(path): data.decode("utf-8") for path, data in files.items()}
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT, outputs_under_hash_seeds
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, outputs_under_hash_seeds
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue
@@ -24,7 +24,7 @@ from paper_catalogue.topics import (
     topic_scores,
 )
 
-SITE_SRC = ROOT / "site_src"
+SITE_SRC = REAL_SITE_SRC
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def by_id(catalogue: Catalogue) -> dict[str, Paper]:
     return {paper.id: paper for paper in catalogue.papers}
 
 
-# --- the constraints of issue 4, measured on the real seeds ---------------------------------------
+# --- the taxonomy's fit to the sample catalogue, measured ------------------------------------------
 
 
 def test_every_paper_gets_one_to_three_known_topics(assigned, taxonomy):
@@ -195,62 +195,57 @@ def test_primary_topic_first_and_catch_all_only_when_nothing_fits():
     assert [p.topics for p in papers] == [("moe", "quant"), ("misc",), ("moe", "quant")]
 
 
-def test_thin_topics_warn_with_the_line_of_their_definition():
+def test_a_thin_topic_is_no_warning():
+    """A topic holding 1 paper is advice on the taxonomy's fit, for the report; never a warning
+    that would fail --strict."""
     taxonomy = parse_taxonomy(TAXONOMY, "site_src/topics.toml")
     titles = [f"Mixture of experts {n}" for n in range(6)] + ["Quantization"]
     result = assign_topics(Catalogue(papers=tuple(paper(t) for t in titles)), taxonomy)
-    assert [str(w) for w in result.warnings] == [
-        "site_src/topics.toml:16: warning: topic 'quant' holds only 1 paper(s); "
-        "broaden its terms or merge it into another topic"
-    ]
-
-
-def test_small_catalogues_do_not_warn_about_thin_topics():
-    taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
-    result = assign_topics(Catalogue(papers=(paper("Quantization"),)), taxonomy)
+    assert result.report.count("quant") == 1
     assert result.warnings == []
 
 
 # --- overrides -------------------------------------------------------------------------------------
 
 
-def test_overrides_pin_topics_and_warn_about_unknown_ids_and_slugs():
+def test_overrides_pin_topics_and_list_unknown_ids_in_the_report():
     taxonomy = parse_taxonomy(TAXONOMY, "topics.toml")
     catalogue = Catalogue(papers=(paper("Quantization", id_="a"), paper("Mixture of experts", id_="b")))
     overrides = parse_topic_overrides(
         '# pins\n'
-        'a = ["moe", "nonsense", "quant"]\n'
-        '"no-such-paper" = ["moe"]\n'
-        'b = "quant"\n',
+        'a = ["moe", "quant", "moe"]\n'
+        '"no-such-paper" = ["moe"]\n',
         "site_src/topic_overrides.toml",
     )
     result = assign_topics(catalogue, taxonomy, overrides)
     papers = by_id(result.catalogue)
     assert papers["a"].topics == ("moe", "quant")
-    assert papers["b"].topics == ("moe",)  # the malformed pin is ignored, the terms decide
-    assert result.report.pinned == 1
-    messages = sorted(str(w) for w in result.warnings)
-    assert messages == [
-        "site_src/topic_overrides.toml:2: warning: unknown topic 'nonsense' for 'a'; left out",
-        "site_src/topic_overrides.toml:3: warning: no paper has the id 'no-such-paper'; override ignored",
-        "site_src/topic_overrides.toml:4: warning: topics for 'b' must be a non-empty list of topic slugs; "
-        "override ignored",
-    ]
+    assert papers["b"].topics == ("moe",)  # no pin: the terms decide
+    assert result.report.pinned == 1 and result.warnings == []
+    assert result.report.waiting_pins == ("no-such-paper (site_src/topic_overrides.toml:3)",)
+    assert "no-such-paper (site_src/topic_overrides.toml:3)" in str(result.report)
 
 
-def test_too_many_pinned_topics_keep_the_first_three():
+@pytest.mark.parametrize(("text", "expected"), [
+    ('a = ["moe"]\nb = "quant"\n',
+     "o.toml:2: error: topics for 'b' must be a non-empty list of topic slugs"),
+    ('a = ["moe", "nonsense"]\n', "o.toml:1: error: unknown topic 'nonsense' for 'a'; the topics are: "),
+    ('a = ["moe"]\n\na = ["quant"]\n', "o.toml:3: error: not valid TOML: Cannot overwrite a value"),
+    ('a = ["x", "quant", "moe", "misc"]\n', "o.toml:1: error: 'a' is pinned to 4 topics; a paper has at most 3"),
+])
+def test_bad_overrides_are_errors_at_their_line(text, expected):
     taxonomy = parse_taxonomy(TAXONOMY.replace('[[topic]]\nslug = "misc"', '[[topic]]\nslug = "x"\n'
                                                'name = "X"\nterms = {"x" = 1}\n\n[[topic]]\nslug = "misc"'),
                               "topics.toml")
-    overrides = parse_topic_overrides('a = ["x", "quant", "moe", "misc"]\n', "o.toml")
-    result = assign_topics(Catalogue(papers=(paper("T", id_="a"),)), taxonomy, overrides)
-    assert result.catalogue.papers[0].topics == ("x", "quant", "moe")
-    assert [w.line for w in result.warnings] == [1]
+    with pytest.raises(BuildError) as error:
+        assign_topics(Catalogue(papers=(paper("T", id_="a"),)), taxonomy,
+                      parse_topic_overrides(text, "o.toml"))
+    assert expected in str(error.value)
 
 
 def test_the_site_overrides_apply_to_the_real_catalogue(assigned, real_catalogue):
     overrides = load_topic_overrides(SITE_SRC / "topic_overrides.toml")
-    assert overrides.pins and not overrides.warnings
+    assert overrides.pins
     papers = by_id(assigned.catalogue)
     for pin in overrides.pins:
         assert papers[pin.paper_id].topics == pin.slugs
@@ -261,24 +256,26 @@ def test_the_site_overrides_apply_to_the_real_catalogue(assigned, real_catalogue
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ('[[topic]]\nslug = "a"\nname = \n', "topics.toml: Invalid value (at line 3"),
+    ('[[topic]]\nslug = "a"\nname = \n', "topics.toml:3: error: not valid TOML: Invalid value"),
     ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n\n[[topic]]\nslug = "c"\n'
-     'catch_all = true\n', "topics.toml:6: topic.1.name: Field required"),
+     'catch_all = true\n', "topics.toml:6: error: topic.1.name: Field required"),
     ('[[topic]]\nslug = "a"\nname = "A"\n[topic.terms]\n"fine" = 1\n"bad" = 0\n',
-     "topics.toml:6: topic.0.terms.bad: Input should be greater than 0"),
+     "topics.toml:6: error: topic.0.terms.bad: Input should be greater than 0"),
     ('[[topic]]\nslug = "a"\nname = "A"\n[topic.terms]\n"fine" = 1\n"--" = 2\n',
-     "topics.toml:4: topic.0.terms: Value error, term '--' has no letters or digits"),
-    ('[[topic]]\nslug = "Not A Slug"\nname = "A"\n', "topics.toml:2: topic.0.slug: String should match"),
-    ('[[topic]]\nslug = "a"\nname = "A"\ncolour = "red"\n', "topics.toml:4: topic.0.colour: Extra inputs"),
+     "topics.toml:6: error: topic.0.terms.--: term '--' has no letters or digits"),
+    ('[[topic]]\nslug = "a"\nname = "A"\n[topic.terms]\n"fine" = 1\n"quant*ized" = 2\n',
+     "topics.toml:6: error: topic.0.terms.quant*ized: term 'quant*ized' can never match"),
+    ('[[topic]]\nslug = "Not A Slug"\nname = "A"\n', "topics.toml:2: error: topic.0.slug: String should match"),
+    ('[[topic]]\nslug = "a"\nname = "A"\ncolour = "red"\n', "topics.toml:4: error: topic.0.colour: Extra inputs"),
     ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n\n[[topic]]\nslug = "a"\nname = "B"\n'
-     'terms = {"c" = 1}\n', "topics.toml:6: topic slug 'a' is defined twice (first at line 1)"),
+     'terms = {"c" = 1}\n', "topics.toml:6: error: topic slug 'a' is defined twice (first at line 1)"),
     ('[[topic]]\nslug = "a"\nname = "A"\nterms = {"b" = 1}\n',
-     "topics.toml: exactly one topic needs `catch_all = true`"),
+     "topics.toml: error: exactly one topic needs `catch_all = true`"),
     ('[[topic]]\nslug = "a"\nname = "A"\n\n[[topic]]\nslug = "o"\nname = "O"\ncatch_all = true\n',
-     "topics.toml:1: topic 'a' lists no terms"),
+     "topics.toml:1: error: topic 'a' lists no terms"),
     ('[[topic]]\nslug = "o"\nname = "O"\ncatch_all = true\nterms = {"b" = 1}\n',
-     "topics.toml:1: the catch-all topic 'o' must not list terms"),
-    ('topic = []\n', "topics.toml: topic: List should have at least 1 item"),
+     "topics.toml:1: error: the catch-all topic 'o' must not list terms"),
+    ('topic = []\n', "topics.toml: error: topic: List should have at least 1 item"),
 ])
 def test_bad_taxonomy_is_a_clear_error_naming_file_and_line(text, expected):
     with pytest.raises(BuildError) as error:
@@ -294,14 +291,14 @@ def test_bad_taxonomy_stops_the_build_with_exit_1(tmp_path):
                              "--out", str(tmp_path / "out"), "--site-src", str(site_src)],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
-    assert f"{site_src / 'topics.toml'}:1: topic.0.name: Field required" in result.stderr
+    assert f"{site_src / 'topics.toml'}:1: error: topic.0.name: Field required" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
 
 
 def test_undecodable_taxonomy_names_the_file(tmp_path):
     path = tmp_path / "topics.toml"
     path.write_bytes(b'[[topic]]\nslug = "\xff"\n')
-    with pytest.raises(BuildError, match=r"topics\.toml: not UTF-8: invalid byte at offset 18"):
+    with pytest.raises(BuildError, match=r"topics\.toml:2: error: not UTF-8 \(invalid byte at offset 18\)"):
         load_taxonomy(path)
 
 
@@ -393,7 +390,7 @@ def test_advice_is_not_a_warning_and_strict_builds_pass(real_catalogue, tmp_path
         '[[topic]]\nslug = "other"\nname = "Other"\ncatch_all = true\n', encoding="utf-8")
     result = build(BuildOptions(seeds=REAL_SEEDS, out=tmp_path / "out", site_src=site_src,
                                 strict=True, search_index=False))
-    assert [warning for warning in result.warnings if warning.level == "warning"] == []
+    assert [warning for warning in result.warnings if warning.severity == "warning"] == []
     advice = result.topic_report.advice()
     assert any(line.startswith('"Everything else" holds') and "consider splitting it" in line
                for line in advice)
@@ -402,11 +399,11 @@ def test_advice_is_not_a_warning_and_strict_builds_pass(real_catalogue, tmp_path
 
 
 def test_topics_report_command_prints_the_build_report(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "topics", "report"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "topics", "report", "--seeds", str(REAL_SEEDS),
+                             "--site-src", str(REAL_SITE_SRC)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assigned = assign_topics(read_catalogue(REAL_SEEDS, SiteConfig())[0], load_taxonomy(SITE_SRC / "topics.toml"),
-                             load_topic_overrides(SITE_SRC / "topic_overrides.toml"))
+    assigned = assign_topics(read_catalogue(REAL_SEEDS, SiteConfig())[0], load_taxonomy(REAL_SITE_SRC / "topics.toml"),
+                             load_topic_overrides(REAL_SITE_SRC / "topic_overrides.toml"))
     assert result.stdout == f"{assigned.report}\n"
     assert "Mixture of experts" in result.stdout
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import build_real_site, build_site, html_pages, vnu_jar
+from site_build import build_own_site, build_site, html_pages, vnu_jar
 
 NASTY_SEED = (
     'A title with </p><div> "quotes" & <!-- markup\n'
@@ -22,7 +22,7 @@ def pages(tmp_path_factory) -> list[Path]:
     root = tmp_path_factory.mktemp("validate")
     (root / "seeds").mkdir()
     (root / "seeds" / "000.txt").write_text(NASTY_SEED, encoding="utf-8")
-    sites = [build_real_site(root / "real" / "_site", base_url="https://example.org/sub/", papers_per_page=100),
+    sites = [build_own_site(root / "own" / "_site", base_url="https://example.org/sub/", papers_per_page=100),
              build_site(root / "fixture"),
              build_site(root / "nasty", seeds=root / "seeds")]
     return [page for site in sites for page in html_pages(site)]

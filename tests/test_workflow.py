@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURE_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SITE_SRC, ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
@@ -79,8 +79,8 @@ def build(tmp_path: Path, site_toml: str) -> Path:
     site_src = tmp_path / "site_src"
     site_src.mkdir()
     (site_src / "site.toml").write_text(site_toml, encoding="utf-8")
-    # Copy the rest of the real site_src (topics, pages) so the build sees a complete site.
-    for item in (ROOT / "site_src").iterdir():
+    # Copy the rest of the real test site_src (topics, pages) so the build sees a complete site.
+    for item in REAL_SITE_SRC.iterdir():
         if item.name != "site.toml":
             copy = shutil.copytree if item.is_dir() else shutil.copy2
             copy(item, site_src / item.name)
