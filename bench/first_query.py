@@ -23,7 +23,7 @@ from urllib.parse import quote_plus
 
 CHROMIUM = "/usr/bin/chromium"
 QUERIES = ("SnapKV", "diffusion", "kv cache", "speculative decoding", "language models")
-COMPRESSIBLE = (".js", ".json", ".css", ".html")
+COMPRESSIBLE = (".js", ".json", ".css", ".html", ".txt", ".xml")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

@@ -19,17 +19,13 @@ own answer, as before correction existed). Reports:
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import json
 import math
 import random
 import re
 import statistics
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,46 +34,14 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.corpus_seeds import DEFAULT_CORPUS, corpus_entries, write_seeds  # noqa: E402
+from bench.first_query import served  # noqa: E402
 from paper_catalogue.models import Catalogue, Paper  # noqa: E402
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
 from paper_catalogue.vocabulary import vocabulary_files  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-COMPRESSIBLE = (".js", ".json", ".css", ".html", ".txt", ".xml")
 SETTLED = "() => !/Searching|Type a word/.test(document.getElementById('search-status').textContent)"
 TYPOS = ("dropped", "added", "swapped")
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Text files gzip'd on the fly, as GitHub Pages sends them; Pagefind's files go as they are."""
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-    def do_GET(self):  # noqa: N802 - the base class's name
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if not (path.suffix in COMPRESSIBLE and path.is_file() and "gzip" in self.headers.get("Accept-Encoding", "")):
-            return super().do_GET()
-        body = gzip.compress(path.read_bytes(), 6)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-@contextmanager
-def served(site: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -190,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright, served(site) as root:
+    with sync_playwright() as playwright, served(site, gzip_text=True) as root:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
