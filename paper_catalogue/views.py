@@ -201,8 +201,6 @@ class PaperView:
     href: str
     canonical: str
     description: str
-    abstract_text: str
-    """The abstract as plain text, for citation_abstract."""
     abstract_html: Markup
     date_iso: str | None
     date_human: str | None
@@ -310,7 +308,6 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             href=site.link(paper_url(paper.id)),
             canonical=canonical,
             description=description,
-            abstract_text=abstract_text,
             abstract_html=render_abstract(paper.abstract),
             date_iso=paper.published.isoformat() if paper.published else None,
             date_human=human_date(paper.published) if paper.published else None,
