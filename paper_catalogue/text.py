@@ -13,7 +13,8 @@ it is not: <title>, meta tags, JSON-LD, feeds, sort keys, ids. Policy, in the or
 3. Maths is ``$...$``, ``$$...$$``, ``\\(...\\)`` or ``\\[...\\]``: MathML in HTML (latex2mathml), readable
    characters in plain text (``$\\tau$`` is ``τ``, ``\\nabla^2`` is ``∇²``, ``L_2`` is ``L₂``). A dollar
    that cannot open or close a formula is a dollar sign: one followed by a space or a digit
-   closing, one after a backslash (``\\$OneMillion-Bench``), a lone one (``in $200k``, ``for 1$``).
+   closing, one after a backslash (``\\$OneMillion-Bench``), a lone one (``in $200k``, ``for 1$``),
+   and one before an amount of money (``$200k``, ``$5``) even when a later dollar could close it.
 4. Outside maths, LaTeX text commands are resolved: ``\\textbf``/``\\emph``/``{\\it ...}`` become
    strong and em, ``\\textsc``, ``\\texttt``, ``\\color{..}{..}`` and the like keep only their text,
    abbreviations (``\\eg``, ``\\etal``) are spelled out, symbols (``\\times``, ``\\i``, accents,
@@ -115,7 +116,8 @@ _FRAGMENT = re.compile(
       \\\((?P<paren_math>(?:(?!\\\().){1,%(limit)d}?)\\\)      # \( math \), stopping at the next \(
     | \\\[(?P<bracket_math>(?:(?!\\\[).){1,%(limit)d}?)\\\]    # \[ math \]
     | \$\$(?P<display_math>[^$]{1,%(limit)d}?)\$\$             # $$ math $$
-    | \$(?<![\\$]\$)(?![\s$])(?P<dollar_math>[^$]{1,%(limit)d}?)(?<![\s\\])\$(?![\d$])  # $math$
+    | \$(?<![\\$]\$)(?![\s$])(?!\d[\d.,]*[kKmMbB]?(?:[\s;:!?)]|[.,](?!\d)|$))       # not money: $200k, $5
+      (?P<dollar_math>[^$]{1,%(limit)d}?)(?<![\s\\])\$(?![\d$])                      # $math$
     | \\(?P<command_group>%(groups)s)\s?\{                   # \textbf{ ... }
     | \\(?P<color_group>(?:text)?color)\{[^{}]{0,40}\}\s?\{   # \color{red}{ ... }
     | \\(?P<color_switch>color)\{[^{}]{0,40}\}                # \color{red} alone
@@ -247,6 +249,7 @@ def _html(tokens: list[tuple], link: bool) -> Markup:
     return Markup("".join(parts))
 
 
+@lru_cache(maxsize=65536)  # papers.json and the search vocabulary both ask for every abstract
 def plain_text(text: str) -> str:
     """An abstract as plain text: the same cleanup as `abstract_html`, with math as readable characters."""
     parts: list[str] = []
