@@ -267,10 +267,10 @@ def index_stage(files: Files, site: Path, expected_pages: int, cache: Cache) -> 
     gives Pagefind exactly what it was given before. Returns whether the cache served it."""
     key = search_key(files)
     bundle = site / "pagefind"
-    if cache.copy_folder_out("search", key, bundle):
+    if cache.restore_folder("search", key, bundle):
         return True
     index_site(site, files, expected_pages)
-    cache.copy_folder_in("search", key, bundle)
+    cache.store_folder("search", key, bundle)
     return False
 
 
