@@ -244,12 +244,14 @@ def related_stage(catalogue: Catalogue, catalogue_key: str, cache: Cache) -> Cat
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> Files:
     """Stage 4: every output file, as bytes keyed by its path in the site."""
     renderer = Renderer(make_environment(options.templates), config)
-    files = renderer.render(catalogue, options.site_src)
+
+    def data_files() -> Files:  # made while worker processes render the paper pages
+        return {**static_files(options.static), **export_files(catalogue),
+                **vocabulary_files(catalogue),  # the search page's spelling correction
+                **hosting_files(config)}
+
+    files = renderer.render(catalogue, options.site_src, also=data_files)
     files.update(renderer.machine_files(files, catalogue))  # the sitemap lists every page above
-    files.update(static_files(options.static))
-    files.update(export_files(catalogue))
-    files.update(vocabulary_files(catalogue))  # the search page's spelling correction
-    files.update(hosting_files(config))
     return files
 
 

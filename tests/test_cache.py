@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from paper_catalogue import render
 from paper_catalogue.pipeline import BuildOptions, build
 
 from conftest import ROOT
@@ -182,3 +183,19 @@ def test_an_up_to_date_output_is_found_before_related_papers_are_loaded(tmp_path
     monkeypatch.setattr(pipeline, "related_stage", no_related)
     messages = build_logged(cached)
     assert any("nothing changed" in line for line in messages)
+
+
+def test_paper_pages_rendered_by_worker_processes_are_the_pages_rendered_in_one(tmp_path, seeds, monkeypatch):
+    """Large catalogues render their paper pages in a process pool, while the build process
+    renders everything else: the files are the same as from one process."""
+    build(options(seeds, tmp_path / "serial", None))
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    batches: list[int] = []
+    merged = render.merged
+    monkeypatch.setattr(render, "merged", lambda results: merged(batches.append(len(b)) or b for b in results))
+    build(options(seeds, tmp_path / "pooled", None))
+    serial, pooled = site_files(tmp_path / "serial"), site_files(tmp_path / "pooled")
+    papers = sum(1 for path in pooled if path.startswith("papers/") and path.count("/") == 2)
+    assert len(batches) > 1 and sum(batches) == papers > 1  # the workers made every paper page
+    assert pooled == serial
