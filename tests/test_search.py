@@ -178,6 +178,8 @@ def test_sorting_through_pagefind_gives_a_total_order(topic_site, topic_index):
     dated and upvoted papers; the undated ones come last, by id, never in the disk's order."""
     _, catalogue = topic_site
     papers = list(catalogue.papers)
+    # Undated papers share the date key, so their ids order them: descending, as the search
+    # page shows them, where papers/ lists them ascending (views.newest_first).
     undated = sorted((p for p in papers if not p.published), key=lambda p: p.id, reverse=True)
     assert len(undated) > 1
     by_date = urls(topic_index.search(None, sort={"date": "desc"}))
