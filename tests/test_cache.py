@@ -13,7 +13,7 @@ from paper_catalogue import render
 from paper_catalogue.pipeline import BuildOptions, build
 
 from conftest import ROOT
-from test_search import fragments
+from pagefind_api import chromium, pagefind_index
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
 NEW_PAPER = "\n\nA Brand New Paper on Speculative Decoding\n\nWe propose a draft model for faster decoding.\n"
@@ -131,6 +131,7 @@ def test_a_template_edit_renders_again_and_reuses_the_search_bundle(tmp_path, se
     assert bundle(out) == indexed
 
 
+@pytest.mark.browser
 def test_an_edit_to_what_pagefind_reads_indexes_again(tmp_path, seeds):
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(options(seeds, out, cache))
@@ -138,7 +139,9 @@ def test_an_edit_to_what_pagefind_reads_indexes_again(tmp_path, seeds):
                                  "<h2 id=\"abstract-heading\">Abstract</h2><p>zyzzyvaword</p>")
     messages = build_logged(replace(options(seeds, out, cache), templates=templates))
     assert not any("taken from the cache" in line for line in messages)
-    assert all("zyzzyvaword" in record["content"] for record in fragments(out))
+    with chromium() as browser, pagefind_index(browser, out) as index:
+        every_page = sorted(page["url"] for page in index.search(None))
+        assert every_page and sorted(page["url"] for page in index.search("zyzzyvaword")) == every_page
 
 
 def bundle(site: Path) -> dict[str, bytes]:

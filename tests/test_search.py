@@ -1,24 +1,25 @@
-"""Search facets and the Pagefind index: what each paper page gives Pagefind, and what Pagefind writes."""
+"""Search facets and the Pagefind index: what each paper page gives Pagefind, and what its JavaScript API then finds."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import re
+from collections import Counter
 from html import unescape as html_unescape
 from pathlib import Path, PurePosixPath
 
 import pytest
 
 from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
+from pagefind_api import PagefindIndex, chromium, pagefind_index
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.search import index_site, search_facets, upvote_bucket
-from paper_catalogue.views import most_upvoted, newest_first
+from paper_catalogue.views import is_code_link, most_upvoted, newest_first
 from paper_catalogue.writer import write_site
 
 # Topics for the test sites, until topic assignment exists: (slug, name, words that assign it).
@@ -52,19 +53,29 @@ def build_topic_site(out: Path, base_url: str = "http://127.0.0.1:8000/") -> Cat
     return catalogue
 
 
-def fragments(site: Path) -> list[dict]:
-    """Pagefind's per-page records: gzip'd JSON after a signature, holding the indexed text."""
-    records = []
-    for path in sorted((site / "pagefind" / "fragment").iterdir()):
-        raw = gzip.decompress(path.read_bytes())
-        records.append(json.loads(raw[raw.index(b"{"):]))
-    return records
-
-
 @pytest.fixture(scope="module")
 def topic_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("search") / "_site"
     return out, build_topic_site(out)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def topic_index(topic_site, browser) -> PagefindIndex:
+    """The topic site's index, opened once for the module through Pagefind's JavaScript API."""
+    with pagefind_index(browser, topic_site[0]) as index:
+        yield index
+
+
+@pytest.fixture(scope="module")
+def indexed_pages(topic_index) -> dict[str, dict]:
+    """Every page the index holds (each one's data()), by URL: every paper page has a year."""
+    return {page["url"]: page for page in topic_index.every_page("year")}
 
 
 def paper(**changes) -> Paper:
@@ -114,40 +125,118 @@ def test_no_code_filter_without_a_code_link():
     assert not any(key == "code" for key, _ in search_facets(paper()).filters)
 
 
-def test_index_holds_exactly_the_paper_pages(topic_site):
-    site, catalogue = topic_site
-    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text())
-    assert sum(language["page_count"] for language in entry["languages"].values()) == len(catalogue.papers)
-    urls = {record["url"] for record in fragments(site)}
-    assert urls == {f"/papers/{p.id}/" for p in catalogue.papers}
+@pytest.mark.browser
+def test_index_holds_exactly_the_paper_pages(topic_site, topic_index, indexed_pages):
+    _, catalogue = topic_site
+    papers = sorted(f"/papers/{p.id}/" for p in catalogue.papers)
+    assert sorted(indexed_pages) == papers
+    # A search with no term and no filter lists every page the index holds, year or not: no
+    # listing, topic or search page is among them. The year counts add up to the same pages.
+    assert sorted(page["url"] for page in topic_index.search(None)) == papers
+    assert sum(topic_index.filters()["year"].values()) == len(papers)
 
 
-def test_records_carry_metadata_filters_and_only_the_papers_own_text(topic_site):
-    site, catalogue = topic_site
-    records = {record["url"]: record for record in fragments(site)}
+@pytest.mark.browser
+def test_records_carry_metadata_filters_and_only_the_papers_own_text(topic_site, indexed_pages):
+    _, catalogue = topic_site
     for paper_ in catalogue.papers:
-        record = records[f"/papers/{paper_.id}/"]
+        record = indexed_pages[f"/papers/{paper_.id}/"]
         assert record["meta"]["title"] == paper_.title
         assert record["meta"]["upvotes"] == str(paper_.upvotes or 0)
         assert ("date" in record["meta"]) == (paper_.published is not None)
         assert record["filters"].get("topic", []) == list(paper_.topics)
         assert record["filters"]["year"] == [str(paper_.published.year) if paper_.published else "undated"]
+        assert record["filters"]["upvotes"] == [upvote_bucket(paper_.upvotes)]
         # Navigation, "Find this paper", sources and filter values are not the paper's text.
         for furniture in ("Find this paper", "Semantic Scholar", "Listed in", "undated", "Upvotes"):
             assert furniture not in record["content"]
         # The title, then the abstract: the facts line and topic chips are metadata, not text.
         assert record["content"].startswith(paper_.title)
         assert record["content"][len(paper_.title):].lstrip(". ").startswith(paper_.abstract[:20].rstrip("."))
+        assert record["word_count"] == len(record["content"].split())
 
 
-def test_code_and_organisation_filters_follow_the_papers(topic_site):
-    site, catalogue = topic_site
-    records = {record["url"]: record for record in fragments(site)}
-    with_code = {f"/papers/{p.id}/" for p in catalogue.papers if any("github.com" in url for url in p.links)}
-    assert with_code, "the seeds have papers with a GitHub link"
-    assert all(records[url]["filters"].get("code") == ["yes"] for url in with_code)
+@pytest.mark.browser
+def test_filter_counts_match_the_catalogue(topic_site, topic_index):
+    _, catalogue = topic_site
+    counts = topic_index.filters()
+    for slug, _, _ in TEST_TOPICS:
+        assert counts["topic"][slug] == sum(slug in p.topics for p in catalogue.papers)
+    by_year = Counter(str(p.published.year) if p.published else "undated" for p in catalogue.papers)
+    assert counts["year"] == dict(by_year)
+    # A filter narrows a search to exactly the papers holding that value.
+    found = {page["url"] for page in topic_index.search("model", filters={"topic": "efficiency"})}
+    everything = {page["url"] for page in topic_index.search("model")}
+    assert found and found < everything
+    assert found == {url for url in everything if url in set(paper_urls(p for p in catalogue.papers
+                                                                        if "efficiency" in p.topics))}
+
+
+@pytest.mark.browser
+def test_sorting_through_pagefind_gives_a_total_order(topic_site, topic_index):
+    """Sorted by each key, every page comes back, in the order the site's lists use for the
+    dated and upvoted papers; the undated ones come last, by id, never in the disk's order."""
+    _, catalogue = topic_site
+    papers = list(catalogue.papers)
+    # Undated papers share the date key, so their ids order them: descending, as the search
+    # page shows them, where papers/ lists them ascending (views.newest_first).
+    undated = sorted((p for p in papers if not p.published), key=lambda p: p.id, reverse=True)
+    assert len(undated) > 1
+    by_date = urls(topic_index.search(None, sort={"date": "desc"}))
+    assert by_date == paper_urls([p for p in newest_first(papers) if p.published] + undated)
+    # Ascending is the exact reverse: every key is distinct, so no tie is left to Pagefind.
+    assert urls(topic_index.search(None, sort={"date": "asc"})) == by_date[::-1]
+    upvoted = most_upvoted(papers, len(papers))
+    assert len(upvoted) > 1 and len({p.upvotes for p in upvoted}) < len(upvoted)  # ties to break
+    by_upvotes = urls(topic_index.search(None, sort={"upvotes": "desc"}))
+    assert by_upvotes[:len(upvoted)] == paper_urls(upvoted)
+    assert by_upvotes[len(upvoted):] == [url for url in by_date if url not in set(by_upvotes[:len(upvoted)])]
+    # A sorted search keeps that order among the pages that match.
+    matching = urls(topic_index.search("language", sort={"date": "desc"}))
+    assert len(matching) > 10 and matching == [url for url in by_date if url in set(matching)]
+
+
+def urls(pages: list[dict]) -> list[str]:
+    return [page["url"] for page in pages]
+
+
+def paper_urls(papers) -> list[str]:
+    return [f"/papers/{p.id}/" for p in papers]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("word", ["retrieval", "sparse", "memory", "image", "speculative"])
+def test_a_word_in_the_title_outranks_it_in_the_abstract(topic_index, word):
+    """The title's h1 weighs ten times the abstract: papers with the word in their title come
+    first, even after an abstract that holds it more often than a title paper does."""
+    pages = topic_index.search(word)
+    in_title = [word in page["meta"]["title"].lower() for page in pages]
+    assert in_title == sorted(in_title, reverse=True) and any(in_title) and not all(in_title)
+    matches = [len(page["weighted_locations"]) for page in pages]
+    assert max(n for n, title in zip(matches, in_title) if not title) > min(n for n, title in zip(matches, in_title) if title)
+    # Pagefind reports each match's weight: the title's 10 (Pagefind's own h1 default is 7) or the
+    # text's 1, divided among the parts of a hyphenated word ("KV-cache" gives 5 to "cache").
+    for page in pages:
+        title_words = len(page["meta"]["title"].split())
+        for match in page["weighted_locations"]:
+            parts = (10 if match["location"] < title_words else 1) / match["weight"]
+            assert parts == pytest.approx(round(parts)) and round(parts) >= 1, (page["url"], match)
+    # Pagefind reports the weight of each matched word: 10 (halved for a part of a hyphenated
+    # word) inside the title, at most 1 in the abstract.
+    for page in pages:
+        title_words = len(page["meta"]["title"].split())
+        for location in page["weighted_locations"]:
+            assert (location["weight"] > 1) == (location["location"] < title_words), (page["url"], location)
+
+
+@pytest.mark.browser
+def test_code_and_organisation_filters_follow_the_papers(topic_site, indexed_pages):
+    _, catalogue = topic_site
+    with_code = {f"/papers/{p.id}/" for p in catalogue.papers if any(is_code_link(url) for url in p.links)}
+    assert any("github.com" in url for p in catalogue.papers for url in p.links), "the seeds link to code"
+    assert {url for url, page in indexed_pages.items() if page["filters"].get("code") == ["yes"]} == with_code
     organised = [p for p in catalogue.papers if p.organization]
-    assert organised and all(records[f"/papers/{p.id}/"]["filters"]["organisation"] == [p.organization.name]
+    assert organised and all(indexed_pages[f"/papers/{p.id}/"]["filters"]["organisation"] == [p.organization.name]
                              for p in organised)
 
 
@@ -198,7 +287,8 @@ def test_search_page_can_carry_topic_names_safely():
     assert json.loads(html_unescape(attribute)) == {"vision": 'Vision & "images"'}
 
 
-def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colons(tmp_path):
+@pytest.mark.browser
+def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colons(tmp_path, browser):
     """The real Pagefind reads the combined captures (views.SearchTags) back exactly: an
     organisation name holding commas, colons or brackets is one value, not several."""
     tricky = Topic(slug="tricky", name="Commas, colons: [brackets] & more")
@@ -214,7 +304,11 @@ def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colo
     renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url="https://example.org/"))
     files = renderer.paper_pages(catalogue)
     write_site(files, tmp_path / "_site", finish=lambda staging: index_site(staging, files, expected_pages=3))
-    records = {record["url"]: record for record in fragments(tmp_path / "_site")}
+    with pagefind_index(browser, tmp_path / "_site") as index:
+        records = {record["url"]: record for record in index.every_page("year")}
+        assert index.filters()["organisation"] == {"Org, Inc: [Labs]": 1, "Org, Inc: Labs": 1}
+        assert urls(index.search(None, filters={"organisation": "Org, Inc: [Labs]"})) == ["/papers/full/"]
+    assert sorted(records) == ["/papers/bare/", "/papers/coded/", "/papers/full/"]
     assert records["/papers/coded/"]["filters"]["organisation"] == ["Org, Inc: Labs"]
     assert records["/papers/coded/"]["filters"]["code"] == ["yes"]
     full, bare = records["/papers/full/"], records["/papers/bare/"]
