@@ -247,8 +247,10 @@ def by_date(papers: tuple[Paper, ...]) -> list[Paper]:
 
 
 def newest_first(papers) -> list[Paper]:
+    """Newest first, papers of one day by id descending, undated papers last (by id descending
+    too, as if of one day): the order of the search page's "newest first" sort."""
     dated = sorted((p for p in papers if p.published), key=lambda p: (p.published, p.id), reverse=True)
-    return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id)
+    return dated + sorted((p for p in papers if not p.published), key=lambda p: p.id, reverse=True)
 
 
 def most_upvoted(papers, listed: int) -> list[Paper]:
