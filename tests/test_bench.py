@@ -158,3 +158,17 @@ def test_rebuild_timings_cover_four_builds_and_leave_the_seeds_alone(tmp_path, c
     site = tmp_path / "work" / "_site"
     added = sorted(site.joinpath("papers").glob("an-added-paper-number-*"))
     assert len(added) == ADDED_PAPERS
+
+
+def test_export_sizes_lists_the_index_and_every_part_with_their_sum(tmp_path, capsys):
+    from bench.export_sizes import main as export_sizes
+
+    assert export_sizes([str(SIZE), "--work", str(tmp_path), "--seeds", str(REAL_SEEDS)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [[cell.strip().replace(",", "") for cell in line.strip("|").split("|")] for line in lines[2:]]
+    site = tmp_path / f"site-{SIZE}"
+    parts = sorted(site.glob("data/*.json"))
+    assert rows[0] == ["papers.json", str(SIZE), str((site / "papers.json").stat().st_size), rows[0][3]]
+    assert sorted(row[0] for row in rows[1:-1]) == [path.relative_to(site).as_posix() for path in parts]
+    assert rows[-1][:3] == ["all parts", str(SIZE), str(sum(path.stat().st_size for path in parts))]
+    assert 0 < int(rows[-1][3]) < int(rows[-1][2])  # gzipped is smaller
