@@ -1,6 +1,6 @@
-"""The same papers for Hugo: our build's papers.json -> Markdown content files with front matter.
+"""The same papers for Hugo: our build's exported records -> Markdown content files with front matter.
 
-Reading papers.json (not the seeds) means Hugo gets exactly the papers, ids and topics our build
+Reading the export (not the seeds) means Hugo gets exactly the papers, ids and topics our build
 made, so the two builds make the same pages.
 """
 
@@ -32,9 +32,8 @@ def paper_markdown(paper: dict) -> str:
     return "+++\n" + "\n".join(front) + "\n+++\n\n" + paper["abstract"] + "\n"
 
 
-def write_content(papers_json: Path, content: Path) -> int:
-    """Replace `content` with one content/papers/<id>.md per paper; returns the paper count."""
-    papers = json.loads(papers_json.read_text(encoding="utf-8"))["papers"]
+def write_content(papers: list[dict], content: Path) -> int:
+    """Replace `content` with one content/papers/<id>.md per exported paper record; returns the paper count."""
     shutil.rmtree(content, ignore_errors=True)
     folder = content / "papers"
     folder.mkdir(parents=True)

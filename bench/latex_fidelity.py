@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
+from paper_catalogue.urls import EXPORT_PARTS_URL  # noqa: E402
 from bench.corpus_seeds import DEFAULT_CORPUS, corpus_entries, write_seeds  # noqa: E402
 
 
@@ -131,8 +132,8 @@ def lost_words(title: str, abstract: str, shown: str) -> set[str]:
 def check_site(site: Path, papers) -> tuple[dict[str, list[str]], dict[str, set[str]], dict[str, list[str]]]:
     """(paper id -> raw LaTeX on its page, paper id -> words lost, other file -> raw LaTeX) for a built site.
 
-    Every file the build wrote is read, except Pagefind's own bundle: `papers.json` keeps each
-    title and abstract as listed, by contract, so only its plain-text fields are read there.
+    Every file the build wrote is read, except Pagefind's own bundle: the export's parts keep each
+    title and abstract as listed, by contract, so only their plain-text fields are read there.
     """
     page_leaks: dict[str, list[str]] = {}
     lost: dict[str, set[str]] = {}
@@ -152,9 +153,9 @@ def check_site(site: Path, papers) -> tuple[dict[str, list[str]], dict[str, set[
             text = page_text(path.read_text(encoding="utf-8"))
         elif path.suffix == ".xml":
             text = unescape(re.sub(r"<[^>]+>", "\x00", path.read_text(encoding="utf-8")))
-        elif path.name == "papers.json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            text = "\n".join(f"{p['title_text']}\n{p['abstract_text']}" for p in data["papers"])
+        elif path.relative_to(site).as_posix().startswith(EXPORT_PARTS_URL):  # a part: a list of records
+            records = json.loads(path.read_text(encoding="utf-8"))
+            text = "\n".join(f"{p['title_text']}\n{p['abstract_text']}" for p in records)
         else:
             continue
         if leaks := latex_leaks(text):

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from bench.hugo_content import write_content  # noqa: E402
 from bench.corpus_seeds import write_corpus_seeds  # noqa: E402
 from bench.synth import write_catalogue  # noqa: E402
+from paper_catalogue.export import read_export  # noqa: E402
 
 STAGES = ("read", "topics", "related", "render", "write", "index")
 """The pipeline's stages, as columns; a stage a build skipped shows as '-'."""
@@ -199,7 +200,7 @@ def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: 
         ours.append(our_build(seeds, work / f"site-{run}", site_src))
         if with_hugo:
             if run == 0:
-                write_content(work / "site-0" / "papers.json", work / "hugo-content")
+                write_content(read_export(work / "site-0"), work / "hugo-content")
                 (work / "hugo-source").mkdir(exist_ok=True)
             hugo.append(hugo_build(work / "hugo-source", work / "hugo-content", work / f"hugo-public-{run}"))
     site, public = work / f"site-{runs - 1}", work / f"hugo-public-{runs - 1}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import math
 import random
 import re
@@ -35,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from bench.corpus_seeds import DEFAULT_CORPUS, corpus_entries, write_seeds  # noqa: E402
 from bench.first_query import served  # noqa: E402
+from paper_catalogue.export import read_export  # noqa: E402
 from paper_catalogue.models import Catalogue, Paper  # noqa: E402
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
 from paper_catalogue.vocabulary import vocabulary_files  # noqa: E402
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                            templates=ROOT / "templates", static=ROOT / "static",
                            base_url="http://127.0.0.1:8000/", cache=None))
         print(f"built {len(entries)} papers into {site}")
-    papers = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    papers = read_export(site)
     rng = random.Random(args.seed)
     chosen = rng.sample(papers, args.papers)
 

@@ -142,6 +142,8 @@ FEED_URL = "feed.xml"
 SITEMAP_URL = "sitemap.xml"
 ROBOTS_URL = "robots.txt"
 EXPORT_URL = "papers.json"
+"""The export's index: the topics and the list of its parts (see `export_part_url`)."""
+EXPORT_PARTS_URL = "data/"
 NOT_FOUND_URL = "404.html"
 STATIC_URL = "static/"
 STYLESHEET_URL = STATIC_URL + "style.css"
@@ -149,6 +151,11 @@ SCRIPT_URL = STATIC_URL + "site.js"
 FAVICON_URL = STATIC_URL + "favicon.svg"
 NOT_IN_SITEMAP = (SEARCH_URL,)
 """Pages a search engine should not list: the search page shows nothing of its own."""
+
+
+def export_part_url(year: int | None) -> str:
+    """The export part holding one publication year's papers; `None` is the papers without a date."""
+    return f"{EXPORT_PARTS_URL}papers-{'undated' if year is None else year}.json"
 
 
 def page_url(name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import pytest
 
 from bench.run import STAGES, first_query_bytes, main, served_bytes
 from bench.synth import load_material, seed_texts, write_catalogue
+from paper_catalogue.export import read_export
 from paper_catalogue.seeds import read_seed_file, seed_files
 from paper_catalogue.urls import title_key
 
@@ -55,7 +55,7 @@ def test_synthetic_files_read_back_as_n_unique_papers_with_metadata(tmp_path):
 
 def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert main(["--sizes", str(SIZE), "--runs", "2", "--keep", "--out-dir", str(tmp_path)]) == 0
-    papers = json.loads((tmp_path / f"catalogue-{SIZE}" / "site" / "papers.json").read_text())["papers"]
+    papers = read_export(tmp_path / f"catalogue-{SIZE}" / "site")
     assert len(papers) == SIZE
 
     table, footer = capsys.readouterr().out.strip().split("\n\n")
@@ -108,9 +108,7 @@ def test_hugo_content_front_matter_round_trips(tmp_path):
     paper = {"id": "a-b", "title": 'Quotes "in" titles, back\\slashes and ünïcode', "abstract": "Body text.",
              "published": "2024-02-29", "upvotes": 3, "authors": None,
              "organization": {"handle": "kyutai", "name": "Kyutai"}, "topics": ["nlp", "vision"]}
-    papers_json = tmp_path / "papers.json"
-    papers_json.write_text(json.dumps({"papers": [paper], "topics": []}), encoding="utf-8")
-    assert write_content(papers_json, tmp_path / "content") == 1
+    assert write_content([paper], tmp_path / "content") == 1
     text = (tmp_path / "content" / "papers" / "a-b.md").read_text(encoding="utf-8")
     _, front, body = text.split("+++\n")
     meta = tomllib.loads(front)
@@ -160,3 +158,17 @@ def test_rebuild_timings_cover_four_builds_and_leave_the_seeds_alone(tmp_path, c
     site = tmp_path / "work" / "_site"
     added = sorted(site.joinpath("papers").glob("an-added-paper-number-*"))
     assert len(added) == ADDED_PAPERS
+
+
+def test_export_sizes_lists_the_index_and_every_part_with_their_sum(tmp_path, capsys):
+    from bench.export_sizes import main as export_sizes
+
+    assert export_sizes([str(SIZE), "--work", str(tmp_path), "--seeds", str(REAL_SEEDS)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [[cell.strip().replace(",", "") for cell in line.strip("|").split("|")] for line in lines[2:]]
+    site = tmp_path / f"site-{SIZE}"
+    parts = sorted(site.glob("data/*.json"))
+    assert rows[0] == ["papers.json", str(SIZE), str((site / "papers.json").stat().st_size), rows[0][3]]
+    assert sorted(row[0] for row in rows[1:-1]) == [path.relative_to(site).as_posix() for path in parts]
+    assert rows[-1][:3] == ["all parts", str(SIZE), str(sum(path.stat().st_size for path in parts))]
+    assert 0 < int(rows[-1][3]) < int(rows[-1][2])  # gzipped is smaller

@@ -1,5 +1,5 @@
 """Real 2024 records with LaTeX, built with the search index: every file the build writes shows
-clean text, no word is lost, ids are clean, papers.json keeps both forms, and search finds them."""
+clean text, no word is lost, ids are clean, the export keeps both forms, and search finds them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.latex_fidelity import check_site, corpus_entries, latex_leaks, page_text, write_seeds
+from paper_catalogue.export import read_export
 from paper_catalogue.pipeline import BuildOptions, build
 from paper_catalogue.text import plain_text, title_text
 
@@ -93,7 +94,7 @@ def test_every_id_is_clean(latex_site):
 
 def test_papers_json_keeps_the_listed_text_and_adds_the_plain_text(latex_site):
     out, result = latex_site
-    exported = {p["id"]: p for p in json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]}
+    exported = {p["id"]: p for p in read_export(out)}
     for paper in result.catalogue.papers:
         record = exported[paper.id]
         assert (record["title"], record["abstract"]) == (paper.title, paper.abstract)
@@ -105,7 +106,7 @@ def test_papers_json_keeps_the_listed_text_and_adds_the_plain_text(latex_site):
 
 def test_latex_links_are_links_on_the_page_and_in_papers_json(latex_site):
     out, result = latex_site
-    exported = {p["id"]: p for p in json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]}
+    exported = {p["id"]: p for p in read_export(out)}
     with_url = [p for p in result.catalogue.papers if "\\url{" in p.abstract]
     assert with_url
     for paper in with_url:

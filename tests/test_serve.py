@@ -280,8 +280,13 @@ class Preview:
             time.sleep(0.1)
         raise AssertionError(f"no {text!r} in stderr: {self.stderr}")
 
-    def papers(self) -> dict:
-        status, headers, body = get(self.url + "papers.json")
+    def papers(self) -> list[dict]:
+        """Every paper record the preview serves: papers.json, then each part it lists."""
+        index = self.get_json("papers.json")
+        return [record for part in index["parts"] for record in self.get_json(part["url"])]
+
+    def get_json(self, url: str):
+        status, headers, body = get(self.url + url)
         assert status == 200 and headers["Content-Type"] == "application/json"
         return json.loads(body)
 
@@ -308,14 +313,14 @@ def preview(tmp_path):
         running.kill()
 
 
-def titles(document: dict) -> set[str]:
-    return {paper["title"] for paper in document["papers"]}
+def titles(papers: list[dict]) -> set[str]:
+    return {paper["title"] for paper in papers}
 
 
 def test_serve_prints_its_url_serves_the_site_and_stops_cleanly_on_ctrl_c(preview):
     running = preview()
     assert running.url.startswith("http://127.0.0.1:") and running.url.endswith("/")
-    assert len(running.papers()["papers"]) > 0
+    assert len(running.papers()) > 0
     assert get(running.url + ".nojekyll")[0] == 200
     for file in running.out.rglob("*"):
         assert not file.is_file() or b"__livereload" not in file.read_bytes()
@@ -327,7 +332,7 @@ def test_serve_prints_its_url_serves_the_site_and_stops_cleanly_on_ctrl_c(previe
 
 def test_a_second_ctrl_c_during_shutdown_still_stops_cleanly(preview):
     running = preview()
-    assert len(running.papers()["papers"]) > 0
+    assert len(running.papers()) > 0
     running.process.send_signal(signal.SIGINT)
     running.process.send_signal(signal.SIGINT)  # as a terminal signalling the process group does
     assert running.process.wait(timeout=30) == 0
@@ -409,7 +414,7 @@ def test_serve_with_a_subpath_base_url_serves_under_it(preview):
     port = free_port()
     running = preview("--port", str(port), "--base-url", f"http://127.0.0.1:{port}/repo/")
     assert running.url == f"http://127.0.0.1:{port}/repo/"
-    assert len(running.papers()["papers"]) > 0
+    assert len(running.papers()) > 0
     assert get(f"http://127.0.0.1:{port}/papers.json")[0] == 404
     assert running.interrupt() == 0
 

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, outputs_under_hash_seeds
 from paper_catalogue.diagnostics import BuildError
+from paper_catalogue.export import read_export
 from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue
 from paper_catalogue.topics import (
@@ -325,13 +326,14 @@ def test_build_prints_the_topic_report_unless_quiet(tmp_path):
 def test_papers_json_lists_topics_with_counts_and_urls(tmp_path):
     build(BuildOptions(seeds=REAL_SEEDS, out=tmp_path / "out", site_src=SITE_SRC))
     document = json.loads((tmp_path / "out" / "papers.json").read_text(encoding="utf-8"))
-    counts = Counter(slug for paper in document["papers"] for slug in paper["topics"])
+    papers = read_export(tmp_path / "out")
+    counts = Counter(slug for paper in papers for slug in paper["topics"])
     topics = document["topics"]
     assert [set(t) for t in topics] == [{"slug", "name", "url", "count"}] * len(topics)
     assert {t["slug"]: t["count"] for t in topics} == {t["slug"]: counts[t["slug"]] for t in topics}
     assert all(t["url"] == f"topics/{t['slug']}/" for t in topics)
     assert set(counts) <= {t["slug"] for t in topics}
-    assert all(1 <= len(p["topics"]) <= 3 for p in document["papers"])
+    assert all(1 <= len(p["topics"]) <= 3 for p in papers)
 
 
 # --- the report: names, plurals, advice on balance -------------------------------------------------
