@@ -99,6 +99,10 @@ class Cache:
         """Remember what out_dir was just built from, with every file's size and mtime."""
         self.put("output", digest(str(out_dir.absolute())), (site_key, scan(out_dir)))
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether a folder is stored under this key (restore_folder may still find it damaged)."""
+        return self.folder is not None and (self.folder / kind / f"{key}.zip").is_file()
+
     def restore_folder(self, kind: str, key: str, target: Path) -> bool:
         """Unpack a stored folder to target (which must not exist); False on a miss."""
         if self.folder is None:

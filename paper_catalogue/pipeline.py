@@ -5,9 +5,10 @@ The stages, in order, and why:
              taxonomy and topic overrides (validated here, once);
 2. topics  - assign each paper its topics (needs every paper);
 3. related - similar papers, by tf-idf over titles and abstracts (needs every paper);
-4. render  - every output file as bytes, in memory (paper pages in a process pool);
-5. write   - every file into a staging folder beside the output;
-6. index   - Pagefind's CLI over the staging folder, as its docs say: after the site exists;
+4. render  - the paper pages as bytes, in memory (in a process pool when there are many);
+5. write   - the paper pages into a staging folder beside the output;
+6. index   - Pagefind's CLI over the paper pages there, as its docs say: after they exist. It
+             runs while the other pages, feeds and data are rendered (4) and written (5);
 7. swap    - the staging folder replaces the output in one step.
 Like MkDocs, nothing reaches the output folder until everything has been read, validated,
 rendered and indexed; a failure anywhere leaves the previous output as it was.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -32,8 +33,8 @@ from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import export_files
 from .models import Catalogue, Entry, SiteConfig
-from .render import Renderer, make_environment, static_files
-from .search import index_site, search_key
+from .render import MarkdownPage, Renderer, make_environment, static_files
+from .search import BUNDLE_DIR, PagefindRun, search_key
 from .seeds import read_seed_file, seed_digest, seed_files
 from .topics import Taxonomy, TopicOverrides, TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .vocabulary import vocabulary_files
@@ -151,23 +152,33 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
 
     with stage("render"):
         ticker("render", f"rendering {len(catalogue.papers):,} paper pages")
-        files = render_files(catalogue, inputs.config, options)
-    progress("render", f"{len(catalogue.papers)} paper pages, {len(files) - len(catalogue.papers)} other files")
+        renderer = Renderer(make_environment(options.templates), inputs.config)
+        site_pages = renderer.start_site(catalogue, options.site_src)
+        paper_pages = renderer.paper_pages(catalogue)
 
     with staged_site(options.out) as site:
         with stage("write"):
-            site.write(files)
-        progress("write", f"{len(files)} files")
-        if options.search_index:
-            with stage("index"):
-                ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
-                reused = index_stage(files, site.folder, len(catalogue.papers), cache)
-            progress("index", "search index unchanged, taken from the cache" if reused
-                     else f"{len(catalogue.papers)} pages in the search index")
+            site.write(paper_pages)
+        indexing = index_stage(paper_pages, site.folder, len(catalogue.papers), cache) if options.search_index \
+            else nullcontext(None)
+        with indexing as indexed:
+            # Pagefind reads the paper pages while the rest of the site is made and written.
+            with stage("render"):
+                files = other_files(renderer, catalogue, site_pages, options, paper_pages)
+            progress("render", f"{len(paper_pages)} paper pages, {len(files)} other files")
+            with stage("write"):
+                site.write(files)
+            progress("write", f"{len(paper_pages) + len(files)} files")
+            if indexed is not None:
+                with stage("index"):
+                    ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
+                    reused = indexed()
+                progress("index", "search index unchanged, taken from the cache" if reused
+                         else f"{len(catalogue.papers)} pages in the search index")
         started = time.perf_counter()
     timings["write"] += time.perf_counter() - started  # the swap
     cache.record_output(options.out, inputs.site_key)
-    result.files = len(files)
+    result.files = len(paper_pages) + len(files)
     return result
 
 
@@ -242,16 +253,22 @@ def related_stage(catalogue: Catalogue, catalogue_key: str, cache: Cache) -> Cat
 
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> Files:
-    """Stage 4: every output file, as bytes keyed by its path in the site."""
+    """Every output file at once, from the same two parts a build renders apart."""
     renderer = Renderer(make_environment(options.templates), config)
+    site_pages = renderer.start_site(catalogue, options.site_src)
+    paper_pages = renderer.paper_pages(catalogue)
+    return {**paper_pages, **other_files(renderer, catalogue, site_pages, options, paper_pages)}
 
-    def data_files() -> Files:  # made while worker processes render the paper pages
-        return {**static_files(options.static), **export_files(catalogue),
-                **vocabulary_files(catalogue),  # the search page's spelling correction
-                **hosting_files(config)}
 
-    files = renderer.render(catalogue, options.site_src, also=data_files)
-    files.update(renderer.machine_files(files, catalogue))  # the sitemap lists every page above
+def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[MarkdownPage],
+                options: BuildOptions, paper_pages: Files) -> Files:
+    """Stage 4, after the paper pages: every other output file, as bytes keyed by its path."""
+    files = renderer.other_pages(catalogue, site_pages)
+    files.update(renderer.machine_files([*paper_pages, *files], catalogue))  # the sitemap lists every page
+    files.update(static_files(options.static))
+    files.update(export_files(catalogue))
+    files.update(vocabulary_files(catalogue))  # the search page's spelling correction
+    files.update(hosting_files(renderer.config))
     return files
 
 
@@ -264,16 +281,27 @@ def hosting_files(config: SiteConfig) -> Files:
     return files
 
 
-def index_stage(files: Files, site: Path, expected_pages: int, cache: Cache) -> bool:
-    """Stage 6: Pagefind over the staged site, or its bundle from the cache when every page
-    gives Pagefind exactly what it was given before. Returns whether the cache served it."""
-    key = search_key(files)
-    bundle = site / "pagefind"
-    if cache.restore_folder("search", key, bundle):
-        return True
-    index_site(site, files, expected_pages)
-    cache.store_folder("search", key, bundle)
-    return False
+@contextmanager
+def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache) -> Iterator[Callable[[], bool]]:
+    """Stage 6, over the paper pages already written under `site`: Pagefind starts at once and
+    indexes them while the build makes the rest of the site; the call this yields waits for it.
+    When every page gives Pagefind exactly what it was given before, that call unpacks the cached
+    bundle instead. It returns whether the cache served the bundle."""
+    key = search_key(pages)
+    bundle = site / BUNDLE_DIR
+    cached = cache.holds("search", key)
+    with PagefindRun(site, pages, expected_pages) as pagefind:
+        if not cached:
+            pagefind.start()
+
+        def finish() -> bool:
+            if cached and cache.restore_folder("search", key, bundle):
+                return True
+            pagefind.finish()
+            cache.store_folder("search", key, bundle)
+            return False
+
+        yield finish
 
 
 def _file_or_absent(path: Path) -> str:

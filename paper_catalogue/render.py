@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -148,19 +147,19 @@ class Renderer:
              indexable: bool = True) -> PageMeta:
         return page_meta(self.site, title, url, description, indexable=indexable)
 
-    def render(self, catalogue: Catalogue, site_src: Path, also: Callable[[], Files] = dict) -> Files:
-        """Every page of the site, and the files `also` makes. The paper pages come first; when
-        worker processes render them, this process renders the other pages and runs `also`
-        meanwhile."""
+    def render(self, catalogue: Catalogue, site_src: Path) -> Files:
+        """Every page of the site: the paper pages, then every other page."""
+        pages = self.start_site(catalogue, site_src)
+        return {**self.paper_pages(catalogue), **self.other_pages(catalogue, pages)}
+
+    def start_site(self, catalogue: Catalogue, site_src: Path) -> list[MarkdownPage]:
+        """site_src's pages, and the site view every page shares (its navigation names them)."""
         pages = markdown_pages(site_src / "pages")
         self.site = site_view(self.config, has_topics=bool(catalogue.topics),
                               pages=tuple((page.nav_label, page_url(page.name)) for page in pages))
-        with self.paper_pages_started(catalogue) as paper_pages:
-            files = self.other_pages(catalogue, pages)
-            files.update(also())
-            return {**paper_pages(), **files}
+        return pages
 
-    def other_pages(self, catalogue: Catalogue, pages: list) -> Files:
+    def other_pages(self, catalogue: Catalogue, pages: list[MarkdownPage]) -> Files:
         """Every page but the papers': home, the lists, site_src's pages, topics, search, 404."""
         files: Files = {}
         add = lambda item: files.__setitem__(*item)  # noqa: E731
@@ -194,33 +193,25 @@ class Renderer:
         return files
 
     def paper_pages(self, catalogue: Catalogue, span: slice | None = None) -> Files:
-        """The pages of the papers in `span` of the date order (all of them by default)."""
-        if span is None:
-            with self.paper_pages_started(catalogue) as paper_pages:
-                return paper_pages()
-        return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta, paper=view)[1]
-                for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span)}
-
-    @contextmanager
-    def paper_pages_started(self, catalogue: Catalogue) -> Iterator[Callable[[], Files]]:
-        """Starts rendering every paper page and yields the call that waits for them. A large
-        catalogue is shared among worker processes, one per core, which leaves this process free."""
+        """The pages of the papers in `span` of the date order (all of them by default); a large
+        catalogue is shared among worker processes, one per core."""
+        if span is not None:
+            return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta,
+                                                              paper=view)[1]
+                    for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span)}
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         count = len(catalogue.papers)
         if workers < 2 or count < PARALLEL_FROM:
-            yield lambda: self.paper_pages(catalogue, slice(0, count))
-            return
+            return self.paper_pages(catalogue, slice(0, count))
         global _FORKED
         _FORKED = (self, catalogue)  # forked workers inherit this: nothing is pickled on the way in
         step = -(-count // (workers * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         try:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker)
+            with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
+                return merged(pool.imap(_paper_pages_in_worker, spans))
         finally:
-            _FORKED = None  # the workers were forked when the pool was made
-        with pool:
-            batches = pool.imap(_paper_pages_in_worker, spans)
-            yield lambda: merged(batches)
+            _FORKED = None
 
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""

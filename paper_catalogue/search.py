@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -139,29 +140,63 @@ def search_key(files: dict[PurePosixPath, bytes]) -> str:
                   *(part for path in pages for part in (str(path), indexed_part(files[path]))))
 
 
-def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
-    """Run Pagefind's CLI over the paper pages written under `site`, into `site/pagefind/`.
+class PagefindRun:
+    """Pagefind's CLI indexing the paper pages written under `site` into `site/pagefind/`, in a
+    child process: it reads only PAPER_PAGES, so the build makes and writes the rest of the site
+    meanwhile. As a context manager, leaving the block stops a run that was not finished.
 
     Every paper page must carry data-pagefind-body (Pagefind skips a page without it, and the
     search would silently miss that paper): a template that lost the marker fails the build.
     """
-    pages = [path for path in files if is_paper_page(path)]
-    unmarked = sorted(str(path) for path in pages if BODY_MARKER not in files[path])
-    if unmarked or len(pages) != expected_pages:
-        raise BuildError(f"search index: {len(unmarked) or expected_pages - len(pages)} paper page(s) would be "
-                         f"missing from the index (first: {unmarked[0] if unmarked else 'none written'}); "
-                         "is data-pagefind-body missing from templates/paper.html?")
-    # Run inside the site, with paths relative to it: an output folder's name need not be UTF-8,
-    # and Pagefind refuses arguments that are not; nor can a pagefind.yml in the working folder
-    # change the index.
-    command = [_pagefind_binary(), "--site", ".", "--glob", PAPER_PAGES, "--output-path", BUNDLE_DIR, "--silent"]
-    for selector in EXCLUDED_FROM_INDEX:
-        command += ["--exclude-selectors", selector]
-    try:
-        done = subprocess.run(command, cwd=site, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              errors="replace")
-    except OSError as error:
-        raise BuildError(f"search index: could not run Pagefind: {error}") from error
-    if done.returncode != 0:
-        detail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-        raise BuildError(f"search index: Pagefind failed (exit {done.returncode}): {' / '.join(detail)}")
+
+    def __init__(self, site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
+        pages = [path for path in files if is_paper_page(path)]
+        unmarked = sorted(str(path) for path in pages if BODY_MARKER not in files[path])
+        if unmarked or len(pages) != expected_pages:
+            raise BuildError(f"search index: {len(unmarked) or expected_pages - len(pages)} paper page(s) would "
+                             f"be missing from the index (first: {unmarked[0] if unmarked else 'none written'}); "
+                             "is data-pagefind-body missing from templates/paper.html?")
+        self.site = site
+        self._process: subprocess.Popen | None = None
+        # A file, not a pipe, for what Pagefind prints: a pipe nobody reads until the end could fill up.
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+
+    def start(self) -> None:
+        if self._process is not None:
+            return
+        # Run inside the site, with paths relative to it: an output folder's name need not be UTF-8,
+        # and Pagefind refuses arguments that are not; nor can a pagefind.yml in the working folder
+        # change the index.
+        command = [_pagefind_binary(), "--site", ".", "--glob", PAPER_PAGES, "--output-path", BUNDLE_DIR,
+                   "--silent"]
+        for selector in EXCLUDED_FROM_INDEX:
+            command += ["--exclude-selectors", selector]
+        try:
+            self._process = subprocess.Popen(command, cwd=self.site, stdin=subprocess.DEVNULL, stdout=self._log,
+                                             stderr=subprocess.STDOUT)
+        except OSError as error:
+            raise BuildError(f"search index: could not run Pagefind: {error}") from error
+
+    def finish(self) -> None:
+        """Wait for the run (starting it first if need be); a failure is a BuildError with Pagefind's words."""
+        self.start()
+        returncode = self._process.wait()
+        if returncode != 0:
+            self._log.seek(0)
+            detail = self._log.read().strip().splitlines()[-5:]
+            raise BuildError(f"search index: Pagefind failed (exit {returncode}): {' / '.join(detail)}")
+
+    def __enter__(self) -> PagefindRun:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
+    """Pagefind over the paper pages written under `site`, waiting for it."""
+    with PagefindRun(site, files, expected_pages) as run:
+        run.finish()

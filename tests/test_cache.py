@@ -11,6 +11,7 @@ import pytest
 
 from paper_catalogue import render
 from paper_catalogue.pipeline import BuildOptions, build
+from paper_catalogue.search import PagefindRun
 
 from conftest import ROOT
 from pagefind_api import chromium, pagefind_index
@@ -114,14 +115,13 @@ def edited_templates(tmp_path: Path, name: str, old: str, new: str) -> Path:
 def test_a_template_edit_renders_again_and_reuses_the_search_bundle(tmp_path, seeds, monkeypatch):
     """A change outside what Pagefind reads (base.html's footer) re-renders every page but takes
     the search bundle from the cache: the same bundle, and every other file a cold build's."""
-    import paper_catalogue.pipeline as pipeline
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(options(seeds, out, cache))
     indexed = bundle(out)
     templates = edited_templates(tmp_path, "base.html", "</footer>", "<!-- changed --></footer>")
     runs = []
-    monkeypatch.setattr(pipeline, "index_site", lambda *args: runs.append(args))
+    monkeypatch.setattr(PagefindRun, "start", lambda run: runs.append(run))
     messages = build_logged(replace(options(seeds, out, cache), templates=templates))
     assert runs == [] and "index: search index unchanged, taken from the cache" in messages
     assert "<!-- changed -->" in (out / "index.html").read_text(encoding="utf-8")
@@ -150,7 +150,6 @@ def bundle(site: Path) -> dict[str, bytes]:
 
 
 def test_a_failed_build_leaves_the_site_and_the_next_build_whole(tmp_path, seeds, monkeypatch):
-    import paper_catalogue.pipeline as pipeline
     from paper_catalogue.diagnostics import BuildError
 
     out, cache = tmp_path / "out", tmp_path / "cache"
@@ -159,11 +158,11 @@ def test_a_failed_build_leaves_the_site_and_the_next_build_whole(tmp_path, seeds
     with open(seeds / "001_spaced.txt", "a", encoding="utf-8") as handle:
         handle.write(NEW_PAPER)
 
-    def failing_index(site: Path, *args) -> None:
-        assert any((site / "papers").iterdir())  # the staging folder holds the pages
+    def failing_index(run: PagefindRun) -> None:
+        assert any((run.site / "papers").iterdir())  # the staging folder holds the pages
         raise BuildError("search index: Pagefind failed (simulated)")
 
-    monkeypatch.setattr(pipeline, "index_site", failing_index)
+    monkeypatch.setattr(PagefindRun, "finish", failing_index)
     with pytest.raises(BuildError):
         build(options(seeds, out, cache))
     assert site_files(out) == live
