@@ -353,4 +353,3 @@ def leave(code: int) -> NoReturn:
         sys.stderr.flush()
     finally:
         os._exit(code)
-

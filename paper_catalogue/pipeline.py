@@ -152,9 +152,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
 
     with stage("render"):
         ticker("render", f"rendering {len(catalogue.papers):,} paper pages")
-        renderer = Renderer(make_environment(options.templates), inputs.config)
-        site_pages = renderer.start_site(catalogue, options.site_src)
-        paper_pages = renderer.paper_pages(catalogue)
+        renderer, site_pages, paper_pages = render_paper_pages(catalogue, inputs.config, options)
 
     with staged_site(options.out) as site:
         with stage("write"):
@@ -254,10 +252,16 @@ def related_stage(catalogue: Catalogue, catalogue_key: str, cache: Cache) -> Cat
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> Files:
     """Every output file at once, from the same two parts a build renders apart."""
+    renderer, site_pages, paper_pages = render_paper_pages(catalogue, config, options)
+    return {**paper_pages, **other_files(renderer, catalogue, site_pages, options, paper_pages)}
+
+
+def render_paper_pages(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
+                       ) -> tuple[Renderer, list[MarkdownPage], Files]:
+    """Stage 4, first part: the paper pages, and the renderer and site_src pages the rest needs."""
     renderer = Renderer(make_environment(options.templates), config)
     site_pages = renderer.start_site(catalogue, options.site_src)
-    paper_pages = renderer.paper_pages(catalogue)
-    return {**paper_pages, **other_files(renderer, catalogue, site_pages, options, paper_pages)}
+    return renderer, site_pages, renderer.paper_pages(catalogue)
 
 
 def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[MarkdownPage],
