@@ -15,6 +15,7 @@ two figures, both meant to be 0:
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import shutil
@@ -154,7 +155,7 @@ def check_site(site: Path, papers) -> tuple[dict[str, list[str]], dict[str, set[
         elif path.suffix == ".xml":
             text = unescape(re.sub(r"<[^>]+>", "\x00", path.read_text(encoding="utf-8")))
         elif path.relative_to(site).as_posix().startswith(EXPORT_PARTS_URL):  # a part: a list of records
-            records = json.loads(path.read_text(encoding="utf-8"))
+            records = json.loads(gzip.decompress(path.read_bytes()))
             text = "\n".join(f"{p['title_text']}\n{p['abstract_text']}" for p in records)
         else:
             continue

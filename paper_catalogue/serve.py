@@ -132,6 +132,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
     ".json": "application/json",
+    ".gz": "application/gzip",
     ".xml": "application/xml",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",

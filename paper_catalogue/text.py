@@ -2,7 +2,7 @@
 
 A title and an abstract go through the same policy; only the writers differ. HTML (`title_html`,
 `abstract_html`) goes where markup is allowed; plain text (`title_text`, `plain_text`) goes where
-it is not: <title>, meta tags, JSON-LD, feeds, sort keys, ids. Policy, in the order it is applied:
+it is not: <title>, meta tags, feeds, sort keys, ids. Policy, in the order it is applied:
 
 1. Unsafe code points become U+FFFD: C0 controls other than tab, LF and CR; DEL and the C1
    controls; lone surrogates; and Unicode noncharacters. HTML5 and XML 1.0 forbid them, and a

@@ -155,7 +155,7 @@ NOT_IN_SITEMAP = (SEARCH_URL,)
 
 def export_part_url(year: int | None) -> str:
     """The export part holding one publication year's papers; `None` is the papers without a date."""
-    return f"{EXPORT_PARTS_URL}papers-{'undated' if year is None else year}.json"
+    return f"{EXPORT_PARTS_URL}papers-{'undated' if year is None else year}.json.gz"
 
 
 def page_url(name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlsplit
@@ -38,19 +37,6 @@ def human_date(date: dt.date) -> str:
 def scholar_date(date: dt.date) -> str:
     """`2024/04/22`, the form Google Scholar's citation_publication_date asks for."""
     return f"{date.year:04d}/{date.month:02d}/{date.day:02d}"
-
-
-def script_json(data: object) -> Markup:
-    """JSON safe inside a <script> element: `<`, `>` and `&` are escaped as \\u003c and friends.
-
-    No seed text can then close the element (`</script>`) or open a comment (`<!--`), and the
-    JSON still parses back to exactly the same data.
-    """
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escaped)
-    return Markup(text)
 
 
 @dataclass(frozen=True)
@@ -192,7 +178,7 @@ class PaperView:
 
     id: str
     title: str
-    """Plain text (text.title_text), for the head: <title>, citation_title, og:title, JSON-LD."""
+    """Plain text (text.title_text), for the head: <title>, citation_title, og:title."""
     title_html: Markup
     """Inline HTML (text.title_html), for the page's <h1>."""
     title_spoken: str | None
@@ -217,7 +203,6 @@ class PaperView:
     meta: PageMeta
     citation_date: str | None
     """`YYYY/MM/DD`, the form Google Scholar's citation_publication_date asks for."""
-    json_ld: Markup
     related: tuple[PaperRow, ...] = field(default=())
 
 
@@ -257,28 +242,6 @@ def most_upvoted(papers, listed: int) -> list[Paper]:
     """The `listed` papers with the most upvotes (none without), ties newest first: the order of
     the search page's "most upvoted" sort."""
     return sorted(newest_first([p for p in papers if p.upvotes]), key=lambda p: -p.upvotes)[:listed]
-
-
-def scholarly_article(paper: Paper, canonical: str) -> dict:
-    """schema.org ScholarlyArticle data: only what the listing showed; authors are never invented.
-
-    Lean on purpose, as the head is repeated on every one of up to 100,000 pages: no `abstract`
-    (the page body holds it, and crawlers read it there), no `name` or `mainEntityOfPage` (the
-    same as `headline` and `url`), no `isPartOf` (og:site_name names the site), and no upvote
-    count as an `interactionStatistic` (no search engine reads one on a ScholarlyArticle; the
-    page shows it).
-    """
-    data: dict = {
-        "@context": "https://schema.org",
-        "@type": "ScholarlyArticle",
-        "headline": title_text(paper.title),
-        "url": canonical,
-    }
-    if paper.published:
-        data["datePublished"] = paper.published.isoformat()
-    if paper.organization:
-        data["sourceOrganization"] = {"@type": "Organization", "name": paper.organization.name}
-    return data
 
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
@@ -326,7 +289,6 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
                                human_date(paper.published) if paper.published else None, result_title),
             meta=page_meta(site, title, paper_url(paper.id), description, og_type="article"),
             citation_date=scholar_date(paper.published) if paper.published else None,
-            json_ld=script_json(scholarly_article(paper, canonical)),
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views

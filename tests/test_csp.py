@@ -81,7 +81,7 @@ def test_no_page_has_inline_handlers_styles_or_executable_inline_scripts(site):
             assert not [a for a in element.attrs if a.startswith("on") or a == "style"], (page, element)
             assert element.tag != "style", page
         for element, content in parsed.scripts:
-            assert "src" in element.attrs or element.attrs.get("type") == "application/ld+json", page
+            assert "src" in element.attrs, page
 
 
 # --- Chromium -----------------------------------------------------------------------------------

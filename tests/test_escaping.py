@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -91,14 +90,14 @@ def test_hostile_text_in_attributes_stays_one_attribute_value(hostile_site):
         metas = {e.attrs.get("name") or e.attrs.get("property"): e.attrs.get("content")
                  for e in page.find_all("meta")}
         assert metas["og:title"] == metas["citation_title"] == title
-        assert metas["description"] == metas["og:description"] == excerpt(abstract)
+        assert metas["description"] == excerpt(abstract)
         assert not [e for e in page.iter() if any(name.startswith("on") for name in e.attrs)]
 
 
 def test_template_syntax_in_seeds_is_never_evaluated(hostile_site):
     for path, data in read_site(hostile_site).items():
         assert EVALUATED.encode() not in data, f"{path} holds {EVALUATED}: seed text was evaluated"
-    assert any("{{ 7*191 }}" in part.read_text("utf-8") for part in (hostile_site / "data").iterdir())
+    assert any("{{ 7*191 }}" in record["title"] + record["abstract"] for record in read_export(hostile_site))
 
 
 def test_only_http_links_from_seeds_are_linked(hostile_site):
@@ -115,18 +114,6 @@ def test_only_http_links_from_seeds_are_linked(hostile_site):
         assert not any("<" in link or '"' in link for link in paper["links"])
 
 
-def test_json_ld_and_inline_data_cannot_end_their_script(hostile_site):
-    """Whatever JSON the pages carry in <script> (JSON-LD), it parses and never holds '</'."""
-    for path, data in read_site(hostile_site).items():
-        if path.suffix != ".html":
-            continue
-        page = parse_html(data.decode("utf-8"))
-        for element, content in page.scripts:
-            if element.attrs.get("type") == "application/ld+json":
-                json.loads(content)
-                assert "</" not in content and "<!--" not in content
-
-
 # The checker itself must catch what it is meant to catch, or the tests above prove nothing.
 @pytest.mark.parametrize("html, finds", [
     ('<a href="javascript:alert(1)">x</a>', "javascript"),
@@ -137,7 +124,6 @@ def test_json_ld_and_inline_data_cannot_end_their_script(hostile_site):
     ("<p onmouseover=alert(1)>x</p>", "event handler"),
     ("<script>alert(1)</script>", "inline script"),
     ('<script type="application/ld+json">{"a": "</script><script>alert(1)</script>"}</script>', "inline script"),
-    ('<script type="application/ld+json">{"a": "<\\/b>", "b": "</p>"}</script>', "'</'"),
     ("<img src=x onerror=alert(1)>", "not an element the site makes"),
     ('<p style="color:red">x</p>', "inline style"),
 ])
@@ -148,6 +134,5 @@ def test_the_checker_catches_unsafe_markup(html, finds):
 
 def test_the_checker_passes_safe_markup():
     html = ('<a href="/catalogue/papers/x/">x</a><a href="https://github.com/a" rel="noopener noreferrer">'
-            'y</a><a href="https://example.org/catalogue/">z</a><script src="/catalogue/static/site.js"></script>'
-            '<script type="application/ld+json">{"name": "a \\u003c/script\\u003e"}</script>')
+            'y</a><a href="https://example.org/catalogue/">z</a><script src="/catalogue/static/site.js"></script>')
     assert html_problems("t.html", html, SITE_HOST) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path, PurePosixPath
 
@@ -33,7 +34,8 @@ def index_of(files: dict[PurePosixPath, bytes]) -> dict:
 
 def parts_of(files: dict[PurePosixPath, bytes]) -> dict[int | None, list[dict]]:
     """Each part's records, by the year the index gives it."""
-    return {part["year"]: json.loads(files[PurePosixPath(part["url"])]) for part in index_of(files)["parts"]}
+    return {part["year"]: json.loads(gzip.decompress(files[PurePosixPath(part["url"])]))
+            for part in index_of(files)["parts"]}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,8 @@ def real_catalogue() -> Catalogue:
 
 
 def test_part_urls_name_the_year_or_undated():
-    assert export_part_url(2024) == "data/papers-2024.json"
-    assert export_part_url(None) == "data/papers-undated.json"
+    assert export_part_url(2024) == "data/papers-2024.json.gz"
+    assert export_part_url(None) == "data/papers-undated.json.gz"
 
 
 def test_the_index_grows_with_the_years_not_with_the_papers():
@@ -76,7 +78,7 @@ def test_undated_papers_have_their_own_part_listed_last(real_catalogue):
     index = index_of(export_files(real_catalogue))
     undated = sum(p.published is None for p in real_catalogue.papers)
     assert 0 < undated < len(real_catalogue.papers)
-    assert index["parts"][-1] == {"year": None, "url": "data/papers-undated.json", "count": undated}
+    assert index["parts"][-1] == {"year": None, "url": "data/papers-undated.json.gz", "count": undated}
     years = [part["year"] for part in index["parts"][:-1]]
     assert years == sorted(years) and len(years) == len(set(years)) >= 1
 
@@ -92,7 +94,7 @@ def test_parts_hold_records_in_id_order_one_per_line(real_catalogue):
     for year, records in parts_of(files).items():
         ids = [record["id"] for record in records]
         assert ids == sorted(ids)
-        lines = files[PurePosixPath(export_part_url(year))].decode("utf-8").splitlines()
+        lines = gzip.decompress(files[PurePosixPath(export_part_url(year))]).decode("utf-8").splitlines()
         assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(records) + 2
         assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == records
 
@@ -109,7 +111,7 @@ def test_the_export_is_the_same_bytes_under_any_string_hash_seed():
               f"files = export_files(read_catalogue(Path({str(REAL_SEEDS)!r}), SiteConfig())[0]); "
               "print(sorted((str(path), hashlib.sha256(data).hexdigest()) for path, data in files.items()))")
     first, second = outputs_under_hash_seeds(script)
-    assert first == second and "data/papers-undated.json" in first
+    assert first == second and "data/papers-undated.json.gz" in first
 
 
 @pytest.fixture(scope="module")

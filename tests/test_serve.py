@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -37,6 +38,7 @@ TYPES = {
     "feed.xml": "application/xml",
     "icon.svg": "image/svg+xml",
     "papers.json": "application/json",
+    "data/papers-2024.json.gz": "application/gzip",
 }
 PAGE = b"<!doctype html><html><head><title>t</title></head><body><p>hello</p></body></html>\n"
 TAG = b'<script src="/__livereload.js" defer></script>'
@@ -286,7 +288,11 @@ class Preview:
         return [record for part in index["parts"] for record in self.get_json(part["url"])]
 
     def get_json(self, url: str):
+        """JSON as the preview serves it: the index as JSON, an export part as a gzip file."""
         status, headers, body = get(self.url + url)
+        if url.endswith(".gz"):
+            assert status == 200 and headers["Content-Type"] == "application/gzip"
+            return json.loads(gzip.decompress(body))
         assert status == 200 and headers["Content-Type"] == "application/json"
         return json.loads(body)
 
