@@ -78,9 +78,9 @@ def _lines(records) -> str:
 
 def _gzip(text: str) -> bytes:
     """Gzip with a fixed header (no time stamp), so the same text always gives the same bytes."""
-    # The parts are most of the export's bytes and compress to a quarter or less: at 10,000 papers
-    # 37 MB become 9, and at 100,000 the plain parts alone would be a third of a GitHub Pages site.
-    # Level 6 (zlib's default) compresses 100 MB a second here; 9 saves 2% more at twice the time.
+    # The parts are most of the export's bytes and compress to a fifth: the 2,212 papers of 2024
+    # take 8.0 MB as JSON and 1.6 MB gzipped, which keeps 100,000 papers' data well inside Pages.
+    # Level 6 (zlib's default): 37 MB a second here and 18% smaller than level 1; 9 saves 0.2% more.
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
