@@ -10,7 +10,7 @@ from urllib.parse import quote_plus, urlsplit
 from markupsafe import Markup, escape
 
 from .models import Catalogue, Paper, SiteConfig, Source
-from .search import SearchFacets, search_facets
+from .search import SearchFacets, day_ranks, search_facets
 from .text import spoken, title_html, title_text
 from .urls import (EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
                    STYLESHEET_URL, TOPICS_URL, absolute_url, paper_url, site_link, topic_url)
@@ -252,6 +252,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
     ordered = by_date(catalogue.papers)
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
     by_id = {paper.id: paper for paper in catalogue.papers}
+    ranks = day_ranks(catalogue.papers)
     views = []
     for index in range(*span.indices(len(ordered))):
         paper = ordered[index]
@@ -285,7 +286,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
-            search=search_tags(search_facets(paper, has_code=any(is_code_link(url) for url in paper.links)),
+            search=search_tags(search_facets(paper, ranks[paper.id], any(is_code_link(url) for url in paper.links)),
                                human_date(paper.published) if paper.published else None, result_title),
             meta=page_meta(site, title, paper_url(paper.id), description, og_type="article"),
             citation_date=scholar_date(paper.published) if paper.published else None,

@@ -18,7 +18,7 @@ from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
-from paper_catalogue.search import index_site, search_facets, upvote_bucket
+from paper_catalogue.search import day_ranks, index_site, search_facets, upvote_bucket
 from paper_catalogue.views import is_code_link, most_upvoted, newest_first
 from paper_catalogue.writer import write_site
 
@@ -102,7 +102,8 @@ def test_sort_keys_give_a_total_order_newest_first_as_papers_lists_them():
               paper(id="c-same-day", published=day), paper(id="older", published=dt.date(2023, 1, 9), upvotes=3),
               paper(id="newer", published=dt.date(2024, 12, 31)), paper(id="undated", upvotes=1200),
               paper(id="many", published=dt.date(2020, 1, 1), upvotes=12)]
-    facets = {p.id: search_facets(p) for p in papers}
+    ranks = day_ranks(papers)
+    facets = {p.id: search_facets(p, ranks[p.id]) for p in papers}
     by_date = sorted(papers, key=lambda p: facets[p.id].date_sort, reverse=True)
     assert [p.id for p in by_date] == [p.id for p in newest_first(papers)]
     by_upvotes = sorted(papers, key=lambda p: facets[p.id].upvotes_sort, reverse=True)
@@ -111,6 +112,17 @@ def test_sort_keys_give_a_total_order_newest_first_as_papers_lists_them():
     assert len({f.upvotes_sort for f in facets.values()}) == len({f.date_sort for f in facets.values()}) == 7
     # The home and topic pages' "most upvoted" lists follow the same order.
     assert [p.id for p in most_upvoted(papers, 4)] == ["undated", "many", "b-same-day", "a-same-day"]
+
+
+def test_day_ranks_follow_the_ids_of_each_day_in_one_width():
+    day = dt.date(2024, 5, 1)
+    papers = [paper(id=f"p{n:02d}", published=day) for n in range(11)]
+    papers += [paper(id="z-alone", published=dt.date(2023, 1, 1)), paper(id="undated")]
+    ranks = day_ranks(reversed(papers))
+    assert [ranks[f"p{n:02d}"] for n in range(11)] == [f"{n:02d}" for n in range(11)]
+    assert ranks["z-alone"] == ranks["undated"] == "00"
+    # The tie-break is the rank, not the id: a paper page writes it twice.
+    assert search_facets(papers[3], ranks["p03"]).date_sort == "2024-05-01 03"
 
 
 def test_facets_of_a_full_paper():
