@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from .text import id_text
@@ -118,6 +119,7 @@ def absolute_url(base_url: str, url: str) -> str:
     return base_url.rstrip("/") + "/" + url.lstrip("/")
 
 
+@lru_cache(maxsize=8)  # asked for every link of every page, with the same base URL
 def base_path(base_url: str) -> str:
     """The path part of the base URL, `/` or `/repo/`, that root-relative links start with."""
     without_scheme = base_url.split("://", 1)[-1]
