@@ -1,4 +1,4 @@
-"""Site-wide files for machines: the Atom feed of the newest papers, sitemap.xml and robots.txt."""
+"""Site-wide files for machines: the Atom feed of the newest papers, the sitemap and robots.txt."""
 
 from __future__ import annotations
 
@@ -81,12 +81,33 @@ def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+SITEMAP_LIMIT = 50_000
+"""The most URLs one sitemap file may hold (sitemaps.org); a larger site gets a sitemap index."""
+
+
 def sitemap(page_urls: Iterable[str], base_url: str) -> bytes:
-    """sitemap.xml: the absolute URL of every page, in URL order (the home page first)."""
+    """A sitemap: the absolute URL of every page given, in URL order (the home page first)."""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
     lines += [f"<url><loc>{xml_text(absolute_url(base_url, url))}</loc></url>" for url in sorted(page_urls)]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def sitemap_files(page_urls: Iterable[str], base_url: str, limit: int = SITEMAP_LIMIT) -> dict[PurePosixPath, bytes]:
+    """sitemap.xml listing every page; past `limit` pages it is an index of sitemap-1.xml,
+    sitemap-2.xml and so on, each of `limit` pages at most, so robots.txt names one file either way."""
+    urls = sorted(page_urls)
+    if len(urls) <= limit:
+        return {PurePosixPath(SITEMAP_URL): sitemap(urls, base_url)}
+    files: dict[PurePosixPath, bytes] = {}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<sitemapindex xmlns="{SITEMAP_NS}">']
+    for number, start in enumerate(range(0, len(urls), limit), start=1):
+        part = f"sitemap-{number}.xml"
+        files[PurePosixPath(part)] = sitemap(urls[start:start + limit], base_url)
+        lines.append(f"<sitemap><loc>{xml_text(absolute_url(base_url, part))}</loc></sitemap>")
+    lines.append("</sitemapindex>")
+    files[PurePosixPath(SITEMAP_URL)] = ("\n".join(lines) + "\n").encode("utf-8")
+    return files
 
 
 def robots_txt(base_url: str) -> bytes:
@@ -106,10 +127,10 @@ def listed_pages(paths: Iterable[PurePosixPath]) -> list[str]:
 
 def machine_files(paths: Iterable[PurePosixPath], catalogue: Catalogue, config: SiteConfig,
                   summarize: Callable[[str], str]) -> dict[PurePosixPath, bytes]:
-    """feed.xml, sitemap.xml and robots.txt, given the paths of every page already rendered."""
+    """feed.xml, the sitemap and robots.txt, given the paths of every page already rendered."""
     files = {
         PurePosixPath(FEED_URL): atom_feed(catalogue.papers, config, summarize),
-        PurePosixPath(SITEMAP_URL): sitemap(listed_pages(paths), config.base_url),
+        **sitemap_files(listed_pages(paths), config.base_url),
         PurePosixPath(ROBOTS_URL): robots_txt(config.base_url),
     }
     members = catalogue.topic_members()

@@ -12,7 +12,7 @@ import pytest
 from site_build import FIXTURE_SITE_SRC, build_real_site, build_site, parse_html, read_page
 
 from paper_catalogue.charts import year_chart
-from paper_catalogue.feeds import atom_feed, listed_pages, sitemap, xml_text
+from paper_catalogue.feeds import atom_feed, listed_pages, sitemap, sitemap_files, xml_text
 from paper_catalogue.models import Catalogue, Organization, Paper, RelatedLink, SiteConfig, Source, Topic
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.urls import output_path, page_url_of
@@ -332,6 +332,21 @@ def test_sitemap_helpers():
     assert listed_pages(paths) == ["", "papers/x/"]
     assert [page_url_of(output_path(url)) for url in ("", "papers/", "papers/x/")] == ["", "papers/", "papers/x/"]
     assert b"<loc>https://h.example/sub/a/</loc>" in sitemap(["a/"], "https://h.example/sub/")
+
+
+def test_a_sitemap_past_the_limit_becomes_an_index_of_parts():
+    urls = ["", "a/", "b/", "c/", "d/"]
+    assert list(sitemap_files(urls, "https://h.example/", limit=5)) == [PurePosixPath("sitemap.xml")]
+    files = sitemap_files(urls, "https://h.example/", limit=2)
+    assert sorted(map(str, files)) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ET.fromstring(files[PurePosixPath("sitemap.xml")])
+    assert index.tag == SITEMAP + "sitemapindex"
+    assert [loc.text for loc in index.iter(SITEMAP + "loc")] == [
+        f"https://h.example/sitemap-{n}.xml" for n in (1, 2, 3)]
+    parts = [[loc.text for loc in ET.fromstring(files[PurePosixPath(f"sitemap-{n}.xml")]).iter(SITEMAP + "loc")]
+             for n in (1, 2, 3)]
+    assert parts == [["https://h.example/", "https://h.example/a/"], ["https://h.example/b/", "https://h.example/c/"],
+                     ["https://h.example/d/"]]
 
 
 def test_robots_txt_points_at_the_sitemap(site):
