@@ -10,7 +10,9 @@ builds, each in a fresh interpreter (bench/build_once.py) with the same output f
                          index does not);
   4. seed file added   - a new seed file of 20 papers.
 Each build after the first waits --settle seconds (RECENTLY_DELETED_SECONDS), as bench/run.py
-does, since the swap before it deleted a whole site. Prints a Markdown table of the wall time and each stage's seconds.
+does, since the swap before it deleted a whole site. The sequence runs --runs times; prints a
+Markdown table of the median wall time, each stage's median seconds, and the median ratio to the
+cold build of the same sequence.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -56,6 +59,32 @@ def build(seeds: Path, out: Path, cache: Path, site_src: Path, templates: Path) 
     return wall, json.loads(ran.stdout.strip().splitlines()[-1])["timings"]
 
 
+BUILDS = ("cold", "unchanged", "template edited", "seed file added")
+
+
+def one_sequence(args: argparse.Namespace) -> list[tuple[float, dict[str, float]]]:
+    """The four builds in order, in a fresh copy of the seeds and templates with an empty cache."""
+    seeds, out, cache, templates = (args.work / name for name in ("seeds", "_site", "cache", "templates"))
+    if args.work.exists():  # an earlier sequence's site: wait out this disk's slow window after removing it
+        shutil.rmtree(args.work)
+        time.sleep(args.settle)
+    shutil.copytree(args.seeds, seeds)
+    shutil.copytree(ROOT / "templates", templates)
+    results = []
+    for label in BUILDS:
+        if label == "template edited":
+            with open(templates / "base.html", "a", encoding="utf-8") as handle:
+                handle.write("{# edited #}\n")
+        elif label == "seed file added":
+            (seeds / "zz_added.txt").write_text(added_seed_file(), encoding="utf-8")
+        if results:  # the last swap deleted a site: wait out this disk's slow window (see bench/run.py)
+            time.sleep(args.settle)
+        wall, timings = build(seeds, out, cache, args.site_src, templates)
+        results.append((wall, timings))
+        print(f"{label}: {wall:.2f} s", file=sys.stderr)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seeds", type=Path, help="folder of seed files to copy and build")
@@ -64,28 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-src", type=Path, default=ROOT / "site_src")
     parser.add_argument("--settle", type=float, default=RECENTLY_DELETED_SECONDS, metavar="SECONDS",
                         help=f"wait before each rebuild (default: {RECENTLY_DELETED_SECONDS})")
+    parser.add_argument("--runs", type=int, default=3, help="sequences of four builds (default: 3); medians are shown")
     args = parser.parse_args(argv)
-    shutil.rmtree(args.work, ignore_errors=True)
-    seeds, out, cache, templates = (args.work / name for name in ("seeds", "_site", "cache", "templates"))
-    shutil.copytree(args.seeds, seeds)
-    shutil.copytree(ROOT / "templates", templates)
-    rows = []
-    for label in ("cold", "unchanged", "template edited", "seed file added"):
-        if label == "template edited":
-            with open(templates / "base.html", "a", encoding="utf-8") as handle:
-                handle.write("{# edited #}\n")
-        elif label == "seed file added":
-            (seeds / "zz_added.txt").write_text(added_seed_file(), encoding="utf-8")
-        if rows:  # the last swap deleted a site: wait out this disk's slow window (see bench/run.py)
-            time.sleep(args.settle)
-        wall, timings = build(seeds, out, cache, args.site_src, templates)
-        rows.append((label, wall, timings))
-        print(f"{label}: {wall:.2f} s", file=sys.stderr)
-    print("| build | " + " | ".join(f"{stage} s" for stage in STAGES) + " | total s |")
-    print("|---|" + "---|" * (len(STAGES) + 1))
-    for label, wall, timings in rows:
-        cells = [f"{timings[stage]:.2f}" if stage in timings else "-" for stage in STAGES]
-        print(f"| {label} | " + " | ".join(cells) + f" | {wall:.2f} |")
+    runs = [one_sequence(args) for _ in range(args.runs)]
+    print("| build | " + " | ".join(f"{stage} s" for stage in STAGES) + " | total s | / cold |")
+    print("|---|" + "---|" * (len(STAGES) + 2))
+    for number, label in enumerate(BUILDS):
+        builds = [run[number] for run in runs]
+        cells = [f"{statistics.median(t[stage] for _, t in builds):.2f}" if stage in builds[0][1] else "-"
+                 for stage in STAGES]
+        ratio = statistics.median(wall / run[0][0] for (wall, _), run in zip(builds, runs))
+        print(f"| {label} | " + " | ".join(cells)
+              + f" | {statistics.median(wall for wall, _ in builds):.2f} | {ratio:.2f} |")
     return 0
 
 
