@@ -211,9 +211,3 @@ class PagefindRun:
             self._process.kill()
             self._process.wait()
         self._log.close()
-
-
-def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
-    """Pagefind over the paper pages written under `site`, waiting for it."""
-    with PagefindRun(site, files, expected_pages) as run:
-        run.finish()

@@ -72,7 +72,7 @@ def correctable(word: str) -> bool:
     words differ from the plain title's)."""
     return (SHORTEST <= len(word) <= LONGEST and word[0] in LIST_KEYS and not word.isdigit()
             and not (word.startswith("http") and len(word) > len("https"))
-            and not any(unicodedata.category(char) == "No" for char in word))
+            and (word.isascii() or not any(unicodedata.category(char) == "No" for char in word)))
 
 
 def indexed_words(text: str) -> Iterator[str]:
@@ -94,10 +94,17 @@ def indexed_words(text: str) -> Iterator[str]:
                 yield without_diacritics(lead.group())
 
 
+_ASCII_CASE_BOUNDARY = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[0-9])(?=[A-Za-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[A-Z])(?=[A-Z][a-z])")
+"""case_parts' boundaries for ASCII text, found by the regex engine rather than a loop in Python."""
+
+
 def case_parts(chunk: str) -> list[str]:
     """A chunk split where convert_case's default boundaries fall: aA, a1, 1a, A1, 1A, and AAa."""
     if not chunk:
         return []
+    if chunk.isascii():
+        return _ASCII_CASE_BOUNDARY.split(chunk)
     parts, start = [], 0
     for index in range(1, len(chunk)):
         before, here = chunk[index - 1], chunk[index]

@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -52,22 +52,6 @@ def check_output_folder(out_dir: Path, inputs: Iterable[Path] = ()) -> None:
         raise BuildError(f"output folder {out_dir} is a symbolic link; give its target with --out")
     if out.exists() and not out.is_dir():
         raise BuildError(f"output path {out_dir} exists and is not a folder")
-
-
-def write_site(
-    files: Mapping[PurePosixPath, bytes],
-    out_dir: Path,
-    finish: Callable[[Path], None] | None = None,
-) -> None:
-    """Write `files` under a staging folder beside `out_dir`, run `finish` on it, then swap it in.
-
-    `finish` (Pagefind) sees the complete site; anything it raises aborts the build like any
-    other failure. Errors writing a file become a BuildError naming it.
-    """
-    with staged_site(out_dir) as site:
-        site.write(files)
-        if finish is not None:
-            finish(site.folder)
 
 
 class StagedSite:

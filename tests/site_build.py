@@ -1,4 +1,4 @@
-"""Helpers for the site tests: build a site into a folder, read its pages, serve it, start chromium."""
+"""Helpers for the site tests: build a site into a folder, write and index files, read pages, serve, start chromium."""
 
 from __future__ import annotations
 
@@ -8,20 +8,38 @@ import http.server
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, SITE_SEEDS, SITE_SRC
 from paper_catalogue.pipeline import BuildOptions, build
+from paper_catalogue.search import PagefindRun
+from paper_catalogue.writer import staged_site
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IN_CI = os.environ.get("CI") == "true"
+
+
+def write_site(files: Mapping[PurePosixPath, bytes], out_dir: Path,
+               finish: Callable[[Path], None] | None = None) -> None:
+    """The writer's own staging and swap, as a build uses them, for files a test made: `finish`
+    (Pagefind, or a failure) runs on the complete staging folder before the swap."""
+    with staged_site(out_dir) as site:
+        site.write(files)
+        if finish is not None:
+            finish(site.folder)
+
+
+def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
+    """Pagefind over the paper pages written under `site`, waiting for it."""
+    with PagefindRun(site, files, expected_pages) as run:
+        run.finish()
 
 
 def build_site(out: Path, seeds: Path = FIXTURE_SEEDS, site_src: Path = FIXTURE_SITE_SRC,

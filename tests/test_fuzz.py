@@ -15,7 +15,6 @@ from conftest import ROOT, SITE_SRC
 from paper_catalogue.catalogue import merge_entries
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import SeedError
-from paper_catalogue.text import title_text
 from paper_catalogue.models import Catalogue
 from paper_catalogue.pipeline import BuildOptions, render_files
 from paper_catalogue.seeds import FURNITURE, NOT_TEXT, SEPARATOR, read_seed_file

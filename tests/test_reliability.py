@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from site_build import write_site
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.export import read_export
-from paper_catalogue.writer import check_output_folder, safe_relative, write_site
+from paper_catalogue.writer import check_output_folder, safe_relative
 
 BUILD = [sys.executable, str(ROOT / "build.py")]
 

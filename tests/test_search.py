@@ -13,14 +13,14 @@ import pytest
 
 from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 from pagefind_api import PagefindIndex, chromium, pagefind_index
+from site_build import index_site, write_site
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
-from paper_catalogue.search import day_ranks, index_site, search_facets, upvote_bucket
+from paper_catalogue.search import day_ranks, search_facets, upvote_bucket
 from paper_catalogue.views import is_code_link, most_upvoted, newest_first
-from paper_catalogue.writer import write_site
 
 # Topics for the test sites, until topic assignment exists: (slug, name, words that assign it).
 TEST_TOPICS = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
-import os
 import re
 import threading
 from pathlib import Path
@@ -13,20 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from pagefind_api import chromium
 from test_search import build_topic_site
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI needs the browser tests to run")
-    pytest.skip(reason)
-
 
 # The strictest policy the site is meant to run under (another part of the site adds it as a
 # <meta>); sent as a header here, so any inline script, inline style or eval shows up as an error.
@@ -62,16 +51,8 @@ def serve(site: Path, prefix: str):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

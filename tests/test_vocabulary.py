@@ -7,11 +7,12 @@ import random
 import shutil
 
 import pytest
-from site_build import CHROMIUM, CHROMIUM_ARGS, build_site, need_chromium, serve
+from pagefind_api import chromium
+from site_build import build_site, serve
 
 from conftest import ROOT
 from paper_catalogue.models import Catalogue, Organization, Paper, Source
-from paper_catalogue.vocabulary import LIST_KEYS, VOCABULARY_DIR, indexed_words, vocabulary_files
+from paper_catalogue.vocabulary import LIST_KEYS, VOCABULARY_DIR, case_parts, indexed_words, vocabulary_files
 
 RECORDS = ROOT / "tests" / "fixtures" / "vocabulary" / "corpus_records.txt"
 """Eight real records with LaTeX in titles, accents, URLs, "GPT-4o", "pass@1" and CamelCase names."""
@@ -37,6 +38,17 @@ def paper(id: str, title: str, abstract: str = "", organisation: str | None = No
 ])
 def test_words_are_split_as_pagefind_splits_them(text, words):
     assert list(indexed_words(text)) == words
+
+
+@pytest.mark.parametrize("chunk, parts", [
+    ("WKWebVIEWComponent", ["WK", "Web", "VIEW", "Component"]),
+    ("GPT4o", ["GPT", "4", "o"]), ("iOS17", ["i", "OS", "17"]), ("3DGS", ["3", "DGS"]),
+    ("(CLoud)", ["(C", "Loud)"]), ("abc", ["abc"]), ("", []),
+    # Outside ASCII the same boundaries, by Unicode's cases and digits.
+    ("ÜberNet", ["Über", "Net"]), ("ÉCOLEPolytechnique", ["ÉCOLE", "Polytechnique"]), ("α2β", ["α", "2", "β"]),
+])
+def test_case_parts_split_ascii_and_other_text_at_the_same_boundaries(chunk, parts):
+    assert case_parts(chunk) == parts
 
 
 def test_counts_are_papers_holding_a_word_from_title_abstract_and_organisation():
@@ -104,15 +116,11 @@ def indexed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium_page(indexed):
-    need_chromium()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(indexed[0] + "search/")
         page.evaluate("async () => { window.pf = await import('/pagefind/pagefind.js'); await window.pf.init(); }")
         yield page
-        browser.close()
 
 
 def test_pagefind_finds_every_vocabulary_word_in_as_many_papers(indexed, chromium_page):
