@@ -50,7 +50,7 @@ def export_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
     parts = []
     for year, papers in papers_by_year(catalogue).items():
         url = export_part_url(year)
-        files[PurePosixPath(url)] = _gzip(_lines(paper_record(paper) for paper in papers) + "\n")
+        files[PurePosixPath(url)] = gzip_fixed((_lines(paper_record(paper) for paper in papers) + "\n").encode("utf-8"))
         parts.append({"year": year, "url": url, "count": len(papers)})
     files[PurePosixPath(EXPORT_URL)] = _index(catalogue, parts)
     return files
@@ -76,12 +76,12 @@ def _lines(records) -> str:
     return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
-def _gzip(text: str) -> bytes:
-    """Gzip with a fixed header (no time stamp), so the same text always gives the same bytes."""
+def gzip_fixed(data: bytes) -> bytes:
+    """Gzip with a fixed header (no time stamp), so the same data always gives the same bytes."""
     # The parts are most of the export's bytes and compress to a fifth: the 2,212 papers of 2024
     # take 8.0 MB as JSON and 1.6 MB gzipped, which keeps 100,000 papers' data well inside Pages.
     # Level 6 (zlib's default): 37 MB a second here and 18% smaller than level 1; 9 saves 0.2% more.
-    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def read_export(site: Path) -> list[dict]:

@@ -104,7 +104,7 @@ def _link_open(self, tokens, index, options, env) -> str:
     """A link to another site gets the rel every external link of the site has."""
     token = tokens[index]
     if urlsplit(str(token.attrGet("href") or "")).netloc:
-        token.attrSet("rel", "noopener noreferrer")
+        token.attrSet("rel", "noreferrer")
     return self.renderToken(tokens, index, options, env)
 
 

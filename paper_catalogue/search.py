@@ -24,9 +24,9 @@ EXCLUDED_FROM_INDEX = (
     ".facts",
     ".chips",
     ".abstract > h2",
-    "section[aria-labelledby='links-heading'] > h2",
-    "section[aria-labelledby='find-heading']",
-    "section[aria-labelledby='related-heading']",
+    ".links > h2",
+    ".find",
+    ".related",
     ".sources",
 )
 

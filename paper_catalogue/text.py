@@ -241,7 +241,7 @@ def _html(tokens: list[tuple], link: bool) -> Markup:
             parts.append(f"</{token[1]}>")
         elif kind == LINK:
             parts.append(
-                f'<a href="{escape(normalizeLink(token[2]))}" rel="noopener noreferrer">{escape(token[1])}</a>'
+                f'<a href="{escape(normalizeLink(token[2]))}" rel="noreferrer">{escape(token[1])}</a>'
                 if link else escape(token[1])
             )
         else:

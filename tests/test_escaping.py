@@ -133,6 +133,6 @@ def test_the_checker_catches_unsafe_markup(html, finds):
 
 
 def test_the_checker_passes_safe_markup():
-    html = ('<a href="/catalogue/papers/x/">x</a><a href="https://github.com/a" rel="noopener noreferrer">'
+    html = ('<a href="/catalogue/papers/x/">x</a><a href="https://github.com/a" rel="noreferrer">'
             'y</a><a href="https://example.org/catalogue/">z</a><script src="/catalogue/static/site.js"></script>')
     assert html_problems("t.html", html, SITE_HOST) == []

@@ -52,7 +52,7 @@ def test_a_fork_builds_with_strict_and_no_warnings(fork):
     # The sample pins name papers this catalogue lacks: the report says so, and nothing fails.
     assert "overrides for papers not in the catalogue: " in result.stdout
     about = (fork / "_site" / "about" / "index.html").read_text(encoding="utf-8")
-    assert '<a href="https://lab.example.org/people/" rel="noopener noreferrer">our lab</a>' in about
+    assert '<a href="https://lab.example.org/people/" rel="noreferrer">our lab</a>' in about
 
 
 def test_the_tests_that_read_the_site_content_pass_on_a_fork(fork):

@@ -75,7 +75,7 @@ def markup_problems(html: str) -> list[str]:
             href = attrs.get("href") or ""
             if not href.lower().startswith(("http://", "https://")) or set(attrs) != {"href", "rel"}:
                 problems.append(f"link {attrs}")
-            if attrs.get("rel") != "noopener noreferrer":
+            if attrs.get("rel") != "noreferrer":
                 problems.append(f"link rel {attrs}")
         elif tag in ("strong", "em") and attrs:
             problems.append(f"<{tag}> with attributes {attrs}")
@@ -242,8 +242,8 @@ def test_everything_is_escaped(source, expected):
 def test_http_and_https_urls_become_safe_links():
     rendered = html("see http://example.org/a and https://example.com/b?x=1&y=2 now")
     assert rendered == (
-        'see <a href="http://example.org/a" rel="noopener noreferrer">http://example.org/a</a> and '
-        '<a href="https://example.com/b?x=1&amp;y=2" rel="noopener noreferrer">'
+        'see <a href="http://example.org/a" rel="noreferrer">http://example.org/a</a> and '
+        '<a href="https://example.com/b?x=1&amp;y=2" rel="noreferrer">'
         "https://example.com/b?x=1&amp;y=2</a> now"
     )
 
@@ -269,17 +269,17 @@ def test_a_non_http_link_next_to_an_http_one_stays_unlinked():
 
 def test_trailing_punctuation_stays_outside_the_link():
     source = seed_line_containing("https://aka.ms/icl.")
-    assert '<a href="https://aka.ms/icl" rel="noopener noreferrer">https://aka.ms/icl</a>.' in html(source)
+    assert '<a href="https://aka.ms/icl" rel="noreferrer">https://aka.ms/icl</a>.' in html(source)
     source = seed_line_containing("(https://github.com/hamishivi/EasyLM)")
     assert (
-        '(<a href="https://github.com/hamishivi/EasyLM" rel="noopener noreferrer">'
+        '(<a href="https://github.com/hamishivi/EasyLM" rel="noreferrer">'
         "https://github.com/hamishivi/EasyLM</a>)"
     ) in html(source)
 
 
 def test_fragments_inside_a_url_are_left_alone():
     assert html("at http://example.org/~user/a~b now") == (
-        'at <a href="http://example.org/~user/a~b" rel="noopener noreferrer">'
+        'at <a href="http://example.org/~user/a~b" rel="noreferrer">'
         "http://example.org/~user/a~b</a> now"
     )
 
