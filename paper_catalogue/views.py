@@ -185,7 +185,6 @@ class PaperView:
     """The title's other spelling (`tau-bench` for `τ-bench`), given to Pagefind to index; None
     when it is the plain title."""
     href: str
-    canonical: str
     description: str
     abstract_html: Markup
     date_iso: str | None
@@ -258,7 +257,6 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         paper = ordered[index]
         previous = ordered[index - 1] if index > 0 else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
-        canonical = site.absolute(paper_url(paper.id))
         abstract_text = plain_text(paper.abstract)
         description = describe(abstract_text)
         title = title_text(paper.title)
@@ -272,7 +270,6 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             id=paper.id, title=title, title_html=heading,
             title_spoken=title_spoken if title_spoken != title else None,
             href=site.link(paper_url(paper.id)),
-            canonical=canonical,
             description=description,
             abstract_html=render_abstract(paper.abstract),
             date_iso=paper.published.isoformat() if paper.published else None,

@@ -206,7 +206,9 @@ def test_print_layout_keeps_the_paper_in_black_on_white_and_drops_the_chrome(bro
         page.emulate_media(media="print")
         assert page.locator("h1").is_visible() and page.locator(".abstract").is_visible()
         assert not page.locator(".masthead").is_visible() and not page.locator(".prev-next").is_visible()
-        assert page.locator(".print-only").is_visible()
+        assert page.locator("link[rel=canonical]").is_visible()  # its address, from the stylesheet
+        printed = page.evaluate("getComputedStyle(document.querySelector('link[rel=canonical]'), '::before').content")
+        assert printed == '"From ' + page.locator("link[rel=canonical]").get_attribute("href") + '"'
         colours = page.evaluate("""[getComputedStyle(document.body).backgroundColor,
                                     getComputedStyle(document.querySelector('.abstract')).color]""")
         assert colours == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]

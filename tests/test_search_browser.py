@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 # The strictest policy the site is meant to run under (another part of the site adds it as a
 # <meta>); sent as a header here, so any inline script, inline style or eval shows up as an error.
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
        "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'")
 
 
