@@ -50,7 +50,8 @@ def export_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
     parts = []
     for year, papers in papers_by_year(catalogue).items():
         url = export_part_url(year)
-        files[PurePosixPath(url)] = gzip_fixed((_lines(paper_record(paper) for paper in papers) + "\n").encode("utf-8"))
+        text = _lines(paper_record(paper) for paper in papers) + "\n"
+        files[PurePosixPath(url)] = gzip_fixed(text.encode("utf-8"))
         parts.append({"year": year, "url": url, "count": len(papers)})
     files[PurePosixPath(EXPORT_URL)] = _index(catalogue, parts)
     return files

@@ -131,6 +131,17 @@ def test_a_template_edit_renders_again_and_reuses_the_search_bundle(tmp_path, se
     assert bundle(out) == indexed
 
 
+def test_a_damaged_search_bundle_is_indexed_again(tmp_path, seeds):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(options(seeds, out, cache))
+    (stored,) = (cache / "search").iterdir()
+    stored.write_bytes(b"not a zip")
+    templates = edited_templates(tmp_path, "base.html", "</footer>", "<!-- changed --></footer>")
+    messages = build_logged(replace(options(seeds, out, cache), templates=templates))
+    assert "index: search index unchanged, taken from the cache" not in messages
+    assert (out / "pagefind" / "pagefind.js").is_file() and zipfile.is_zipfile(next((cache / "search").iterdir()))
+
+
 @pytest.mark.browser
 def test_an_edit_to_what_pagefind_reads_indexes_again(tmp_path, seeds):
     out, cache = tmp_path / "out", tmp_path / "cache"
