@@ -5,7 +5,8 @@ JavaScript."""
 from __future__ import annotations
 
 import pytest
-from site_build import CHROMIUM, CHROMIUM_ARGS, build_real_site, need_chromium, serve
+from pagefind_api import chromium
+from site_build import build_real_site, serve
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +25,8 @@ def base(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    need_chromium()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:  # skips without chromium or Playwright, fails in CI
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +190,23 @@ def test_every_page_reads_without_javascript(browser, base, path):
         assert page.locator("h1").first.is_visible()
         assert page.locator("main").inner_text().strip()
         assert page.locator(".theme-toggle").count() == 0  # the script really did not run
+    finally:
+        context.close()
+
+
+def test_labels_from_the_stylesheet_reach_screen_readers(browser, base):
+    """"Previous", "Next", "shared:" and a list row's "upvotes" are written by the stylesheet, not
+    the page: Chromium's accessibility tree must still read them, and not the arrows."""
+    context, page = open_page(browser, base + PAPER)
+    try:
+        nav = page.locator(".prev-next").aria_snapshot()
+        assert 'link "Previous ' in nav and 'link "Next ' in nav and "←" not in nav and "→" not in nav
+        assert 'text: "shared: ' in page.locator(".related li").first.aria_snapshot()
+        page.goto(base + "papers/")
+        rows = [page.locator(".paper-list li").nth(n).aria_snapshot() for n in range(20)]
+        assert any(line.strip().startswith("- text:") and line.strip().endswith(" upvotes")
+                   for row in rows for line in row.splitlines())
+        assert not any("▲" in row for row in rows)
     finally:
         context.close()
 
