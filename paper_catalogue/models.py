@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,8 +45,9 @@ class Entry(Record):
         return value.strip()
 
 
-class RelatedLink(Record):
-    """A similar paper, and the distinctive terms the two share (most telling first)."""
+class RelatedLink(NamedTuple):
+    """A similar paper, and the distinctive terms the two share (most telling first). A plain
+    tuple: a catalogue holds five per paper, all made from validated papers."""
 
     id: str
     terms: tuple[str, ...] = ()
@@ -92,6 +94,14 @@ class Catalogue(Record):
             for slug in paper.topics:
                 members.setdefault(slug, []).append(paper)
         return members
+
+    def with_related(self, links: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]) -> Catalogue:
+        """The catalogue with each paper's related papers, given as paper id -> (id, shared terms)."""
+        if not links:
+            return self
+        papers = tuple(paper.model_copy(update={"related": tuple(map(RelatedLink._make, links.get(paper.id, ())))})
+                       for paper in self.papers)
+        return self.model_copy(update={"papers": papers})
 
 
 class SiteConfig(Record):

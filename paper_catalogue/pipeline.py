@@ -241,13 +241,13 @@ def topics_stage(inputs: Inputs, cache: Cache) -> tuple[Catalogue, TopicReport |
 
 def related_stage(catalogue: Catalogue, catalogue_key: str, cache: Cache) -> Catalogue:
     """Stage 3: related papers read only titles and abstracts, so the seeds' key names them."""
-    from .related import related_links, with_related  # numpy and scipy: loaded only when needed
-
     links = cache.get("related", catalogue_key)
     if links is None:
+        from .related import related_links  # numpy and scipy: loaded only when needed
+
         links = related_links(catalogue)
         cache.put("related", catalogue_key, links)
-    return with_related(catalogue, links)
+    return catalogue.with_related(links)
 
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> Files:

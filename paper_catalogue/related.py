@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from .diagnostics import quiet_worker
-from .models import Catalogue, RelatedLink
+from .models import Catalogue
 
 RELATED_PER_PAPER = 5
 SHARED_TERMS = 3
@@ -414,19 +414,6 @@ def related_links(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Links:
             for paper, similar in zip(papers, neighbours)}
 
 
-def with_related(catalogue: Catalogue, links: Links) -> Catalogue:
-    """The catalogue with related_links' answer attached to its papers."""
-    if not links:
-        return catalogue
-    # Ids and terms come from validated papers: building the links needs no second validation.
-    related = tuple(
-        paper.model_copy(update={"related": tuple(RelatedLink.model_construct(id=id_, terms=terms)
-                                                  for id_, terms in links.get(paper.id, ()))})
-        for paper in catalogue.papers
-    )
-    return catalogue.model_copy(update={"papers": related})
-
-
 def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
     """Stage 3: every paper with its k most similar papers and the terms each pair shares."""
-    return with_related(catalogue, related_links(catalogue, k))
+    return catalogue.with_related(related_links(catalogue, k))
