@@ -17,7 +17,7 @@ BUNDLE_DIR = "pagefind"
 """The bundle's folder inside the site; the search page is given `site.link('pagefind/')`."""
 
 # Parts of a paper page's body that are not the paper's own text: Pagefind skips them, so
-# "Find this paper" or a related paper's title never makes a page match, and excerpts start with
+# a related paper's title never makes a page match, and excerpts start with
 # the abstract rather than "Published 30 May 2024 Upvotes 0". Dates, upvotes, topics and the
 # organisation reach the index as metadata and filters instead.
 EXCLUDED_FROM_INDEX = (
@@ -25,7 +25,6 @@ EXCLUDED_FROM_INDEX = (
     ".chips",
     ".abstract > h2",
     ".links > h2",
-    ".find",
     ".related",
     ".sources",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
@@ -18,12 +18,6 @@ from .urls import (EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRI
 # Hosts whose links are code, listed first on a paper page.
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
               "paperswithcode.com")
-FIND_THIS_PAPER = (
-    ("arXiv", "https://arxiv.org/search/?searchtype=title&query={q}"),
-    ("Hugging Face", "https://huggingface.co/papers?q={q}"),
-    ("Semantic Scholar", "https://www.semanticscholar.org/search?q={q}"),
-    ("Google Scholar", "https://scholar.google.com/scholar?q={q}"),
-)
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -32,11 +26,6 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def human_date(date: dt.date) -> str:
     """`30 Aug 2025`: unambiguous in every locale (and not `strftime`, which follows the locale)."""
     return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
-
-
-def scholar_date(date: dt.date) -> str:
-    """`2024/04/22`, the form Google Scholar's citation_publication_date asks for."""
-    return f"{date.year:04d}/{date.month:02d}/{date.day:02d}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +167,7 @@ class PaperView:
 
     id: str
     title: str
-    """Plain text (text.title_text), for the head: <title>, citation_title, og:title."""
+    """Plain text (text.title_text)."""
     title_html: Markup
     """Inline HTML (text.title_html), for the page's <h1>."""
     title_spoken: str | None
@@ -194,14 +183,11 @@ class PaperView:
     organization: Link | None
     topics: tuple[Link, ...]
     links: tuple[Link, ...]
-    find: tuple[Link, ...]
     sources: tuple[Source, ...]
     previous: PaperRow | None
     next: PaperRow | None
     search: SearchTags
     meta: PageMeta
-    citation_date: str | None
-    """`YYYY/MM/DD`, the form Google Scholar's citation_publication_date asks for."""
     related: tuple[PaperRow, ...] = field(default=())
 
 
@@ -265,7 +251,6 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         # holds markup (MathML reads as bare characters); then it is given the plain title.
         result_title = title if heading != escape(title) else None
         title_spoken = spoken(title)
-        title_query = quote_plus(title)
         views.append(PaperView(
             id=paper.id, title=title, title_html=heading,
             title_spoken=title_spoken if title_spoken != title else None,
@@ -279,14 +264,12 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             if paper.organization else None,
             topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
             links=ordered_links(paper.links),
-            find=tuple(Link(name, pattern.format(q=title_query)) for name, pattern in FIND_THIS_PAPER),
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
             search=search_tags(search_facets(paper, ranks[paper.id], any(is_code_link(url) for url in paper.links)),
                                human_date(paper.published) if paper.published else None, result_title),
             meta=page_meta(site, title, paper_url(paper.id), description, og_type="article"),
-            citation_date=scholar_date(paper.published) if paper.published else None,
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views

@@ -14,7 +14,40 @@
     return chosen ? chosen === "dark" : !!(systemDark && systemDark.matches);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // "Find this paper" on a paper page: each service's search for its title. Made here from the
+  // title in the head (og:title, plain text) rather than written four times into every page.
+  var FIND_THIS_PAPER = [
+    ["arXiv", "https://arxiv.org/search/?searchtype=title&query="],
+    ["Hugging Face", "https://huggingface.co/papers?q="],
+    ["Semantic Scholar", "https://www.semanticscholar.org/search?q="],
+    ["Google Scholar", "https://scholar.google.com/scholar?q="]
+  ];
+
+  function addFindLinks() {
+    var aside = document.querySelector(".paper-more");
+    var title = document.querySelector('meta[property="og:title"]');
+    if (!aside || !title) return;
+    var query = encodeURIComponent(title.content).replace(/%20/g, "+");
+    var section = document.createElement("section");
+    section.className = "find";
+    var heading = document.createElement("h2");
+    heading.textContent = "Find this paper";
+    var list = document.createElement("ul");
+    FIND_THIS_PAPER.forEach(function (service) {
+      var link = document.createElement("a");
+      link.href = service[1] + query;
+      link.rel = "noreferrer";
+      link.textContent = service[0];
+      var item = document.createElement("li");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    section.appendChild(heading);
+    section.appendChild(list);
+    aside.insertBefore(section, aside.firstChild);
+  }
+
+  function addThemeToggle() {
     var bar = document.querySelector(".masthead .bar");
     if (!bar) return;
     // The button says what a click gives: "Dark theme" while the page is light, "Light theme"
@@ -40,6 +73,11 @@
     });
     if (systemDark && systemDark.addEventListener) systemDark.addEventListener("change", show);
     bar.appendChild(toggle);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    addFindLinks();
+    addThemeToggle();
   });
 
   // "/" focuses the search box, unless the visitor is already typing somewhere.

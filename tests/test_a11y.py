@@ -1,8 +1,10 @@
 """In Debian's chromium: axe-core finds no violation, no page scrolls sideways, the header keeps one
-row on wide screens, and the theme toggle, skip link and focus ring work; every page reads without
-JavaScript."""
+row on wide screens, and the theme toggle, skip link, focus ring and "Find this paper" links work;
+every page reads without JavaScript."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pagefind_api import chromium
@@ -11,6 +13,7 @@ from site_build import build_real_site, serve
 pytestmark = pytest.mark.browser
 
 PAPER = "papers/arc-encoder-learning-compressed-text-representations-for-large-language-models/"
+SERVICE_HOSTS = {"arxiv.org", "huggingface.co", "www.semanticscholar.org", "scholar.google.com"}
 PAGES = ["", PAPER, "papers/", "papers/page/2/", "topics/preference-alignment/", "about/", "404.html"]
 
 
@@ -183,6 +186,29 @@ def test_slash_focuses_the_search_box(browser, base):
         context.close()
 
 
+@pytest.mark.parametrize("path", [PAPER, "papers/codet5-open-code-large-language-models-for-code-understanding-and-generation/",
+                                  "papers/the-hitchhikers-guide-to-human-alignment-with-po/"])
+def test_find_this_paper_searches_each_service_for_the_plain_title(browser, base, path):
+    """The script puts "Find this paper" first beside the paper: each service's search for the
+    title from the head, whatever '+', '*' or apostrophe it holds, opened without a referrer."""
+    context, page = open_page(browser, base + path)
+    try:
+        title = page.locator('meta[property="og:title"]').get_attribute("content")
+        assert title and title == page.locator("h1").inner_text()
+        assert page.locator(".paper-more > section").first.get_attribute("class") == "find"
+        assert page.locator(".find h2").inner_text() == "Find this paper"
+        links = page.locator(".find a")
+        found = {links.nth(n).inner_text(): links.nth(n) for n in range(links.count())}
+        assert list(found) == ["arXiv", "Hugging Face", "Semantic Scholar", "Google Scholar"]
+        for link in found.values():
+            href = urlsplit(link.get_attribute("href"))
+            assert href.scheme == "https" and href.hostname in SERVICE_HOSTS
+            assert title in [value for values in parse_qs(href.query).values() for value in values]
+            assert link.get_attribute("rel") == "noreferrer"
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_reads_without_javascript(browser, base, path):
     context, page = open_page(browser, base + path, java_script_enabled=False)
@@ -190,6 +216,7 @@ def test_every_page_reads_without_javascript(browser, base, path):
         assert page.locator("h1").first.is_visible()
         assert page.locator("main").inner_text().strip()
         assert page.locator(".theme-toggle").count() == 0  # the script really did not run
+        assert page.locator(".find").count() == 0
     finally:
         context.close()
 

@@ -81,13 +81,13 @@ class Fault:
 
 PAPER = "templates/paper.html"
 FAULTS = [
-    Fault("template-syntax", PAPER, replace("<meta name=\"citation_title\"", "{% if %}<meta name=\"citation_title\""),
+    Fault("template-syntax", PAPER, replace("<dl class=\"facts\">", "{% if %}<dl class=\"facts\">"),
           "Expected an expression"),
-    Fault("template-unknown-filter", PAPER, replace("{{ paper.title }}", "{{ paper.title | shout }}"),
+    Fault("template-unknown-filter", PAPER, replace("{{ paper.abstract_html }}", "{{ paper.abstract_html | shout }}"),
           "No filter named 'shout'"),
-    Fault("template-misspelt-attribute", PAPER, replace("{{ paper.title }}", "{{ paper.titel }}"),
-          "has no attribute 'titel'"),
-    Fault("template-misspelt-variable", PAPER, replace("{{ paper.title }}", "{{ papr.title }}"),
+    Fault("template-misspelt-attribute", PAPER, replace("{{ paper.abstract_html }}", "{{ paper.abstrakt_html }}"),
+          "has no attribute 'abstrakt_html'"),
+    Fault("template-misspelt-variable", PAPER, replace("{{ paper.abstract_html }}", "{{ papr.abstract_html }}"),
           "'papr' is undefined; check the spelling"),
     Fault("template-missing-include", PAPER,
           replace("<h1 ", '{% include "partials/missing.html" %}<h1 '),

@@ -120,7 +120,7 @@ def test_the_heading_shows_maths_as_mathml_and_the_head_as_plain_text(latex_site
     html = (out / "papers" / "tau-bench-a-benchmark-for-tool-agent-user-interaction-in-real-world-domains"
             / "index.html").read_text(encoding="utf-8")
     assert "<title>τ-bench: A Benchmark" in html
-    assert '<meta name="citation_title" content="τ-bench: A Benchmark' in html
+    assert '<meta property="og:title" content="τ-bench: A Benchmark' in html
     assert re.search(r"<h1[^>]*><math display=\"inline\"><mrow><mi>τ</mi></mrow></math>-bench", html)
     assert 'data-spoken="tau-bench: A Benchmark' in html
 
