@@ -9,8 +9,9 @@ builds, each in a fresh interpreter (bench/build_once.py) with the same output f
   3. template edited   - a comment added to templates/base.html (every page changes, the search
                          index does not);
   4. seed file added   - a new seed file of 20 papers.
-Each build after the first waits --settle seconds (RECENTLY_DELETED_SECONDS), as bench/run.py
-does, since the swap before it deleted a whole site. The sequence runs --runs times; prints a
+Each build after the first waits until the previous site, deleted in a detached process after the
+build before it ended, is gone, then --settle seconds (RECENTLY_DELETED_SECONDS), as bench/run.py
+does, since that deleted a whole site. The sequence runs --runs times; prints a
 Markdown table of the median wall time, each stage's median seconds, and the median ratio to the
 cold build of the same sequence.
 """
@@ -33,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.run import RECENTLY_DELETED_SECONDS, STAGES  # noqa: E402
+from paper_catalogue.writer import RETIRED_TAG  # noqa: E402
 
 ADDED_PAPERS = 20
 
@@ -82,7 +84,15 @@ def one_sequence(args: argparse.Namespace) -> list[tuple[float, dict[str, float]
         wall, timings = build(seeds, out, cache, args.site_src, templates)
         results.append((wall, timings))
         print(f"{label}: {wall:.2f} s", file=sys.stderr)
+        wait_for_discarded(out)
     return results
+
+
+def wait_for_discarded(out: Path) -> None:
+    """Wait until the previous site, which a build deletes in a detached process after it ends
+    (writer.discard), is gone: no timed build runs beside that deletion."""
+    while list(out.parent.glob(f".{out.name}{RETIRED_TAG}*")):
+        time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,7 +233,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.cache is not None:
         args.out = args.cache / "preview-site"
         return _serve(args)
-    with tempfile.TemporaryDirectory(prefix="catalogue-preview-") as folder:
+    # Cleanup errors ignored: a rebuild's previous site may still be being deleted (writer.discard).
+    with tempfile.TemporaryDirectory(prefix="catalogue-preview-", ignore_cleanup_errors=True) as folder:
         args.out = Path(folder) / "site"
         return _serve(args)
 

@@ -18,7 +18,7 @@ from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
 from site_build import write_site
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.export import read_export
-from paper_catalogue.writer import check_output_folder, safe_relative
+from paper_catalogue.writer import RETIRED_TAG, check_output_folder, discard, safe_relative
 
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
@@ -54,8 +54,19 @@ def assert_untouched(out: Path, before: dict, rebuilt: bool = False) -> None:
         assert without_search_bundle(snapshot(out)) == without_search_bundle(before)
     else:
         assert snapshot(out) == before
-    leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
-    assert leftovers == []
+    assert [name for name in beside(out) if name != out.name] == []
+
+
+def beside(out: Path, wait: float = 60.0) -> list[str]:
+    """What is in the output's parent folder once the previous site, which a successful build
+    deletes in a detached process (writer.discard), is gone; a folder still there after `wait`
+    seconds is listed."""
+    deadline = time.monotonic() + wait
+    while True:
+        names = sorted(path.name for path in out.parent.iterdir())
+        if not any(RETIRED_TAG in name for name in names) or time.monotonic() > deadline:
+            return names
+        time.sleep(0.05)
 
 
 def synthetic_seed(path: Path, papers: int, abstract_words: int = 150) -> Path:
@@ -108,7 +119,20 @@ def test_successful_swap_replaces_the_site_and_leaves_nothing_beside_it(tmp_path
     out, before = build_previous(tmp_path)
     write_site({PurePosixPath("only.html"): b"only"}, out)
     assert snapshot(out) == {"only.html": b"only"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
+    assert beside(out) == ["_site"]
+
+
+def test_discard_deletes_a_folder_and_everything_in_it(tmp_path):
+    folder = tmp_path / f"._site{RETIRED_TAG}1-2"
+    for number in range(200):
+        (folder / str(number % 20)).mkdir(parents=True, exist_ok=True)
+        (folder / str(number % 20) / f"{number}.html").write_bytes(b"old")
+    discard(folder)
+    deadline = time.monotonic() + 60
+    while folder.exists():
+        assert time.monotonic() < deadline, "the detached process did not delete the folder"
+        time.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []
 
 
 # RLIMIT_FSIZE makes the kernel refuse a write past the limit with EFBIG, like a disk that fills
