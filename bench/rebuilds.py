@@ -90,8 +90,9 @@ def one_sequence(args: argparse.Namespace) -> list[tuple[float, dict[str, float]
 
 def wait_for_discarded(out: Path) -> None:
     """Wait until the previous site, which a build deletes in a detached process after it ends
-    (writer.discard), is gone: no timed build runs beside that deletion."""
-    while list(out.parent.glob(f".{out.name}{RETIRED_TAG}*")):
+    (writer.discard), is gone: no timed build runs beside that deletion. Gives up after 10 minutes."""
+    deadline = time.monotonic() + 600
+    while list(out.parent.glob(f".{out.name}{RETIRED_TAG}*")) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

@@ -53,6 +53,11 @@ class RelatedLink(NamedTuple):
     terms: tuple[str, ...] = ()
 
 
+Links = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+"""Paper id -> its related papers as (id, shared terms), most similar first: what related.py
+computes and the cache keeps, as plain tuples."""
+
+
 class Paper(Record):
     """One distinct paper: the merged metadata of every entry that showed it."""
 
@@ -95,8 +100,8 @@ class Catalogue(Record):
                 members.setdefault(slug, []).append(paper)
         return members
 
-    def with_related(self, links: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]) -> Catalogue:
-        """The catalogue with each paper's related papers, given as paper id -> (id, shared terms)."""
+    def with_related(self, links: Links) -> Catalogue:
+        """The catalogue with each paper's related papers attached."""
         if not links:
             return self
         papers = tuple(paper.model_copy(update={"related": tuple(map(RelatedLink._make, links.get(paper.id, ())))})

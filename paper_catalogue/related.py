@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from .diagnostics import quiet_worker
-from .models import Catalogue
+from .models import Catalogue, Links
 
 RELATED_PER_PAPER = 5
 SHARED_TERMS = 3
@@ -393,10 +393,6 @@ def choose_shared_terms(ranked: list[tuple[tuple[str, ...], float]], limit: int 
         if len(chosen) == limit:
             break
     return tuple(chosen)
-
-
-Links = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
-"""Paper id -> its related papers as (id, shared terms), most similar first."""
 
 
 def related_links(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Links:

@@ -166,15 +166,11 @@ class PaperView:
     """Everything a paper's own page shows."""
 
     id: str
-    title: str
-    """Plain text (text.title_text)."""
     title_html: Markup
     """Inline HTML (text.title_html), for the page's <h1>."""
     title_spoken: str | None
     """The title's other spelling (`tau-bench` for `τ-bench`), given to Pagefind to index; None
     when it is the plain title."""
-    href: str
-    description: str
     abstract_html: Markup
     date_iso: str | None
     date_human: str | None
@@ -252,10 +248,8 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
         result_title = title if heading != escape(title) else None
         title_spoken = spoken(title)
         views.append(PaperView(
-            id=paper.id, title=title, title_html=heading,
+            id=paper.id, title_html=heading,
             title_spoken=title_spoken if title_spoken != title else None,
-            href=site.link(paper_url(paper.id)),
-            description=description,
             abstract_html=render_abstract(paper.abstract),
             date_iso=paper.published.isoformat() if paper.published else None,
             date_human=human_date(paper.published) if paper.published else None,
