@@ -45,7 +45,6 @@ class PageMeta:
     description: str
     canonical: str | None
     """Absolute URL, or None for pages that live at no one address (the 404 page)."""
-    og_type: str = "website"
     indexable: bool = True
 
 
@@ -93,13 +92,13 @@ def site_view(config: SiteConfig, has_topics: bool = False,
 
 
 def page_meta(site: SiteView, title: str, url: str | None, description: str | None = None,
-              og_type: str = "website", indexable: bool = True) -> PageMeta:
+              indexable: bool = True) -> PageMeta:
     """A page's head; url None means the page has no one address (no canonical, not indexed)."""
     return PageMeta(
         title=title, document_title=title if title == site.title else f"{title} · {site.title}",
         description=description or site.description,
         canonical=site.absolute(url) if url is not None else None,
-        og_type=og_type, indexable=indexable and url is not None,
+        indexable=indexable and url is not None,
     )
 
 
@@ -131,6 +130,7 @@ class SearchTags:
 
     sort: str
     meta: str
+    """Empty when there is none; the upvote count is read from the page's own "Upvotes" line."""
     filter: str
     values: tuple[tuple[str, str], ...]
     """(data attribute, value) pairs the captures read, in order."""
@@ -143,13 +143,16 @@ def search_tags(facets: SearchFacets, date_human: str | None, title: str | None 
     sort = [("upvotes", facets.upvotes_sort), ("date", facets.date_sort)]
     # No `topics` metadata: the search page shows a result's topics from its topic filter values
     # and the topic names it is given once (data-topic-names).
+    # No `upvotes` metadata here either: the page's "Upvotes" line gives it, so a paper the
+    # listing gave no count for has none, rather than a zero nobody counted.
     meta = [("title", title)] if title else []
-    meta.append(("upvotes", str(facets.upvotes)))
     if date_human:
         meta.append(("date", date_human))
     values: dict[str, str] = {}  # value -> attribute, so a value two lists share is written once
 
     def captures(pairs: list[tuple[str, str]]) -> str:
+        if not pairs:
+            return ""
         items = []
         for key, value in pairs[:-1]:
             attribute = values.setdefault(value, f"data-p{len(values)}")
@@ -263,7 +266,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             next=paper_row(following, site) if following else None,
             search=search_tags(search_facets(paper, ranks[paper.id], any(is_code_link(url) for url in paper.links)),
                                human_date(paper.published) if paper.published else None, result_title),
-            meta=page_meta(site, title, paper_url(paper.id), description, og_type="article"),
+            meta=page_meta(site, title, paper_url(paper.id), description),
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views

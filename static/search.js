@@ -81,8 +81,10 @@ let pagefindReady = null;
 function loadPagefind() {
   // The bundle's path comes from the page, never from the script's own URL, so a site served
   // under a subpath (https://user.github.io/repo/) finds its index.
+  // noWorker (a documented search option): Pagefind searches on this page's thread rather than
+  // start a web worker, whose script is another 12 KB before the first results.
   pagefindReady ??= import(root.dataset.bundle + "pagefind.js").then(async (pagefind) => {
-    await pagefind.options({ baseUrl: root.dataset.base });
+    await pagefind.options({ baseUrl: root.dataset.base, noWorker: true });
     await pagefind.init();
     return pagefind;
   });
@@ -135,8 +137,8 @@ function resultItem(data) {
   const facts = element("p", "search-facts");
   if (data.meta.date) facts.append(element("span", "search-date", data.meta.date));
   // Only a count the listing showed (the paper page's own "Upvotes" line); none is not zero.
-  if (data.meta.upvotes_listed !== undefined) {
-    const upvotes = Number(data.meta.upvotes_listed);
+  if (data.meta.upvotes !== undefined) {
+    const upvotes = Number(data.meta.upvotes);
     facts.append(element("span", "search-upvotes", upvotes === 1 ? "1 upvote" : `${upvotes} upvotes`));
   }
   item.append(facts);
