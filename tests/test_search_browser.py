@@ -118,18 +118,6 @@ def test_distinctive_query_finds_its_paper_first(root_site, page):
     assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
 
 
-def test_search_runs_on_the_page_thread_without_a_web_worker(root_site, page):
-    """noWorker: a first search does not fetch Pagefind's worker script (12 KB) or start a worker."""
-    base, _ = root_site
-    workers, requested = [], []
-    page.on("worker", lambda worker: workers.append(worker.url))
-    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
-    search(page, base, "?q=SnapKV")
-    assert page.locator(".search-result").count() > 0
-    assert any(path.endswith("/pagefind/pagefind.js") for path in requested)  # the probe sees Pagefind load
-    assert [path for path in requested if "worker" in path] == [] and workers == []
-
-
 def test_query_in_the_url_runs_on_load_and_fills_the_box(root_site, page):
     base, _ = root_site
     search(page, base, "?q=speculative+decoding")
