@@ -127,12 +127,20 @@ def _write_files(files: Mapping[PurePosixPath, bytes], staging: Path, made: set[
 def remove_leftovers(out_dir: Path) -> None:
     """Remove staging and retired folders that builds killed outright (SIGKILL, power loss) left.
 
-    A folder whose process is still alive belongs to a build running now and is left alone.
+    A folder whose process is still alive belongs to a build running now and is left alone. A
+    retired site goes to a detached process, as after a build (discard): it may be the one the
+    last build's process is still deleting, and this build need not wait for it. A staging folder
+    goes now, since a new build whose process has the same id will make one of the same name.
     """
-    for tag in (STAGING_TAG, RETIRED_TAG):
-        for folder in out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*"):
-            if abandoned(folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0]):
-                shutil.rmtree(folder, ignore_errors=True)
+    for folder in _abandoned(out_dir, STAGING_TAG):
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in _abandoned(out_dir, RETIRED_TAG):
+        discard(folder)
+
+
+def _abandoned(out_dir: Path, tag: str) -> list[Path]:
+    folders = out_dir.parent.glob(f".{glob.escape(out_dir.name)}{tag}*")
+    return [folder for folder in folders if abandoned(folder.name[len(out_dir.name) + 1 + len(tag):].split("-")[0])]
 
 
 def abandoned(folder_pid: str) -> bool:

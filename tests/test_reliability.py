@@ -18,7 +18,7 @@ from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
 from site_build import write_site
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.export import read_export
-from paper_catalogue.writer import RETIRED_TAG, check_output_folder, discard, safe_relative
+from paper_catalogue.writer import RETIRED_TAG, check_output_folder, discard, remove_leftovers, safe_relative
 
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
@@ -133,6 +133,22 @@ def test_discard_deletes_a_folder_and_everything_in_it(tmp_path):
         assert time.monotonic() < deadline, "the detached process did not delete the folder"
         time.sleep(0.05)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_retired_leftover_goes_to_a_detached_process_and_the_build_does_not_wait(tmp_path):
+    """A previous site still being deleted when the next build starts (two builds in a row, or
+    serve rebuilding) is handed to writer.discard, not deleted while the build waits."""
+    out = tmp_path / "_site"
+    out.mkdir()
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # a process id that no longer runs, like a build that has ended
+    folder = tmp_path / f"._site{RETIRED_TAG}{finished.pid}-1"
+    for number in range(2000):
+        (folder / str(number % 20)).mkdir(parents=True, exist_ok=True)
+        (folder / str(number % 20) / f"{number}.html").write_bytes(b"old")
+    remove_leftovers(out)
+    assert folder.exists()  # 2,000 files, and an interpreter to start first: not deleted yet
+    assert beside(out) == ["_site"]
 
 
 # RLIMIT_FSIZE makes the kernel refuse a write past the limit with EFBIG, like a disk that fills
