@@ -23,7 +23,7 @@ from .text import abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
                    paper_url)
-from .views import (Link, PageMeta, SiteView, home_view, list_pages, page_meta,
+from .views import (DateOrder, Link, PageMeta, SiteView, date_order, home_view, list_pages, page_meta,
                     paper_views, site_view)
 
 Files = dict[PurePosixPath, bytes]
@@ -32,12 +32,12 @@ PARALLEL_FROM = 2000
 spend more on starting the workers than they save."""
 MAX_WORKERS = 8
 _FORKED: tuple | None = None
-"""(renderer, catalogue) for forked workers, set only while a pool runs."""
+"""(renderer, catalogue, date order) for forked workers, set only while a pool runs."""
 
 
 def _paper_pages_in_worker(span: slice) -> Files:
-    renderer, catalogue = _FORKED
-    return renderer.paper_pages(catalogue, span)
+    renderer, catalogue, order = _FORKED
+    return renderer.paper_pages(catalogue, span, order)
 
 ABOUT_PAGE = "about"
 """The site_src page the home page links to as the longer story of the catalogue."""
@@ -192,19 +192,22 @@ class Renderer:
             "404.html", NOT_FOUND_URL, self.meta("Page not found", None))[1]
         return files
 
-    def paper_pages(self, catalogue: Catalogue, span: slice | None = None) -> Files:
+    def paper_pages(self, catalogue: Catalogue, span: slice | None = None, order: DateOrder | None = None) -> Files:
         """The pages of the papers in `span` of the date order (all of them by default); a large
         catalogue is shared among worker processes, one per core."""
         if span is not None:
+            views = paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span, order)
             return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta,
                                                               paper=view)[1]
-                    for view in paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span)}
+                    for view in views}
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         count = len(catalogue.papers)
         if workers < 2 or count < PARALLEL_FROM:
             return self.paper_pages(catalogue, slice(0, count))
         global _FORKED
-        _FORKED = (self, catalogue)  # forked workers inherit this: nothing is pickled on the way in
+        # Forked workers inherit this, nothing is pickled on the way in; the order is made once
+        # here rather than once per span (0.5 cpu-s at 10,000 papers).
+        _FORKED = (self, catalogue, date_order(catalogue))
         step = -(-count // (workers * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         try:

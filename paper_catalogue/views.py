@@ -228,15 +228,29 @@ def most_upvoted(papers, listed: int) -> list[Paper]:
     return sorted(newest_first([p for p in papers if p.upvotes]), key=lambda p: -p.upvotes)[:listed]
 
 
+@dataclass(frozen=True)
+class DateOrder:
+    """What each paper page takes from the whole catalogue: the date order that previous and next
+    follow, the papers by id (for related rows), and each paper's rank in its day (sort keys)."""
+
+    papers: list[Paper]
+    by_id: dict[str, Paper]
+    ranks: dict[str, str]
+
+
+def date_order(catalogue: Catalogue) -> DateOrder:
+    papers = catalogue.papers
+    return DateOrder(by_date(papers), {paper.id: paper for paper in papers}, day_ranks(papers))
+
+
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
-                plain_text, span: slice = slice(None)) -> list[PaperView]:
+                plain_text, span: slice = slice(None), order: DateOrder | None = None) -> list[PaperView]:
     """One view per paper, with previous/next by date; text policy comes in as functions
     (`describe` shortens the plain text that `plain_text` made of the abstract). `span` picks a
-    part of the date order, so workers can share the catalogue."""
-    ordered = by_date(catalogue.papers)
+    part of the date order, so workers can share the catalogue and its `order`, made once."""
+    order = order or date_order(catalogue)
+    ordered, by_id, ranks = order.papers, order.by_id, order.ranks
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
-    by_id = {paper.id: paper for paper in catalogue.papers}
-    ranks = day_ranks(catalogue.papers)
     views = []
     for index in range(*span.indices(len(ordered))):
         paper = ordered[index]
