@@ -19,7 +19,7 @@ from .diagnostics import input_error, quiet_worker
 from .models import Catalogue, SiteConfig
 from .site_files import read_site_file
 from .template_errors import check_templates, template_error
-from .text import abstract_html, plain_text, shorten
+from .text import EXTERNAL_REL, abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
                    paper_url)
@@ -59,6 +59,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
         # page's template and each include it pulls in is checked against its file (a stat call).
         auto_reload=False,
     )
+    env.globals["external_rel"] = EXTERNAL_REL
     check_templates(env)
     return env
 
@@ -104,7 +105,7 @@ def _link_open(self, tokens, index, options, env) -> str:
     """A link to another site gets the rel every external link of the site has."""
     token = tokens[index]
     if urlsplit(str(token.attrGet("href") or "")).netloc:
-        token.attrSet("rel", "noreferrer")
+        token.attrSet("rel", EXTERNAL_REL)
     return self.renderToken(tokens, index, options, env)
 
 

@@ -48,6 +48,9 @@ from markupsafe import Markup, escape
 # Only explicit web links count: fuzzy matches such as `model.py` are not URLs.
 _LINKIFY = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
 SAFE_SCHEMES = ("http://", "https://")
+EXTERNAL_REL = "noreferrer"
+"""The rel of every link to another site, here and in the templates (`external_rel`) and
+site.js: no Referer is sent, and `noreferrer` implies `noopener`."""
 
 NBSP = "\u00a0"
 REPLACEMENT = "\ufffd"
@@ -241,7 +244,7 @@ def _html(tokens: list[tuple], link: bool) -> Markup:
             parts.append(f"</{token[1]}>")
         elif kind == LINK:
             parts.append(
-                f'<a href="{escape(normalizeLink(token[2]))}" rel="noreferrer">{escape(token[1])}</a>'
+                f'<a href="{escape(normalizeLink(token[2]))}" rel="{EXTERNAL_REL}">{escape(token[1])}</a>'
                 if link else escape(token[1])
             )
         else:

@@ -36,7 +36,7 @@
     FIND_THIS_PAPER.forEach(function (service) {
       var link = document.createElement("a");
       link.href = service[1] + query;
-      link.rel = "noreferrer";
+      link.rel = "noreferrer"; // as every link to another site (text.EXTERNAL_REL)
       link.textContent = service[0];
       var item = document.createElement("li");
       item.appendChild(link);
