@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,13 +80,3 @@ def os_error_problem(error: OSError, inputs: list[Path]) -> Diagnostic:
     if inside:
         return error_at(file, None, f"cannot be read ({reason}); make it readable, or remove it")
     return error_at(file, None, reason)
-
-
-def quiet_worker() -> None:
-    """Initializer of the build's worker processes: signals are the parent's business.
-
-    Forked workers inherit the CLI's handlers; without this, Ctrl-C or a pool's own SIGTERM at
-    shutdown would raise in every worker and print its traceback next to the parent's message.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)

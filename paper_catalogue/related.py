@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -13,8 +10,8 @@ from itertools import chain
 import numpy as np
 from scipy import sparse
 
-from .diagnostics import quiet_worker
 from .models import Catalogue, Links
+from .workers import cores, forked_map
 
 RELATED_PER_PAPER = 5
 SHARED_TERMS = 3
@@ -174,11 +171,8 @@ def top_similar(matrix: sparse.csr_matrix, terms: np.ndarray, k: int = RELATED_P
     chunk_rows = chunk_rows or (256 if postings else max(16, min(2048, BLOCK_CELLS // max(n, 1))))
     chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if n >= PARALLEL_PAPERS else 1
-    if workers > 1 and len(chunks) > 1:
-        found = _in_processes(search, chunks, workers)
-    else:
-        found = [search.chunk(start, stop) for start, stop in chunks]
+        workers = cores() if n >= PARALLEL_PAPERS else 1
+    found = forked_map(lambda bounds: search.chunk(*bounds), chunks, workers)
     result: list[list[Similar]] = [[] for _ in range(n)]
     for rows, columns, scores, shared in found:
         for row, column, score, terms_shown in zip(rows.tolist(), columns.tolist(), scores.tolist(), shared):
@@ -292,26 +286,6 @@ def _best_k_of_pairs(rows: np.ndarray, columns: np.ndarray, scores: np.ndarray, 
     rows, columns, scores = rows[order], columns[order], scores[order]
     best = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") < k
     return rows[best], columns[best], scores[best]
-
-
-_SEARCH: _Search | None = None
-"""The search a forked worker inherits from its parent, so the matrix is never copied or pickled."""
-
-
-def _in_processes(search: _Search, chunks: list[tuple[int, int]], workers: int) -> list:
-    """search.chunk over every chunk, in forked processes, results in chunk order."""
-    global _SEARCH
-    _SEARCH = search
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=quiet_worker) as pool:
-            return list(pool.map(_search_chunk, chunks))
-    finally:
-        _SEARCH = None
-
-
-def _search_chunk(bounds: tuple[int, int]):
-    return _SEARCH.chunk(*bounds)
 
 
 def _top_k_of_block(block: np.ndarray, k: int, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -13,9 +11,9 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import feeds
+from . import feeds, workers
 from .charts import year_chart
-from .diagnostics import input_error, quiet_worker
+from .diagnostics import input_error
 from .models import Catalogue, SiteConfig
 from .site_files import read_site_file
 from .template_errors import check_templates, template_error
@@ -30,14 +28,6 @@ Files = dict[PurePosixPath, bytes]
 PARALLEL_FROM = 2000
 """Catalogues from this many papers render paper pages in worker processes; smaller ones would
 spend more on starting the workers than they save."""
-MAX_WORKERS = 8
-_FORKED: tuple | None = None
-"""(renderer, catalogue, date order) for forked workers, set only while a pool runs."""
-
-
-def _paper_pages_in_worker(span: slice) -> Files:
-    renderer, catalogue, order = _FORKED
-    return renderer.paper_pages(catalogue, span, order)
 
 ABOUT_PAGE = "about"
 """The site_src page the home page links to as the longer story of the catalogue."""
@@ -201,21 +191,13 @@ class Renderer:
             return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta,
                                                               paper=view)[1]
                     for view in views}
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
         count = len(catalogue.papers)
-        if workers < 2 or count < PARALLEL_FROM:
+        if count < PARALLEL_FROM:
             return self.paper_pages(catalogue, slice(0, count))
-        global _FORKED
-        # Forked workers inherit this, nothing is pickled on the way in; the order is made once
-        # here rather than once per span (0.5 cpu-s at 10,000 papers).
-        _FORKED = (self, catalogue, date_order(catalogue))
-        step = -(-count // (workers * 4))
+        order = date_order(catalogue)  # made once here rather than once per span (0.5 cpu-s at 10,000 papers)
+        step = -(-count // (workers.cores() * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
-        try:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker) as pool:
-                return merged(pool.imap(_paper_pages_in_worker, spans))
-        finally:
-            _FORKED = None
+        return merged(workers.forked_map(lambda span: self.paper_pages(catalogue, span, order), spans))
 
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from paper_catalogue import render
+from paper_catalogue import render, workers
 from paper_catalogue.pipeline import BuildOptions, build
 from paper_catalogue.search import PagefindRun
 
@@ -203,7 +203,7 @@ def test_paper_pages_rendered_by_worker_processes_are_the_pages_rendered_in_one(
     renders everything else: the files are the same as from one process."""
     build(options(seeds, tmp_path / "serial", None))
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(workers, "cores", lambda: 2)
     batches: list[int] = []
     merged = render.merged
     monkeypatch.setattr(render, "merged", lambda results: merged(batches.append(len(b)) or b for b in results))
