@@ -176,3 +176,17 @@ def test_export_sizes_lists_the_index_and_every_part_with_their_sum(tmp_path, ca
     assert sorted(row[0] for row in rows[1:-1]) == [path.relative_to(site).as_posix() for path in parts]
     assert rows[-1][:3] == ["all parts", str(SIZE), str(sum(path.stat().st_size for path in parts))]
     assert int(rows[-1][3]) > 2 * int(rows[-1][2]) > 0  # the JSON inside is larger than its gzip
+
+
+def test_pagefind_interfaces_index_every_paper_page_each_way(tmp_path, capsys):
+    from bench.pagefind_interfaces import WAYS, main as interfaces
+
+    assert interfaces([str(REAL_SEEDS), "--runs", "1", "--work", str(tmp_path)]) == 0  # exits if a way misses a page
+    lines = capsys.readouterr().out.splitlines()
+    rows = {cells[0]: cells[1:] for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[2:])}
+    assert list(rows) == list(WAYS)
+    assert all(float(seconds.removesuffix(" s")) > 0 for seconds, _, _ in rows.values())
+    assert rows["cli, alone"][2] == rows["cli, in the build"][2] == "1.00"
+    fragments = [len(list(tmp_path.joinpath(folder, "pagefind", "fragment").iterdir()))
+                 for folder in ("cli-build-0", "api-build-0")]
+    assert fragments[0] == fragments[1] > 200
