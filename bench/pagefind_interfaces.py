@@ -34,6 +34,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from bench.run import pagefind_binary  # noqa: E402
 from paper_catalogue import pipeline, render, workers  # noqa: E402
 from paper_catalogue.cache import Cache  # noqa: E402
 from paper_catalogue.search import BUNDLE_DIR, EXCLUDED_FROM_INDEX, PAPER_PAGES, PagefindRun  # noqa: E402
@@ -71,7 +72,7 @@ class Site:
 
 
 def cli_alone(site: Path, out: Path) -> None:
-    command = [str(_binary()), "--site", str(site), "--glob", PAPER_PAGES, "--output-path", str(out), "--silent"]
+    command = [pagefind_binary(), "--site", str(site), "--glob", PAPER_PAGES, "--output-path", str(out), "--silent"]
     for selector in EXCLUDED_FROM_INDEX:
         command += ["--exclude-selectors", selector]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -129,11 +130,6 @@ def api_in_build(site: Site, out: Path) -> None:
 def _index(out: Path):
     from pagefind.index import IndexConfig, PagefindIndex
     return PagefindIndex(config=IndexConfig(exclude_selectors=list(EXCLUDED_FROM_INDEX), output_path=str(out)))
-
-
-def _binary() -> Path:
-    from pagefind.service import get_executable
-    return get_executable()
 
 
 def timed(run) -> float:
