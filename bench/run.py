@@ -95,19 +95,20 @@ def our_build(seeds: Path, site: Path, site_src: Path) -> tuple[Measured, dict]:
     return measured, json.loads(measured.stdout.strip().splitlines()[-1])
 
 
-def hugo_build(source: Path, content: Path, public: Path) -> Measured:
+def hugo_build(source: Path, content: Path, public: Path) -> tuple[Measured, dict[str, float]]:
     """Time to a searchable site the reference way: a cold Hugo build into a destination that does
     not exist yet (our minimal layouts, no theme), then Pagefind's CLI over Hugo's output. Hugo's
     paper pages mark their article data-pagefind-body, as ours do, so Pagefind indexes the same
-    papers. Wall and CPU time are the two processes' sums; peak memory the larger of the two."""
+    papers. Wall and CPU time are the two processes' sums; peak memory the larger of the two. The
+    dict gives each part's wall time, as stages: `hugo`, and `index` for Pagefind."""
     os.sync()
     with tempfile.TemporaryDirectory() as cache:
         hugo = measure([HUGO, "--quiet", "--source", str(source), "--config", str(HERE / "hugo" / "hugo.toml"),
                         "--layoutDir", str(HERE / "hugo" / "layouts"), "--contentDir", str(content),
                         "--destination", str(public), "--cacheDir", cache])
     index = measure([pagefind_binary(), "--site", str(public), "--silent"])
-    return Measured(hugo.wall + index.wall, hugo.cpu + index.cpu, max(hugo.peak_bytes, index.peak_bytes),
-                    hugo.stdout + index.stdout)
+    return (Measured(hugo.wall + index.wall, hugo.cpu + index.cpu, max(hugo.peak_bytes, index.peak_bytes),
+                     hugo.stdout + index.stdout), {"hugo": hugo.wall, "index": index.wall})
 
 
 def pagefind_binary() -> str:
@@ -194,7 +195,7 @@ def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: 
               file=sys.stderr, flush=True)
         time.sleep(RECENTLY_DELETED_SECONDS)
     ours: list[tuple[Measured, dict]] = []
-    hugo: list[Measured] = []
+    hugo: list[tuple[Measured, dict[str, float]]] = []
     for run in range(runs):
         os.sync()  # neither build waits for the other's writes to reach the disk
         ours.append(our_build(seeds, work / f"site-{run}", site_src))
@@ -207,7 +208,7 @@ def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: 
     rows = [_our_row(count, ours, site)]
     if with_hugo:
         rows.append(_hugo_row(count, hugo, public))
-        rows[0].ratio = statistics.median(a.wall / b.wall for (a, _), b in zip(ours, hugo))
+        rows[0].ratio = statistics.median(a.wall / b.wall for (a, _), (b, _) in zip(ours, hugo))
     if keep:  # the last run's outputs, under the names earlier versions of the harness used
         site.rename(work / "site")
         if with_hugo:
@@ -245,11 +246,13 @@ def median_paper_page(site: Path) -> int:
     return int(statistics.median(path.stat().st_size for path in site.glob("papers/*/index.html")))
 
 
-def _hugo_row(count: int, runs: list[Measured], public: Path) -> Row:
+def _hugo_row(count: int, runs: list[tuple[Measured, dict[str, float]]], public: Path) -> Row:
     output, files, pages = tree_size(public)
-    return Row(papers=count, build="hugo + pagefind", total=statistics.median(m.wall for m in runs),
-               cpu=statistics.median(m.cpu for m in runs),
-               peak_bytes=max(m.peak_bytes for m in runs), pages=pages, output_bytes=output, files=files)
+    stages = {name: statistics.median(parts[name] for _, parts in runs) for name in ("hugo", "index")}
+    return Row(papers=count, build="hugo + pagefind", total=statistics.median(m.wall for m, _ in runs),
+               cpu=statistics.median(m.cpu for m, _ in runs),
+               peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output, files=files,
+               stages=stages)
 
 
 def _seconds(value: float | None) -> str:
