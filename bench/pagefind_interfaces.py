@@ -34,10 +34,10 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.run import pagefind_binary  # noqa: E402
 from paper_catalogue import pipeline, render, workers  # noqa: E402
 from paper_catalogue.cache import Cache  # noqa: E402
-from paper_catalogue.search import BUNDLE_DIR, EXCLUDED_FROM_INDEX, PAPER_PAGES, PagefindRun  # noqa: E402
+from paper_catalogue.search import (  # noqa: E402
+    BUNDLE_DIR, EXCLUDED_FROM_INDEX, PAPER_PAGES, PagefindRun, pagefind_command)
 from paper_catalogue.writer import StagedSite  # noqa: E402
 
 WAYS = {"cli, alone": "cli-alone", "api, alone": "api-alone", "cli, in the build": "cli-build",
@@ -72,10 +72,7 @@ class Site:
 
 
 def cli_alone(site: Path, out: Path) -> None:
-    command = [pagefind_binary(), "--site", str(site), "--glob", PAPER_PAGES, "--output-path", str(out), "--silent"]
-    for selector in EXCLUDED_FROM_INDEX:
-        command += ["--exclude-selectors", selector]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(pagefind_command(str(site), str(out)), check=True, stdout=subprocess.DEVNULL)
 
 
 def api_alone(site: Path, out: Path) -> None:
@@ -113,12 +110,15 @@ def api_in_build(site: Site, out: Path) -> None:
     order = render.date_order(site.catalogue)
     _RENDER = lambda span: renderer.paper_pages(site.catalogue, span, order)  # noqa: E731
     pages, added = {}, []
-    with multiprocessing.get_context("fork").Pool(workers.cores(), initializer=workers.quiet_worker) as pool:
-        for batch in pool.imap(_render_span, site.spans()):
-            staged.write(batch)
-            pages.update(batch)
-            ids = ",".join(path.parts[1] for path in batch)
-            added.append(call(index.add_directory(str(out), glob=f"papers/{{{ids}}}/index.html")))
+    try:
+        with multiprocessing.get_context("fork").Pool(workers.cores(), initializer=workers.quiet_worker) as pool:
+            for batch in pool.imap(_render_span, site.spans()):
+                staged.write(batch)
+                pages.update(batch)
+                ids = ",".join(path.parts[1] for path in batch)
+                added.append(call(index.add_directory(str(out), glob=f"papers/{{{ids}}}/index.html")))
+    finally:
+        _RENDER = None
     staged.write(pipeline.other_files(renderer, site.catalogue, site_pages, site.options, pages))
     indexed = sum(future.result()["page_count"] for future in added)
     if indexed != len(site.catalogue.papers):

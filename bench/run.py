@@ -33,6 +33,7 @@ from bench.hugo_content import write_content  # noqa: E402
 from bench.corpus_seeds import write_corpus_seeds  # noqa: E402
 from bench.synth import write_catalogue  # noqa: E402
 from paper_catalogue.export import read_export  # noqa: E402
+from paper_catalogue.search import pagefind_binary  # noqa: E402
 
 STAGES = ("read", "topics", "related", "render", "write", "index")
 """The pipeline's stages, as columns; a stage a build skipped shows as '-'."""
@@ -109,13 +110,6 @@ def hugo_build(source: Path, content: Path, public: Path) -> tuple[Measured, dic
     index = measure([pagefind_binary(), "--site", str(public), "--silent"])
     return (Measured(hugo.wall + index.wall, hugo.cpu + index.cpu, max(hugo.peak_bytes, index.peak_bytes),
                      hugo.stdout + index.stdout), {"hugo": hugo.wall, "index": index.wall})
-
-
-def pagefind_binary() -> str:
-    """The Pagefind binary the project's own `pagefind[bin]` dependency ships: the same one our build runs."""
-    from pagefind.service import get_executable
-
-    return str(get_executable())
 
 
 def tree_size(folder: Path) -> tuple[int, int, int]:

@@ -195,9 +195,10 @@ class Renderer:
         if count < PARALLEL_FROM:
             return self.paper_pages(catalogue, slice(0, count))
         order = date_order(catalogue)  # made once here rather than once per span (0.5 cpu-s at 10,000 papers)
-        step = -(-count // (workers.cores() * 4))
+        cores = workers.cores()
+        step = -(-count // (cores * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
-        return merged(workers.forked_map(lambda span: self.paper_pages(catalogue, span, order), spans))
+        return merged(workers.forked_map(lambda span: self.paper_pages(catalogue, span, order), spans, cores))
 
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""

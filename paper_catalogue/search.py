@@ -121,14 +121,22 @@ def search_facets(paper: Paper, rank: str = "0", has_code: bool = False) -> Sear
     )
 
 
-def _pagefind_binary() -> str:
-    # The binary the `pagefind[bin]` package ships; imported here so that rendering never needs it.
+def pagefind_binary() -> str:
+    """The binary the `pagefind[bin]` package ships (imported here, so rendering never needs it)."""
     from pagefind.service import get_executable
 
     binary = get_executable()
     if binary is None or not binary.exists():
         raise BuildError("search index: the Pagefind binary is missing; install it with pip install 'pagefind[bin]'")
     return str(binary)
+
+
+def pagefind_command(site: str, output: str) -> list[str]:
+    """Pagefind's CLI over the paper pages under `site`, writing its bundle to `output`."""
+    command = [pagefind_binary(), "--site", site, "--glob", PAPER_PAGES, "--output-path", output, "--silent"]
+    for selector in EXCLUDED_FROM_INDEX:
+        command += ["--exclude-selectors", selector]
+    return command
 
 
 BODY_MARKER = b"data-pagefind-body"
@@ -183,13 +191,9 @@ class PagefindRun:
         # Run inside the site, with paths relative to it: an output folder's name need not be UTF-8,
         # and Pagefind refuses arguments that are not; nor can a pagefind.yml in the working folder
         # change the index.
-        command = [_pagefind_binary(), "--site", ".", "--glob", PAPER_PAGES, "--output-path", BUNDLE_DIR,
-                   "--silent"]
-        for selector in EXCLUDED_FROM_INDEX:
-            command += ["--exclude-selectors", selector]
         try:
-            self._process = subprocess.Popen(command, cwd=self.site, stdin=subprocess.DEVNULL, stdout=self._log,
-                                             stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(pagefind_command(".", BUNDLE_DIR), cwd=self.site,
+                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
         except OSError as error:
             raise BuildError(f"search index: could not run Pagefind: {error}") from error
 
