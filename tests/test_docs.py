@@ -1,5 +1,8 @@
 """The README and docs/ tell the truth: every `build.py` command and option they show is in its
-`--help`, every script and repository path they name exists, and every relative link resolves."""
+`--help`, every script and repository path they name exists, and every relative link resolves.
+
+What they name in `seeds/` and `site_src/` is the sample catalogue the project ships with, which a
+fork replaces or deletes: those paths are looked up in its copy under tests/fixtures/sample."""
 
 from __future__ import annotations
 
@@ -12,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REAL_SEEDS, REAL_SITE_SRC
+
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CONTENT = {"seeds": REAL_SEEDS, "site_src": REAL_SITE_SRC}
+"""The site's own content as the docs describe it: the sample, kept in tests/fixtures."""
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -164,12 +171,20 @@ def test_every_build_command_and_option_is_in_help(document):
         assert commands >= 5, "the everyday commands are shown"
 
 
+def checked_path(path: Path) -> Path:
+    """Where a path of the repository is looked up: in seeds/ or site_src/, its sample copy."""
+    if not path.is_relative_to(ROOT):
+        return path
+    top, *rest = path.relative_to(ROOT).parts or ("",)
+    return SAMPLE_CONTENT[top].joinpath(*rest) if top in SAMPLE_CONTENT else path
+
+
 def missing_files(text: str) -> list[str]:
     """Scripts (`python x.py`), repository paths and module names the text names that do not exist."""
     missing = [script for script in SCRIPT.findall(text) if not (ROOT / script).is_file()]
     for snippet in code_snippets(text):
         snippet = snippet.strip()
-        if REPO_PATH.fullmatch(snippet) and not (ROOT / snippet).exists():
+        if REPO_PATH.fullmatch(snippet) and not checked_path(ROOT / snippet).exists():
             missing.append(snippet)
         if MODULE.fullmatch(snippet) and not any((folder / snippet).is_file() for folder in
                                                  (ROOT, ROOT / "paper_catalogue", ROOT / "tests", ROOT / "bench")):
@@ -184,7 +199,7 @@ def broken_links(document: Path) -> list[str]:
         if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto: ...: not a file of ours
             continue
         path_part, _, anchor = target.partition("#")
-        path = (document.parent / path_part).resolve() if path_part else document
+        path = checked_path((document.parent / path_part).resolve()) if path_part else document
         if not path.exists():
             broken.append(f"{target}: no such file")
         elif anchor and path.suffix == ".md" and anchor not in anchors(path):
@@ -249,3 +264,11 @@ def test_the_checker_catches_missing_files_and_broken_links(tmp_path):
     page.write_text("# Top\n[ok](other.md#a-heading) [self](#top) [web](https://example.org/x)\n"
                     "`[in code](gone.md)`\n[gone](gone.md) [no anchor](other.md#nowhere)\n", encoding="utf-8")
     assert broken_links(page) == ["gone.md: no such file", "other.md#nowhere: no heading #nowhere in other.md"]
+
+
+def test_the_checker_reads_the_sites_content_in_its_sample_copy():
+    assert checked_path(ROOT / "site_src" / "topic_overrides.toml") == REAL_SITE_SRC / "topic_overrides.toml"
+    assert checked_path(ROOT / "seeds") == REAL_SEEDS
+    assert checked_path(ROOT / "docs" / "pages.md") == ROOT / "docs" / "pages.md"
+    assert missing_files("`site_src/pages/about.md` and `seeds/000_8b43d9c321d564b1.txt`") == []
+    assert missing_files("`site_src/pages/nothing.md`") == ["site_src/pages/nothing.md"]
