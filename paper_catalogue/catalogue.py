@@ -1,4 +1,4 @@
-"""Entries from every dump -> one de-duplicated list of papers, merged by normalised title."""
+"""Entries from every seed -> one de-duplicated list of papers, merged by arXiv id and normalised title."""
 
 from __future__ import annotations
 
@@ -10,23 +10,32 @@ from .text import author_macros, find_links
 from .urls import paper_id, title_key
 
 
-def richness(entry: Entry) -> int:
-    """How much metadata a listing showed for a paper; the richest listing wins a merge."""
-    return sum(
+def richness(entry: Entry) -> tuple[bool, int]:
+    """How much a listing knew of a paper; the richest wins a merge. An API record (with an
+    arXiv id and authors' names) outranks any listing dump."""
+    return entry.identity is not None, sum(
         value is not None
         for value in (entry.published, entry.upvotes, entry.authors, entry.organization)
     ) + bool(entry.abstract)
 
 
 def merge_entries(entries: Iterable[Entry]) -> tuple[Paper, ...]:
-    """One paper per normalised title, sorted by id.
+    """One paper per arXiv id and normalised title, sorted by id.
 
-    Each field comes from the richest entry that has it (ties go to the first read), the
-    abstract is the longest one shown, and every entry's file and line is kept as a source.
+    Entries with the same normalised title are one paper, and so are API records with the same
+    arXiv id (a paper listed on two days under a revised title). Each field comes from the
+    richest entry that has it (ties go to the first read), the abstract is the longest one shown,
+    and every entry's file and line is kept as a source. The paper's id, and so its URL, comes
+    from the title of the first listing dump that showed it, else of the first record: adding
+    API records for papers a site already has never changes a permalink.
     """
     groups: dict[str, list[Entry]] = {}
+    group_of_arxiv_id: dict[str, str] = {}
     for entry in entries:
-        groups.setdefault(title_key(entry.title), []).append(entry)
+        key = title_key(entry.title)
+        if entry.identity is not None:
+            key = group_of_arxiv_id.setdefault(entry.identity.arxiv_id, key)
+        groups.setdefault(key, []).append(entry)
     papers = [_merge_group(group) for group in groups.values()]
     return tuple(sorted(papers, key=lambda paper: paper.id))
 
@@ -39,14 +48,16 @@ def _merge_group(group: list[Entry]) -> Paper:
 
     abstract = max((entry.abstract for entry in group), key=len)
     title = by_richness[0].title
+    named_by = next((entry for entry in group if entry.identity is None), group[0])
     return Paper(
-        id=paper_id(title),
+        id=paper_id(named_by.title),
         title=title,
         abstract=abstract,
         published=first("published"),
         upvotes=first("upvotes"),
         authors=first("authors"),
         organization=first("organization"),
+        identity=first("identity"),
         links=tuple(dict.fromkeys(find_links(title) + find_links(abstract))),
         sources=tuple(sorted({entry.source for entry in group}, key=lambda s: (s.file, s.line))),
     )

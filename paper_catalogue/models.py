@@ -28,6 +28,22 @@ class Organization(Record):
     name: str = Field(min_length=1)
 
 
+ARXIV_ID = r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})$"
+"""An arXiv identifier without its version: `2405.12345`, or the old scheme's `cs/0101001`."""
+
+
+class Identity(Record):
+    """What an API record knows of a paper beyond a listing: its arXiv id, its authors by name,
+    its code and project page, and Hugging Face's keywords. A listing dump has none of it."""
+
+    arxiv_id: str = Field(pattern=ARXIV_ID)
+    author_names: tuple[str, ...] = ()
+    code_url: str | None = None
+    code_stars: int | None = Field(default=None, ge=0)
+    project_url: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
 class Entry(Record):
     """One paper as one listing shows it, before merging across files."""
 
@@ -37,6 +53,8 @@ class Entry(Record):
     upvotes: int | None = Field(default=None, ge=0)
     authors: int | None = Field(default=None, ge=1)
     organization: Organization | None = None
+    identity: Identity | None = None
+    """Set for an API record; None for a listing dump's entry."""
     source: Source
 
     @field_validator("title", "abstract")
@@ -68,6 +86,8 @@ class Paper(Record):
     upvotes: int | None = Field(default=None, ge=0)
     authors: int | None = Field(default=None, ge=1)
     organization: Organization | None = None
+    identity: Identity | None = None
+    """The arXiv id, authors' names and code links, when an API record showed the paper."""
     topics: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
     """Most similar first; papers.json gives only the ids, pages can show the shared terms."""

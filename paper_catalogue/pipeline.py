@@ -29,13 +29,15 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Cache, code_version, digest, file_digest, folder_digest
 from .catalogue import author_macro_note, merge_entries
+from .citations import bib_files
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import export_files
 from .models import Catalogue, Entry, SiteConfig
 from .render import MarkdownPage, Renderer, make_environment, static_files
 from .search import BUNDLE_DIR, PagefindRun, search_key
-from .seeds import read_seed_file, seed_digest, seed_files
+from .api_records import is_api_seed, read_api_file
+from .seeds import FileResult, read_seed_file, seed_digest, seed_files, seed_name
 from .topics import Taxonomy, TopicOverrides, TopicReport, assign_topics, load_taxonomy, load_topic_overrides
 from .vocabulary import vocabulary_files
 from .writer import check_output_folder, remove_leftovers, staged_site
@@ -218,7 +220,7 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
     for path, file_key in zip(paths, file_keys):
         parsed = cache.get("seed", file_key)
         if parsed is None:
-            parsed = read_seed_file(path, capture_year=config.capture_year)
+            parsed = read_seed(path, seeds, config.capture_year)
             cache.put("seed", file_key, parsed)
         entries.extend(parsed.entries)
         warnings.extend(parsed.warnings)
@@ -226,6 +228,13 @@ def read_catalogue_keyed(seeds: Path, config: SiteConfig, cache: Cache
     warnings.extend(author_macro_note(catalogue.papers))
     cache.put("catalogue", key, (catalogue, warnings))
     return catalogue, warnings, key
+
+
+def read_seed(path: Path, seeds: Path, capture_year: int | None) -> FileResult:
+    """One seed file: an API record file (*.json, *.jsonl) or a listing dump (*.txt)."""
+    if is_api_seed(path):
+        return read_api_file(path, str(path), seed_name(path, seeds))
+    return read_seed_file(path, capture_year=capture_year)
 
 
 def topics_stage(inputs: Inputs, cache: Cache) -> tuple[Catalogue, TopicReport | None, list[Diagnostic]]:
@@ -271,6 +280,7 @@ def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[Markd
     files.update(renderer.machine_files([*paper_pages, *files], catalogue))  # the sitemap lists every page
     files.update(static_files(options.static))
     files.update(export_files(catalogue))
+    files.update(bib_files(catalogue))
     files.update(vocabulary_files(catalogue))  # the search page's spelling correction
     files.update(hosting_files(renderer.config))
     return files

@@ -19,8 +19,8 @@ from .site_files import read_site_file
 from .template_errors import check_templates, template_error
 from .text import EXTERNAL_REL, abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
-from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, papers_page_url,
-                   paper_url)
+from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, paper_cite_url,
+                   papers_page_url, paper_url)
 from .views import (DateOrder, Link, PageMeta, SiteView, date_order, home_view, list_pages, page_meta,
                     paper_views, site_view)
 
@@ -188,9 +188,12 @@ class Renderer:
         catalogue is shared among worker processes, one per core."""
         if span is not None:
             views = paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span, order)
-            return {output_path(paper_url(view.id)): self.page("paper.html", paper_url(view.id), view.meta,
-                                                              paper=view)[1]
-                    for view in views}
+            files: Files = {}
+            for view in views:
+                files[output_path(paper_url(view.id))] = self.page("paper.html", paper_url(view.id), view.meta,
+                                                                    paper=view)[1]
+                files[output_path(paper_cite_url(view.id))] = view.cite.bibtex.encode("utf-8")
+            return files
         count = len(catalogue.papers)
         if count < PARALLEL_FROM:
             return self.paper_pages(catalogue, slice(0, count))

@@ -136,10 +136,17 @@ def seed_files(folder: Path) -> list[Path]:
         raise SeedError(str(folder), "seeds folder does not exist")
     if not folder.is_dir():
         raise SeedError(str(folder), "seeds path is not a folder")
-    files = sorted(folder.glob("*.txt"), key=lambda path: path.name)
+    dumps = folder.glob("*.txt")
+    records = (path for suffix in ("json", "jsonl") for path in folder.rglob(f"*.{suffix}"))
+    files = sorted((*dumps, *records), key=lambda path: seed_name(path, folder))
     if not files:
-        raise SeedError(str(folder), "seeds folder holds no *.txt listing dumps")
+        raise SeedError(str(folder), "seeds folder holds no listing dumps (*.txt) or API records (*.json, *.jsonl)")
     return files
+
+
+def seed_name(path: Path, folder: Path) -> str:
+    """How sources name a seed file: its path under the seeds folder (a dump's name alone)."""
+    return path.relative_to(folder).as_posix()
 
 
 def read_lines(path: Path, label: str) -> Iterator[Line]:

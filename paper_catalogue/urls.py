@@ -64,6 +64,16 @@ def paper_url(paper_id_: str) -> str:
     return f"papers/{paper_id_}/"
 
 
+def paper_cite_url(paper_id_: str) -> str:
+    """The paper's BibTeX file, beside its page."""
+    return f"papers/{paper_id_}/cite.bib"
+
+
+def topic_bib_url(slug: str) -> str:
+    """A topic's papers as BibTeX, beside its page."""
+    return f"{topic_url(slug)}papers.bib"
+
+
 def topic_url(slug: str) -> str:
     """A topic page's URL relative to the site root."""
     return f"topics/{slug}/"
@@ -144,6 +154,8 @@ FEED_URL = "feed.xml"
 SITEMAP_URL = "sitemap.xml"
 ROBOTS_URL = "robots.txt"
 EXPORT_URL = "papers.json"
+BIB_URL = "papers.bib"
+"""Every paper of the catalogue as BibTeX."""
 """The export's index: the topics and the list of its parts (see `export_part_url`)."""
 EXPORT_PARTS_URL = "data/"
 NOT_FOUND_URL = "404.html"

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 from markupsafe import Markup, escape
 
+from . import citations
 from .models import Catalogue, Paper, SiteConfig, Source
 from .search import SearchFacets, day_ranks, search_facets
 from .text import spoken, title_html, title_text
-from .urls import (EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
-                   STYLESHEET_URL, TOPICS_URL, absolute_url, paper_url, site_link, topic_url)
+from .urls import (BIB_URL, EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
+                   STYLESHEET_URL, TOPICS_URL, absolute_url, paper_cite_url, paper_url, site_link, topic_url)
 
 # Hosts whose links are code, listed first on a paper page.
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
@@ -61,6 +62,7 @@ class SiteView:
     search: str
     feed: str
     export: str
+    bib: str
     stylesheet: str
     script: str
     favicon: str
@@ -85,7 +87,7 @@ def site_view(config: SiteConfig, has_topics: bool = False,
     return SiteView(
         title=config.title, description=config.description, language=config.language,
         base_url=config.base_url, home=link(HOME_URL), papers=link(PAPERS_URL),
-        search=link(SEARCH_URL), feed=link(FEED_URL), export=link(EXPORT_URL),
+        search=link(SEARCH_URL), feed=link(FEED_URL), export=link(EXPORT_URL), bib=link(BIB_URL),
         stylesheet=link(STYLESHEET_URL), script=link(SCRIPT_URL), favicon=link(FAVICON_URL),
         nav=tuple(nav),
     )
@@ -114,6 +116,8 @@ class PaperRow:
     upvotes: int | None
     shared: tuple[str, ...] = ()
     """For a related paper: the distinctive terms the two papers share."""
+    byline: str | None = None
+    """`First Author et al.`, when the authors are named."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,8 @@ class SearchTags:
     """(data attribute, value) pairs the captures read, in order."""
 
 
-def search_tags(facets: SearchFacets, date_human: str | None, title: str | None = None) -> SearchTags:
+def search_tags(facets: SearchFacets, date_human: str | None, title: str | None = None,
+                byline: str | None = None) -> SearchTags:
     """SearchTags for a paper's facets: the same keys and values as one span per key would give.
     `title` is the plain title a result shows (Pagefind would otherwise take the <h1>'s text,
     which reads MathML as its bare characters)."""
@@ -146,6 +151,8 @@ def search_tags(facets: SearchFacets, date_human: str | None, title: str | None 
     # No `upvotes` metadata here either: the page's "Upvotes" line gives it, so a paper the
     # listing gave no count for has none, rather than a zero nobody counted.
     meta = [("title", title)] if title else []
+    if byline:
+        meta.append(("authors", byline))
     if date_human:
         meta.append(("date", date_human))
     values: dict[str, str] = {}  # value -> attribute, so a value two lists share is written once
@@ -164,6 +171,72 @@ def search_tags(facets: SearchFacets, date_human: str | None, title: str | None 
     return SearchTags(*tags, values=tuple((attribute, value) for value, attribute in values.items()))
 
 
+FIND_THIS_PAPER = (
+    ("arXiv", "https://arxiv.org/search/?searchtype=title&query="),
+    ("Hugging Face", "https://huggingface.co/papers?q="),
+    ("Semantic Scholar", "https://www.semanticscholar.org/search?q="),
+    ("Google Scholar", "https://scholar.google.com/scholar?q="),
+)
+"""Each service's title search, for a paper whose arXiv id no record gave."""
+
+
+def find_links(title: str) -> tuple[Link, ...]:
+    query = quote_plus(title)
+    return tuple(Link(name, search + query) for name, search in FIND_THIS_PAPER)
+
+
+@dataclass(frozen=True)
+class Authors:
+    """A paper's authors by name, in order: the first ones shown, the rest behind "and N more"."""
+
+    shown: tuple[str, ...]
+    more: tuple[str, ...]
+
+
+def authors_view(names: tuple[str, ...]) -> Authors | None:
+    if not names:
+        return None
+    # Never hide a single name behind "and 1 more".
+    cut = len(names) if len(names) <= citations.AUTHORS_SHOWN + 1 else citations.AUTHORS_SHOWN
+    return Authors(names[:cut], names[cut:])
+
+
+@dataclass(frozen=True)
+class PaperLinks:
+    """Where to read the paper: arXiv, its PDF, Hugging Face, code and project page; or, with no
+    arXiv id, each service's search for the title."""
+
+    direct: tuple[Link, ...]
+    code: Link | None
+    code_stars: int | None
+    project: Link | None
+    searches: tuple[Link, ...]
+
+
+def paper_links_view(paper: Paper, title: str) -> PaperLinks:
+    identity = paper.identity
+    if identity is None:
+        return PaperLinks((), None, None, None, find_links(title))
+    links = citations.paper_links(identity.arxiv_id)
+    direct = (Link(f"arXiv:{identity.arxiv_id}", links.abstract), Link("PDF", links.pdf),
+              Link("Hugging Face", links.hugging_face))
+    code = Link(identity.code_url.split("://", 1)[-1].rstrip("/"), identity.code_url) if identity.code_url else None
+    project = Link(identity.project_url.split("://", 1)[-1].rstrip("/"), identity.project_url) \
+        if identity.project_url else None
+    return PaperLinks(direct, code, identity.code_stars if code else None, project, ())
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The Cite section and the head's citation metadata."""
+
+    bibtex: str
+    file: str
+    """The site link of the paper's cite.bib."""
+    scholar: tuple[tuple[str, str], ...]
+    json_ld: Markup
+
+
 @dataclass(frozen=True)
 class PaperView:
     """Everything a paper's own page shows."""
@@ -179,14 +252,17 @@ class PaperView:
     date_human: str | None
     upvotes: int | None
     authors: int | None
+    author_names: Authors | None
     organization: Link | None
     topics: tuple[Link, ...]
+    read: PaperLinks
     links: tuple[Link, ...]
     sources: tuple[Source, ...]
     previous: PaperRow | None
     next: PaperRow | None
     search: SearchTags
     meta: PageMeta
+    cite: Citation
     related: tuple[PaperRow, ...] = field(default=())
 
 
@@ -195,13 +271,18 @@ def paper_row(paper: Paper, site: SiteView, shared: tuple[str, ...] = ()) -> Pap
         title=title_html(paper.title), href=site.link(paper_url(paper.id)),
         date_iso=paper.published.isoformat() if paper.published else None,
         date_human=human_date(paper.published) if paper.published else None,
-        upvotes=paper.upvotes, shared=shared,
+        upvotes=paper.upvotes, shared=shared, byline=citations.byline(paper),
     )
 
 
 def is_code_link(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return any(host == code or host.endswith("." + code) for code in CODE_HOSTS)
+
+
+def has_code(paper: Paper) -> bool:
+    """Whether a paper links its code: a repository its record names, or a code host in its abstract."""
+    return bool(paper.identity and paper.identity.code_url) or any(is_code_link(url) for url in paper.links)
 
 
 def ordered_links(urls: tuple[str, ...]) -> tuple[Link, ...]:
@@ -236,11 +317,13 @@ class DateOrder:
     papers: list[Paper]
     by_id: dict[str, Paper]
     ranks: dict[str, str]
+    cite_keys: dict[str, str]
 
 
 def date_order(catalogue: Catalogue) -> DateOrder:
     papers = catalogue.papers
-    return DateOrder(by_date(papers), {paper.id: paper for paper in papers}, day_ranks(papers))
+    return DateOrder(by_date(papers), {paper.id: paper for paper in papers}, day_ranks(papers),
+                     citations.cite_keys(papers))
 
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
@@ -249,7 +332,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
     (`describe` shortens the plain text that `plain_text` made of the abstract). `span` picks a
     part of the date order, so workers can share the catalogue and its `order`, made once."""
     order = order or date_order(catalogue)
-    ordered, by_id, ranks = order.papers, order.by_id, order.ranks
+    ordered, by_id, ranks, keys = order.papers, order.by_id, order.ranks, order.cite_keys
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
     views = []
     for index in range(*span.indices(len(ordered))):
@@ -271,16 +354,22 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             date_iso=paper.published.isoformat() if paper.published else None,
             date_human=human_date(paper.published) if paper.published else None,
             upvotes=paper.upvotes, authors=paper.authors,
+            author_names=authors_view(citations.author_names(paper)),
             organization=Link(paper.organization.name, f"https://huggingface.co/{paper.organization.handle}")
             if paper.organization else None,
             topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
+            read=paper_links_view(paper, title),
             links=ordered_links(paper.links),
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
             next=paper_row(following, site) if following else None,
-            search=search_tags(search_facets(paper, ranks[paper.id], any(is_code_link(url) for url in paper.links)),
-                               human_date(paper.published) if paper.published else None, result_title),
+            search=search_tags(search_facets(paper, ranks[paper.id], has_code(paper)),
+                               human_date(paper.published) if paper.published else None, result_title,
+                               citations.byline(paper)),
             meta=page_meta(site, title, paper_url(paper.id), description),
+            cite=Citation(citations.bibtex(paper, keys[paper.id]), site.link(paper_cite_url(paper.id)),
+                          citations.scholar_tags(paper),
+                          citations.json_ld(paper, site.absolute(paper_url(paper.id)), description)),
             related=tuple(paper_row(by_id[link.id], site, link.terms) for link in paper.related if link.id in by_id),
         ))
     return views

@@ -136,6 +136,7 @@ function resultItem(data) {
   heading.append(link);
   item.append(heading);
   const facts = element("p", "search-facts");
+  if (data.meta.authors) facts.append(element("span", "search-authors", data.meta.authors));
   if (data.meta.date) facts.append(element("span", "search-date", data.meta.date));
   // Only a count the listing showed (the paper page's own "Upvotes" line); none is not zero.
   if (data.meta.upvotes !== undefined) {

@@ -14,37 +14,22 @@
     return chosen ? chosen === "dark" : !!(systemDark && systemDark.matches);
   }
 
-  // "Find this paper" on a paper page: each service's search for its title. Made here from the
-  // title in the head (og:title, plain text) rather than written four times into every page.
-  var FIND_THIS_PAPER = [
-    ["arXiv", "https://arxiv.org/search/?searchtype=title&query="],
-    ["Hugging Face", "https://huggingface.co/papers?q="],
-    ["Semantic Scholar", "https://www.semanticscholar.org/search?q="],
-    ["Google Scholar", "https://scholar.google.com/scholar?q="]
-  ];
-
-  function addFindLinks() {
-    var aside = document.querySelector(".paper-more");
-    var title = document.querySelector('meta[property="og:title"]');
-    if (!aside || !title) return;
-    var query = encodeURIComponent(title.content).replace(/%20/g, "+");
-    var section = document.createElement("section");
-    section.className = "find";
-    var heading = document.createElement("h2");
-    heading.textContent = "Find this paper";
-    var list = document.createElement("ul");
-    FIND_THIS_PAPER.forEach(function (service) {
-      var link = document.createElement("a");
-      link.href = service[1] + query;
-      link.rel = "noreferrer"; // as every link to another site (text.EXTERNAL_REL)
-      link.textContent = service[0];
-      var item = document.createElement("li");
-      item.appendChild(link);
-      list.appendChild(item);
+  // "Copy BibTeX" on a paper page: the button is in the HTML but hidden, since it needs this script.
+  function enableCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) return;
+      var label = button.textContent;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent).then(function () {
+          button.textContent = "Copied";
+        }, function () {
+          button.textContent = "Select the text to copy it";
+        });
+        setTimeout(function () { button.textContent = label; }, 2000);
+      });
     });
-    section.appendChild(heading);
-    section.appendChild(list);
-    aside.insertBefore(section, aside.firstChild);
   }
 
   function addThemeToggle() {
@@ -76,7 +61,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    addFindLinks();
+    enableCopyButtons();
     addThemeToggle();
   });
 

@@ -210,7 +210,7 @@ def test_file_with_no_entry_is_an_error(write_seed):
 
 
 def test_empty_seeds_folder_is_an_error(tmp_path):
-    with pytest.raises(SeedError, match="no \\*.txt"):
+    with pytest.raises(SeedError, match=r"no listing dumps \(\*.txt\) or API records"):
         seed_files(tmp_path)
 
 
