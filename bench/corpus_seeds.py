@@ -22,6 +22,7 @@ from paper_catalogue.models import Entry, Organization, Source  # noqa: E402
 from paper_catalogue.seeds import format_spaced  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "hf-daily-papers-2024.jsonl"
+DEFAULT_API_SAMPLE = ROOT.parent / "shared" / "corpus" / "hf-api"
 PAPERS_PER_FILE = 200
 _SPACE_RUN = re.compile(r"\s+")
 
@@ -45,6 +46,41 @@ def corpus_entries(corpus: Path) -> list[Entry]:
                 authors=record.get("authors") or None,
                 organization=Organization(handle=slug_of(organization), name=organization) if organization else None,
                 source=Source(file=corpus.name, line=number),
+            ))
+    return entries
+
+
+def halves_by_date(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """The entries in date order (undated last, equal dates in corpus order), cut in two: the
+    earlier half to tune a method on, the later half held out to measure it on."""
+    ordered = sorted(entries, key=lambda entry: (entry.published is None, entry.published or dt.date.min))
+    middle = len(ordered) // 2
+    return ordered[:middle], ordered[middle:]
+
+
+def api_sample_entries(folder: Path) -> list[Entry]:
+    """Every paper of the daily-papers API responses in folder (`*.json`, each a JSON list of
+    items), once each, in file order; a file that is not such a list is left out with a message."""
+    entries, seen = [], set()
+    for path in sorted(folder.glob("*.json")):
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            print(f"{path}: left out: {error}", file=sys.stderr)
+            continue
+        for number, item in enumerate(items if isinstance(items, list) else [], 1):
+            paper = item.get("paper") if isinstance(item, dict) else None
+            if not isinstance(paper, dict) or not paper.get("title") or paper.get("id") in seen:
+                continue
+            seen.add(paper.get("id"))
+            published = str(paper.get("publishedAt") or "")[:10]
+            entries.append(Entry(
+                title=collapsed(paper["title"]),
+                abstract=collapsed(paper.get("summary") or ""),
+                published=dt.date.fromisoformat(published) if published else None,
+                upvotes=paper.get("upvotes"),
+                authors=len(paper.get("authors") or []) or None,
+                source=Source(file=path.name, line=number),
             ))
     return entries
 

@@ -9,13 +9,14 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
 from .pipeline import BuildOptions, StrictFailure, build, read_catalogue
-from .topics import assign_topics, load_taxonomy, load_topic_overrides
+from .topics import assign_topics, load_taxonomy, load_topic_overrides, with_name_fit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("_site")
@@ -40,7 +41,8 @@ examples:
   python build.py serve --port 8001 --host 127.0.0.1
   python build.py topics suggest --out site_src/topics.toml
                                    a taxonomy suggested from the papers themselves
-  python build.py topics report    papers per topic, with advice on balance"""
+  python build.py topics report    papers per topic, with advice on balance
+  python build.py fetch            the last 7 days of Daily Papers into seeds/hf-daily/"""
 
 SERVE_DESCRIPTION = """\
 Build the site for http://HOST:PORT/ into a folder of its own (not _site, so a `build.py` run
@@ -83,7 +85,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_build_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{serve,topics}",
+    commands = parser.add_subparsers(dest="command", metavar="{serve,topics,fetch}",
                                      help="without a command: build once")
     serve = commands.add_parser(
         "serve", help="build, preview on a local server, rebuild and reload on change",
@@ -96,6 +98,7 @@ def make_parser() -> argparse.ArgumentParser:
                             "(default: 127.0.0.1)")
     add_build_options(serve, defaults=False)
     add_topics_command(commands)
+    add_fetch_command(commands)
     return parser
 
 
@@ -104,7 +107,8 @@ TOPICS_DESCRIPTION = """\
 of site_src/topics.toml: for each topic a name, a slug, a one-sentence description, the weighted
 terms that place papers in it and, as a comment, its three most central papers. Read it, rename
 the topics, and rebuild: the build uses the file as it is. The same catalogue always gives the
-same file. `topics report` prints what the build prints about its topics, with advice on balance."""
+same file. `topics report` prints what the build prints about its topics, with advice on balance,
+and each topic's name fit: the share of its primary papers holding a word of its name."""
 
 
 def add_topics_command(commands) -> None:
@@ -317,8 +321,89 @@ def run_topics_report(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     for warning in assigned.warnings:
         print(warning, file=sys.stderr)
-    print(assigned.report)
+    print(with_name_fit(assigned.report, assigned.catalogue.papers))
     return EXIT_OK
+
+
+FETCH_DESCRIPTION = """\
+Download Hugging Face Daily Papers listings from the API (GET /api/daily_papers) into
+SEEDS/hf-daily/YYYY-MM-DD.json, one file a day: the items of every page of the day in one JSON
+list, each exactly as the API returned it. Without --date, --since or --days: the last 7 days up
+to today (UTC). A day whose file exists is skipped, except the last two days of the range, which
+are fetched again because a day's list grows while it lasts. A day's file is written only once
+the day is complete; a day that fails is reported and the next day is still fetched."""
+
+FETCH_EPILOG = """\
+environment:
+  HF_ENDPOINT  the server to ask (default: https://huggingface.co), as huggingface_hub reads it
+  HF_TOKEN     sent as "Authorization: Bearer ..." when set; never printed
+exit codes: 0 every day fetched or skipped, 1 a day failed or the server could not be reached,
+  2 usage error, 130 interrupted (Ctrl-C or SIGTERM; no partial file is left)
+examples:
+  python build.py fetch                           the last 7 days
+  python build.py fetch --date 2025-10-06         one day, fetched again if it exists
+  python build.py fetch --since 2025-10-01 --until 2025-10-31"""
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def add_fetch_command(commands) -> None:
+    """`fetch`: Daily Papers from the Hugging Face API into seeds/hf-daily/."""
+    fetch = commands.add_parser("fetch", help="download Daily Papers from the Hugging Face API into "
+                                              "seeds/hf-daily/", description=FETCH_DESCRIPTION,
+                                epilog=FETCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    days = fetch.add_mutually_exclusive_group()
+    days.add_argument("--date", type=_day, metavar="DAY", help="this one day")
+    days.add_argument("--since", type=_day, metavar="DAY", help="from this day to --until")
+    days.add_argument("--days", type=int, metavar="N", help="the N days up to --until (default: 7)")
+    fetch.add_argument("--until", type=_day, metavar="DAY", help="the last day (default: today, UTC)")
+    fetch.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                       help="seeds folder; files go to DIR/hf-daily/ (default: seeds)")
+    fetch.add_argument("--pause", type=float, default=1.0, metavar="SECONDS",
+                       help="wait between requests; the n-th retry of a request waits SECONDS x 2^n, "
+                            "or what a 429's Retry-After asks, at most 60 s (default: 1)")
+    fetch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="give up a try when the server has not answered in this time (default: 30)")
+    fetch.add_argument("--quiet", "-q", action="store_true",
+                       help="print nothing but failed days and errors")
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from . import fetch  # urllib and http.client only for this command
+
+    started = time.perf_counter()
+    try:
+        days = fetch.date_range(args.date, args.since, args.until, args.days,
+                                datetime.now(timezone.utc).date())
+        settings = fetch.FetchSettings.from_environment(pause=args.pause, timeout=args.timeout)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def report(outcome) -> None:  # a line a day, as the build reports its stages
+        if outcome.status == "failed" or not args.quiet:
+            line = f"{outcome.status:>8}  {outcome.day}  {outcome.message}"
+            print(f"{line}  [{time.perf_counter() - started:.1f} s]", file=sys.stderr, flush=True)
+
+    try:
+        summary = fetch.fetch_days(days, args.seeds, settings, report)
+    except fetch.Unreachable as error:
+        print(f"error: {error}; nothing more fetched", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the days written so far are kept, no partial file is left in "
+              f"{args.seeds / fetch.FOLDER}", file=sys.stderr)
+        return 130
+    for warning in summary.warnings:
+        print(warning, file=sys.stderr)
+    if not args.quiet or summary.failed:
+        print(summary)
+    return EXIT_FAILED if summary.failed else EXIT_OK
 
 
 def _interrupt(signum, frame) -> None:
@@ -336,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "serve":
         return run_serve(args)  # the preview picks a folder of its own when --out is not given
+    if args.command == "fetch":
+        return run_fetch(args)
     if args.command == "topics":
         return run_topics_suggest(args) if args.topics_command == "suggest" else run_topics_report(args)
     args.out = args.out or DEFAULT_OUT

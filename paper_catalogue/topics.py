@@ -24,6 +24,17 @@ ADVICE_CATCH_ALL_SHARE = 0.05
 """A catch-all holding more than this means the topics' terms miss too many papers."""
 ADVICE_SMALLEST_SHARE = 0.01
 """A topic holding less than this is advised to be merged or broadened."""
+NAME_FIT_WARN_BELOW = 0.6
+"""A topic whose name has a word in fewer of its primary papers than this is named for too few of them."""
+NAME_FIT_PREFIX = 5
+"""A word of a topic's name is found in a paper when a word of the paper begins with its first
+this many letters ("reconstruction" is found in "reconstructing"), any case."""
+NAME_FIT_LEFT_OUT = frozenset("""
+    a an and as at by for from in into of on or the to via with
+    model models language learning large llm llms
+""".split())
+"""Words of a name that say nothing about its subject: joining words, and words nearly every paper of
+a catalogue of language-model papers has."""
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -385,6 +396,8 @@ class TopicCount:
     """Papers with this topic anywhere in their list."""
     primary: int
     """Papers with this as their first topic."""
+    name_fit: float | None = None
+    """Share of the primary papers holding a word of the name (name_fit); None when not measured."""
 
 
 @dataclass(frozen=True)
@@ -423,6 +436,13 @@ class TopicReport:
                              "another topic or broadening its terms")
         return found
 
+    def name_advice(self) -> list[str]:
+        """One line per topic whose name fits fewer than NAME_FIT_WARN_BELOW of its primary papers."""
+        return [f'"{c.name}": {c.name_fit:.0%} of its {c.primary} primary papers hold a word of its name '
+                f"(less than {NAME_FIT_WARN_BELOW:.0%}): rename it after what they share, or give its "
+                "terms to the topics they belong in"
+                for c in self.counts if c.name_fit is not None and c.name_fit < NAME_FIT_WARN_BELOW]
+
     def __str__(self) -> str:
         in_catch_all = self.count(self.catch_all) if self.counts else 0
         share = in_catch_all / self.total if self.total else 0.0
@@ -432,14 +452,50 @@ class TopicReport:
         lines = [f"topics: {n_papers(self.total)} in {len(self.counts)} topic{'' if len(self.counts) == 1 else 's'}, "
                  f"{in_catch_all} in the catch-all ({share:.1%}), {self.pinned} pinned by overrides"]
         lines += [f"  {label:<{width}}  {c.papers:>{digits}} {'paper ' if c.papers == 1 else 'papers'} "
-                  f"({c.primary} primary)" for label, c in zip(labels, self.counts)]
+                  f"({c.primary} primary)" + ("" if c.name_fit is None else f", name fit {c.name_fit:.0%}")
+                  for label, c in zip(labels, self.counts)]
         if self.waiting_pins:
             lines.append(f"  overrides for papers not in the catalogue: {', '.join(self.waiting_pins)}")
         advice = self.advice()
         if advice:
             lines.append("advice on balance:")
             lines += [f"  {line}" for line in advice]
+        names = self.name_advice()
+        if names:
+            lines.append("advice on names:")
+            lines += [f"  {line}" for line in names]
         return "\n".join(lines)
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a topic's name that say what it is about: lower-case ASCII, NAME_FIT_LEFT_OUT left out."""
+    return [word for word in dict.fromkeys(match_text(name).split()) if word not in NAME_FIT_LEFT_OUT]
+
+
+def name_fit(name: str, papers: Sequence[Paper]) -> float | None:
+    """Share of these papers whose title or abstract holds a word of the name (name_words), a word
+    being found by its first NAME_FIT_PREFIX letters; None for no papers."""
+    if not papers:
+        return None
+    prefixes = [word[:NAME_FIT_PREFIX] for word in name_words(name)]
+    if not prefixes:
+        return 0.0
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(prefixes)))) + ")")
+    return sum(bool(pattern.search(match_text(f"{paper.title} {paper.abstract}"))) for paper in papers) / len(papers)
+
+
+def with_name_fit(report: TopicReport, papers: Sequence[Paper]) -> TopicReport:
+    """The report with each topic's name fit over its primary papers (the catch-all's left out)."""
+    from dataclasses import replace
+
+    primary: dict[str, list[Paper]] = {}
+    for paper in papers:
+        if paper.topics:
+            primary.setdefault(paper.topics[0], []).append(paper)
+    counts = tuple(count if count.slug == report.catch_all else
+                   replace(count, name_fit=name_fit(count.name, primary.get(count.slug, ())))
+                   for count in report.counts)
+    return replace(report, counts=counts)
 
 
 def n_papers(count: int) -> str:

@@ -22,7 +22,10 @@ from paper_catalogue.topics import (
     parse_topic_overrides,
     TopicCount,
     TopicReport,
+    name_fit,
+    name_words,
     topic_scores,
+    with_name_fit,
 )
 
 SITE_SRC = REAL_SITE_SRC
@@ -406,8 +409,12 @@ def test_topics_report_command_prints_the_build_report(tmp_path):
     assert result.returncode == 0, result.stderr
     assigned = assign_topics(read_catalogue(REAL_SEEDS, SiteConfig())[0], load_taxonomy(REAL_SITE_SRC / "topics.toml"),
                              load_topic_overrides(REAL_SITE_SRC / "topic_overrides.toml"))
-    assert result.stdout == f"{assigned.report}\n"
-    assert "Mixture of experts" in result.stdout
+    assert result.stdout == f"{with_name_fit(assigned.report, assigned.catalogue.papers)}\n"
+    # The build's report, each topic with its name fit besides the catch-all.
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(assigned.report).splitlines()[0]
+    assert any(line.startswith("  Mixture of experts") and line.endswith("name fit 100%") for line in lines)
+    assert next(line for line in lines if "(catch-all)" in line).endswith("primary)")
 
 
 def test_topics_report_without_a_taxonomy_says_how_to_make_one(tmp_path):
@@ -417,3 +424,51 @@ def test_topics_report_without_a_taxonomy_says_how_to_make_one(tmp_path):
     assert result.returncode == 1
     assert f"{tmp_path / 'topics.toml'} does not exist" in result.stderr
     assert "topics suggest --out" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- name fit ---------------------------------------------------------------------------------------
+
+
+def test_name_words_leave_out_joining_words_and_words_every_paper_has():
+    assert name_words("Gaussian splatting and 3D reconstruction") == ["gaussian", "splatting", "3d", "reconstruction"]
+    assert name_words("Large language models for the Mixture-of-Experts") == ["mixture", "experts"]
+    assert name_words("LLMs and learning") == []
+
+
+def test_name_fit_matches_a_word_of_the_name_on_its_first_five_letters_in_title_or_abstract():
+    papers = [
+        paper("Reconstructing scenes", "We rebuild rooms."),  # "reconstruction" by its first five letters
+        paper("A study", "Fast GAUSSIANS for rendering."),  # any case, in the abstract
+        paper("Splat", "A short word."),  # "splat" is all of "splatting"'s first five letters
+        paper("Spla", "Four letters are not five."),
+        paper("Large language models", "Learning with LLMs and models."),  # left-out words only
+        paper("Anti-reconstruction", "Hyphens part words."),
+        paper("Preconstruction", "A prefix inside a word is not one."),
+        paper("3D-aware rendering", "A short word of the name matches as a prefix."),
+    ]
+    assert name_fit("Gaussian splatting and 3D reconstruction", papers) == 5 / 8
+    assert name_fit("Large language models", papers) == 0.0  # no word left to match
+    assert name_fit("Anything", []) is None
+
+
+def test_report_shows_name_fit_and_advises_on_names_below_sixty_percent():
+    papers = [paper(title, "").model_copy(update={"topics": topics}) for title, topics in [
+        ("Speech recognition", ("speech",)), ("Speech synthesis", ("speech",)),
+        ("Robot grasping", ("robots", "speech")), ("Robot arms", ("robots",)), ("A benchmark", ("robots",)),
+        ("Also a benchmark", ("robots",)), ("Unsorted", ("misc",)),
+    ]]
+    report = with_name_fit(TopicReport(total=7, catch_all="misc", counts=(
+        TopicCount("speech", "Speech", 3, 2), TopicCount("robots", "Robots", 4, 4),
+        TopicCount("misc", "Other", 1, 1))), papers)
+    assert [count.name_fit for count in report.counts] == [1.0, 0.5, None]
+    assert report.name_advice() == [
+        '"Robots": 50% of its 4 primary papers hold a word of its name (less than 60%): rename it after '
+        "what they share, or give its terms to the topics they belong in"]
+    lines = str(report).splitlines()
+    assert lines[1].endswith("2 primary), name fit 100%") and lines[2].endswith("4 primary), name fit 50%")
+    assert lines[3].endswith("(1 primary)")
+    assert lines[-2:] == ["advice on names:", f"  {report.name_advice()[0]}"]
+    three_of_four = with_name_fit(report, papers[:2] + [papers[2].model_copy(update={"topics": ("robots",)})]
+                                  + papers[3:5] + papers[6:])
+    assert three_of_four.counts[1].name_fit == 2 / 3 and three_of_four.name_advice() == []
+    assert "advice on names" not in str(three_of_four)
