@@ -21,8 +21,8 @@ from .text import EXTERNAL_REL, abstract_html, plain_text, shorten
 from .topic_views import topic_summaries, topic_views
 from .urls import (HOME_URL, NOT_FOUND_URL, SEARCH_URL, TOPICS_URL, output_path, page_url, paper_cite_url,
                    papers_page_url, paper_url)
-from .views import (DateOrder, Link, PageMeta, SiteView, date_order, home_view, list_pages, page_meta,
-                    paper_views, site_view)
+from .views import (DateOrder, Link, PageMeta, PaperView, SiteView, date_order, home_view, list_pages,
+                    page_meta, paper_views, site_view)
 
 Files = dict[PurePosixPath, bytes]
 PARALLEL_FROM = 2000
@@ -120,6 +120,13 @@ class Renderer:
         self.list_page_size = list_page_size or config.papers_per_page
         """Papers per page of papers/ and of each topic; tests make it small to see many pages."""
 
+    def with_environment(self, env: jinja2.Environment) -> Renderer:
+        """The same site rendered with other templates: the preview's answer to a template edit,
+        which changes nothing else a page is made from."""
+        renderer = Renderer(env, self.config, self.list_page_size)
+        renderer.site = self.site
+        return renderer
+
     def page(self, template: str, url: str, meta: PageMeta | None = None,
              **context) -> tuple[PurePosixPath, bytes]:
         """One page at a site-relative URL; without `meta` the head says the site's title and
@@ -202,6 +209,11 @@ class Renderer:
         step = -(-count // (cores * 4))
         spans = [slice(start, min(start + step, count)) for start in range(0, count, step)]
         return merged(workers.forked_map(lambda span: self.paper_pages(catalogue, span, order), spans, cores))
+
+    def paper_page_views(self, catalogue: Catalogue, span: slice, order: DateOrder) -> list[PaperView]:
+        """The view models paper_pages renders for the papers in `span` of the date order: the
+        preview compares a paper's before and after an edit to keep the page it rendered."""
+        return paper_views(catalogue, self.site, shorten, abstract_html, plain_text, span, order)
 
     def machine_files(self, pages: Files, catalogue: Catalogue) -> Files:
         """feed.xml, sitemap.xml and robots.txt; call once every page is in `pages`."""
