@@ -4,14 +4,17 @@
 
 Builds the corpus (bench/corpus_seeds.py writes it as listing dumps) and serves it with gzip, as GitHub
 Pages does. For `--papers` papers drawn at random, a query is made from the title; then one letter
-of its longest word is dropped, added or swapped with its neighbour. Each query runs on the search
-page twice: as the page now runs it (with spelling correction) and with `verbatim=1` (Pagefind's
-own answer, as before correction existed). Reports:
+of its longest word is dropped, added, swapped with its neighbour or replaced by another, once at
+a random place (the first letter included) and once at the first letter. Each query runs on the
+search page twice: as the page now runs it (with spelling correction) and with `verbatim=1`
+(Pagefind's own answer, as before correction existed). Reports:
 
-- how often the paper is in the top three, corrected and uncorrected, per kind of typo;
+- how often the paper is in the top three, corrected and uncorrected, per kind and place of typo;
 - whether correct queries rank as without correction, and fetch neither vocabulary nor spelling.js;
-- bytes a corrected query downloads beyond the uncorrected one (fresh browser, gzip), and the
-  largest vocabulary list at 500, 1,000 and 2,212 papers, extrapolated to 10,000 (Heaps' law);
+- bytes a corrected query downloads beyond the uncorrected one and beyond the query spelt right
+  (fresh browser, gzip), for `--timed` typos drawn from all kinds and places; and the largest
+  vocabulary list and first-letter list at 500, 1,000 and 2,212 papers, extrapolated to 10,000
+  (Heaps' law);
 - what correction adds to the time to first results: from Pagefind's answer to the page showing
   its own (performance marks the search page sets), for correct and for misspelt queries.
 """
@@ -37,11 +40,12 @@ from bench.first_query import served  # noqa: E402
 from paper_catalogue.export import read_export  # noqa: E402
 from paper_catalogue.models import Catalogue, Paper  # noqa: E402
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
-from paper_catalogue.vocabulary import vocabulary_files  # noqa: E402
+from paper_catalogue.vocabulary import VOCABULARY_DIR, vocabulary_files  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SETTLED = "() => !/Searching|Type a word/.test(document.getElementById('search-status').textContent)"
-TYPOS = ("dropped", "added", "swapped")
+TYPOS = ("dropped", "added", "swapped", "substituted")
+PLACES = ("anywhere", "first letter")
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -53,21 +57,28 @@ def title_query(title: str) -> str:
     return " ".join(re.findall(r"[A-Za-z0-9](?:[A-Za-z0-9'.\-]*[A-Za-z0-9])?", text))
 
 
-def misspelt(query: str, kind: str, rng: random.Random) -> str | None:
-    """The query with one letter of its longest word dropped, added or swapped with the next."""
+def misspelt(query: str, kind: str, rng: random.Random, first: bool = False) -> str | None:
+    """The query with one letter of its longest word dropped, added, swapped with the next or
+    replaced by another letter: anywhere in the word, or at its first letter when `first`."""
     words = query.split()
     longest = max(range(len(words)), key=lambda i: (len(words[i]), -i))
     word = words[longest]
     if len(word) < 4:
         return None
+    letters = "abcdefghijklmnopqrstuvwxyz"
     if kind == "dropped":
-        at = rng.randrange(len(word))
+        at = 0 if first else rng.randrange(len(word))
         typo = word[:at] + word[at + 1:]
     elif kind == "added":
-        at = rng.randrange(len(word) + 1)
-        typo = word[:at] + rng.choice("abcdefghijklmnopqrstuvwxyz") + word[at:]
+        at = 0 if first else rng.randrange(len(word) + 1)
+        typo = word[:at] + rng.choice(letters) + word[at:]
+    elif kind == "substituted":
+        at = 0 if first else rng.randrange(len(word))
+        typo = word[:at] + rng.choice(letters.replace(word[at].lower(), "")) + word[at + 1:]
     else:
         places = [i for i in range(len(word) - 1) if word[i].lower() != word[i + 1].lower()]
+        if first:
+            places = places[:1] if places and places[0] == 0 else []
         if not places:
             return None
         at = rng.choice(places)
@@ -122,13 +133,18 @@ def _wire_bytes(request) -> int:
 
 # --- Vocabulary sizes ------------------------------------------------------------------------
 
-def largest_list_gzip(entries, count: int) -> tuple[int, int]:
-    """(words, gzip bytes of the largest list) for the first `count` records as a catalogue."""
+def list_sizes(entries, count: int) -> tuple[int, dict[str, int]]:
+    """(words, gzip bytes of the largest list in each folder of the vocabulary) for the first
+    `count` records as a catalogue."""
     papers = tuple(Paper(id=f"p{i}", title=e.title, abstract=e.abstract, sources=(e.source,))
                    for i, e in enumerate(entries[:count]))
     files = vocabulary_files(Catalogue(papers=papers))
-    words = sum(content.count(b"\n") for content in files.values())
-    return words, max(len(gzip.compress(content, 6)) for content in files.values())
+    words = sum(content.count(b"\n") for path, content in files.items() if path.parent == VOCABULARY_DIR)
+    largest: dict[str, int] = {}
+    for path, content in files.items():
+        folder = str(path.parent)
+        largest[folder] = max(largest.get(folder, 0), len(gzip.compress(content, 6)))
+    return words, largest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,61 +175,80 @@ def main(argv: list[str] | None = None) -> int:
                                              args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         same_rank = first = 0
-        hits = {kind: [0, 0, 0] for kind in TYPOS}  # corrected, uncorrected, queries
-        typo_queries = []
+        # (kind, place) -> corrected, uncorrected, queries
+        hits = {(kind, place): [0, 0, 0] for kind in TYPOS for place in PLACES}
+        typo_queries = []  # (typo, the query spelt right)
         for paper in chosen:
             query = title_query(paper["title"])
             corrected, today = ranked(page, root, query, False), ranked(page, root, query, True)
             same_rank += corrected == today
             first += bool(corrected) and corrected[0] == paper["id"]
             for kind in TYPOS:
-                typo = misspelt(query, kind, rng)
-                if typo is None:
-                    continue
-                typo_queries.append(typo)
-                hits[kind][0] += paper["id"] in ranked(page, root, typo, False)[:3]
-                hits[kind][1] += paper["id"] in ranked(page, root, typo, True)[:3]
-                hits[kind][2] += 1
+                for place in PLACES:
+                    typo = misspelt(query, kind, rng, first=place == "first letter")
+                    if typo is None:
+                        continue
+                    typo_queries.append((typo, query))
+                    tally = hits[kind, place]
+                    tally[0] += paper["id"] in ranked(page, root, typo, False)[:3]
+                    tally[1] += paper["id"] in ranked(page, root, typo, True)[:3]
+                    tally[2] += 1
         fetches_on_correct, correct_ms = [], []
         for paper in chosen[:args.timed]:
             seconds, sizes = cold_run(browser, root, title_query(paper["title"]), False)
             fetches_on_correct.append(sizes["vocabulary"] + sizes["spelling.js"])
             correct_ms.append(seconds * 1000)
-        added_ms, extra_bytes, spelling_bytes = [], [], []
-        for typo in typo_queries[:args.timed]:
+        added_ms, beyond_uncorrected, beyond_exact, spelling_bytes = [], [], [], []
+        for typo, query in rng.sample(typo_queries, min(args.timed, len(typo_queries))):
             corrected_s, corrected_sizes = cold_run(browser, root, typo, False)
             _, plain_sizes = cold_run(browser, root, typo, True)
+            _, exact_sizes = cold_run(browser, root, query, False)
             added_ms.append(corrected_s * 1000)
-            extra_bytes.append(sum(corrected_sizes.values()) - sum(plain_sizes.values()))
+            beyond_uncorrected.append(sum(corrected_sizes.values()) - sum(plain_sizes.values()))
+            beyond_exact.append(sum(corrected_sizes.values()) - sum(exact_sizes.values()))
             spelling_bytes.append(corrected_sizes["vocabulary"] + corrected_sizes["spelling.js"])
         browser.close()
 
-    total = [sum(hits[k][i] for k in TYPOS) for i in range(3)]
-    print(f"\n{args.papers} papers, seed {args.seed}; typo queries: {total[2]}")
-    print("| typo | in top 3, corrected | in top 3, uncorrected (Pagefind alone) |\n| --- | --- | --- |")
+    def share(tallies, column):
+        hit, n = sum(t[column] for t in tallies), sum(t[2] for t in tallies)
+        return f"{hit}/{n} ({hit / n:.0%})" if n else "-"
+
+    print(f"\n{args.papers} papers, seed {args.seed}; typo queries: {len(typo_queries)}")
+    print("| typo | where | in top 3, corrected | in top 3, uncorrected (Pagefind alone) |\n| --- | --- | --- | --- |")
     for kind in TYPOS:
-        c, u, n = hits[kind]
-        print(f"| {kind} | {c}/{n} ({c / n:.0%}) | {u}/{n} ({u / n:.0%}) |")
-    print(f"| all | {total[0]}/{total[2]} ({total[0] / total[2]:.0%}) | {total[1]}/{total[2]} ({total[1] / total[2]:.0%}) |")
+        for place in PLACES:
+            print(f"| {kind} | {place} | {share([hits[kind, place]], 0)} | {share([hits[kind, place]], 1)} |")
+    for place in PLACES:
+        tallies = [hits[kind, place] for kind in TYPOS]
+        print(f"| all | {place} | {share(tallies, 0)} | {share(tallies, 1)} |")
+    everything = list(hits.values())
+    print(f"| all | all | {share(everything, 0)} | {share(everything, 1)} |")
     print(f"\ncorrect title queries: first {first}/{args.papers}; same ranking as uncorrected "
           f"{same_rank}/{args.papers}; vocabulary + spelling.js bytes fetched: max {max(fetches_on_correct)} B "
           f"over {len(fetches_on_correct)} cold runs")
-    print(f"corrected queries, cold, gzip: vocabulary + spelling.js median {statistics.median(spelling_bytes):,.0f} B, "
-          f"max {max(spelling_bytes):,} B; everything beyond the uncorrected run median "
-          f"{statistics.median(extra_bytes):,.0f} B, max {max(extra_bytes):,} B")
+    print(f"corrected queries, cold, gzip, over {len(spelling_bytes)} typos: vocabulary + spelling.js median "
+          f"{statistics.median(spelling_bytes):,.0f} B, max {max(spelling_bytes):,} B; everything beyond the "
+          f"uncorrected run median {statistics.median(beyond_uncorrected):,.0f} B, max {max(beyond_uncorrected):,} B; "
+          f"beyond the query spelt right median {statistics.median(beyond_exact):,.0f} B, max {max(beyond_exact):,} B")
     print(f"from Pagefind's answer to the page's, cold: correct queries median {statistics.median(correct_ms):.0f} ms, "
           f"max {max(correct_ms):.0f} ms; misspelt queries (correction) median {statistics.median(added_ms):.0f} ms, "
-          f"max {max(added_ms):.0f} ms, over {len(added_ms)} queries each")
+          f"max {max(added_ms):.0f} ms, over {len(correct_ms)} and {len(added_ms)} queries")
 
     entries = corpus_entries(args.corpus)
-    sizes = [(n, *largest_list_gzip(entries, n)) for n in (500, 1000, len(entries))]
-    print("\n| papers | words in the lists | largest list, gzip |\n| --- | --- | --- |")
-    for n, words, largest in sizes:
-        print(f"| {n:,} | {words:,} | {largest:,} B |")
+    sizes = {n: list_sizes(entries, n) for n in (500, 1000, len(entries))}
+    folders = sorted(sizes[len(entries)][1])
+    print("\n| papers | words | " + " | ".join(f"largest list in {folder}/, gzip" for folder in folders)
+          + " |\n| --- | --- | " + " | ".join("---" for _ in folders) + " |")
+    for n, (words, largest) in sizes.items():
+        print(f"| {n:,} | {words:,} | " + " | ".join(f"{largest[folder]:,} B" for folder in folders) + " |")
     # Heaps' law, fitted on the first and last sizes: lists grow as papers ** beta.
-    (n0, _, g0), (n1, _, g1) = sizes[0], sizes[-1]
-    beta = math.log(g1 / g0) / math.log(n1 / n0)
-    print(f"| 10,000 (extrapolated, growth exponent {beta:.2f}) | | {g1 * (10_000 / n1) ** beta:,.0f} B |")
+    n0, n1 = 500, len(entries)
+    extrapolated = []
+    for folder in folders:
+        g0, g1 = sizes[n0][1][folder], sizes[n1][1][folder]
+        beta = math.log(g1 / g0) / math.log(n1 / n0)
+        extrapolated.append(f"{g1 * (10_000 / n1) ** beta:,.0f} B (exponent {beta:.2f})")
+    print("| 10,000 (extrapolated) | | " + " | ".join(extrapolated) + " |")
     return 0
 
 

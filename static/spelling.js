@@ -1,21 +1,35 @@
 // Spelling correction for the search page: the words the site's search index holds (the build
-// writes them to vocabulary/<first letter>.txt) and the nearest of them to a word it does not hold.
+// writes them to vocabulary/<first letter>.txt, and again to vocabulary/tails/<n>.txt by the rest
+// of the word) and the nearest of them to a word it does not hold.
 // search.js loads this module only for a query that Pagefind's results do not bear out.
 
 const KEYS = /^[a-z0-9]$/;
 const CLOSEST = 3;
+// paper_catalogue/vocabulary.py's TAIL_LISTS: the build writes this many tail lists.
+const TAIL_LISTS = 127;
 const lists = new Map();
 
 // Each list is fetched once per page; a missing or unreadable list counts as empty.
-function wordList(base, key) {
-  if (!KEYS.test(key || "")) return Promise.resolve(new Map());
-  if (!lists.has(key)) {
-    lists.set(key, fetch(`${base}vocabulary/${key}.txt`)
+function fetchList(url) {
+  if (!lists.has(url)) {
+    lists.set(url, fetch(url)
       .then((response) => (response.ok ? response.text() : ""))
       .catch(() => "")
       .then(parse));
   }
-  return lists.get(key);
+  return lists.get(url);
+}
+
+function wordList(base, key) {
+  if (!KEYS.test(key || "")) return Promise.resolve(new Map());
+  return fetchList(`${base}vocabulary/${key}.txt`);
+}
+
+// The list of the words whose tail (all but the first letter) is `tail`: vocabulary.tail_list.
+function tailList(base, tail) {
+  let value = 0;
+  for (const char of tail) value = (Math.imul(value, 31) + char.codePointAt(0)) >>> 0;
+  return fetchList(`${base}vocabulary/tails/${value % TAIL_LISTS}.txt`);
 }
 
 // Lines are "word" (in one paper) or "word count" (in that many papers).
@@ -78,6 +92,23 @@ function ranked(candidates) {
   return candidates.sort((a, b) => a.distance - b.distance || b.count - a.count || (a.word < b.word ? -1 : 1));
 }
 
+// The tails a word has if `term` is that word with one slip at its first letter: a letter
+// dropped there, typed wrong, added before it, or swapped with the second.
+function firstLetterTails(term) {
+  const tails = [term, term.slice(1), term.slice(2), term[0] + term.slice(2)];
+  return [...new Set(tails)].filter((tail) => tail.length >= 2);
+}
+
+// The words one slip at the first letter away from `term`, from the tail lists they are in.
+async function firstLetterSlips(base, term, reach) {
+  const tails = firstLetterTails(term);
+  const found = new Map();
+  for (const words of await Promise.all(tails.map((tail) => tailList(base, tail)))) {
+    for (const [word, count] of words) if (tails.includes(word.slice(1))) found.set(word, count);
+  }
+  return nearest(term, found, reach);
+}
+
 // For one query word (lower case, no punctuation or diacritics, as the lists hold words):
 // known, or the best correction (or null) and the closest words to offer.
 export async function lookUp(base, term) {
@@ -85,10 +116,11 @@ export async function lookUp(base, term) {
   if (known(first, term)) return { known: true, best: null, closest: [] };
   const reach = Math.max(allowed(term), CLOSEST);
   let candidates = nearest(term, first, reach);
-  // A letter added before the word, or its first two letters swapped, puts it under the second
-  // letter's list; look there only when the first list offers no one-edit correction.
-  if (!candidates.some((c) => c.distance <= 1) && term.length > 1 && term[1] !== term[0]) {
-    candidates = candidates.concat(nearest(term, await wordList(base, term[1]), reach));
+  // A slip at the first letter puts the word meant in another first letter's list; its tail
+  // lists hold it. Look there only when the first list offers no one-edit correction.
+  if (!candidates.some((c) => c.distance <= 1)) {
+    const seen = new Set(candidates.map((c) => c.word));
+    candidates = candidates.concat((await firstLetterSlips(base, term, reach)).filter((c) => !seen.has(c.word)));
   }
   candidates = ranked(candidates);
   const best = candidates.find((c) => c.distance <= allowed(term));

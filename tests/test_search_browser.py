@@ -15,6 +15,8 @@ import pytest
 from pagefind_api import chromium
 from test_search import build_topic_site
 
+from paper_catalogue.vocabulary import tail_list
+
 pytestmark = pytest.mark.browser
 
 # The strictest policy the site is meant to run under (another part of the site adds it as a
@@ -333,6 +335,23 @@ def test_a_word_dropped_a_letter_in_a_longer_query_is_corrected_in_place(root_si
     assert page.locator(".search-result").count() > 0
     titles = " ".join(page.locator(".search-result h2").all_inner_texts()).lower()
     assert "speculative" in titles
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("iffusion", "diffusion"),  # the first letter dropped
+    ("tiffusion", "diffusion"),  # the first letter typed wrong
+    ("xpeculative+decoding", "speculative decoding"),  # typed wrong, in a longer query
+])
+def test_a_slip_at_the_first_letter_is_corrected_from_the_tail_lists(root_site, page, typed, meant):
+    base, _ = root_site
+    search(page, base, f"?q={typed}")
+    assert spelling(page).startswith(f"Showing results for {meant}.")
+    titles = " ".join(page.locator(".search-result h2").all_inner_texts()).lower()
+    assert meant.split()[0] in titles
+    # The word meant is in no list of the letters typed: the page found it in the one tail list
+    # that vocabulary.tail_list names for its tail, so the page and the build hash alike.
+    tail = meant.split()[0][1:]
+    assert f"/vocabulary/tails/{tail_list(tail)}.txt" in fetched(page)
 
 
 def test_the_spelling_links_keep_filters_and_sort_and_back_and_forward_work(root_site, page):

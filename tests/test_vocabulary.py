@@ -1,5 +1,5 @@
 """The vocabulary lists: tokenised as Pagefind indexes (checked against the real Pagefind in
-chromium), counted per paper, split by first letter, and byte-identical from build to build."""
+chromium), counted per paper, split by first letter and by tail, and byte-identical from build to build."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from site_build import build_site, serve
 
 from conftest import ROOT
 from paper_catalogue.models import Catalogue, Organization, Paper, Source
-from paper_catalogue.vocabulary import LIST_KEYS, VOCABULARY_DIR, case_parts, indexed_words, vocabulary_files
+from paper_catalogue.vocabulary import (LIST_KEYS, TAIL_LISTS, TAILS_DIR, VOCABULARY_DIR, case_parts, indexed_words,
+                                        tail_list, vocabulary_files)
 
 RECORDS = ROOT / "tests" / "fixtures" / "vocabulary" / "corpus_records.txt"
 """Eight real records with LaTeX in titles, accents, URLs, "GPT-4o", "pass@1" and CamelCase names."""
@@ -56,9 +57,9 @@ def test_counts_are_papers_holding_a_word_from_title_abstract_and_organisation()
         paper("a", "Diffusion diffusion", "More diffusion.", organisation="Acme Labs"),
         paper("b", "Diffusion transformers", "Transformers at 256 x 256 via https://example.org/x."),
     ))
-    files = vocabulary_files(catalogue)
+    files = {path: content for path, content in vocabulary_files(catalogue).items() if path.parent == VOCABULARY_DIR}
     assert sorted(path.stem for path in files) == sorted(LIST_KEYS)  # every list, empty ones too
-    assert all(path.parent == VOCABULARY_DIR and path.suffix == ".txt" for path in files)
+    assert all(path.suffix == ".txt" for path in files)
     d = files[VOCABULARY_DIR / "d.txt"].decode()
     assert d == "diffusion 2\n"  # two papers, however often each says it
     assert files[VOCABULARY_DIR / "a.txt"].decode() == "acme\n"
@@ -84,16 +85,67 @@ def test_lists_are_sorted_and_the_same_whatever_the_paper_order():
     assert first[VOCABULARY_DIR / "z.txt"].decode() == "zebras 6\nzeta\nzetas\n"
 
 
+def tail_words(files, tail: str) -> list[str]:
+    """The words of the tail list `tail` falls in."""
+    return [line.split(" ")[0] for line in files[TAILS_DIR / f"{tail_list(tail)}.txt"].decode().splitlines()]
+
+
+def test_every_word_is_also_in_the_tail_list_of_the_word_less_its_first_letter():
+    catalogue = Catalogue(papers=(
+        paper("a", "Diffusion models", "Diffusion at scale.", organisation="Acme Labs"),
+        paper("b", "Riffusion and diffusion", "Music from diffusion."),
+    ))
+    files = vocabulary_files(catalogue)
+    tails = {path: content for path, content in files.items() if path.parent == TAILS_DIR}
+    assert sorted(int(path.stem) for path in tails) == list(range(TAIL_LISTS))  # empty ones too
+    first_letter_lines = sorted(line for path, content in files.items() if path.parent == VOCABULARY_DIR
+                                for line in content.decode().splitlines())
+    assert sorted(line for content in tails.values() for line in content.decode().splitlines()) == first_letter_lines
+    # Both words ending in "iffusion", with their counts, in the one list the page fetches for it.
+    assert "diffusion 2\nriffusion\n" in tails[TAILS_DIR / f"{tail_list('iffusion')}.txt"].decode()
+    for word in ("models", "scale", "acme", "labs", "music"):
+        assert word in tail_words(files, word[1:])
+
+
+@pytest.mark.parametrize("typed, tail", [
+    ("iffusion", "iffusion"),  # the first letter dropped: the typed word is the tail
+    ("tiffusion", "iffusion"),  # the first letter typed wrong: the typed word less its first letter
+    ("xdiffusion", "iffusion"),  # a letter added before: less its first two letters
+    ("idffusion", "iffusion"),  # the first two letters swapped: the first letter, then from the third
+])
+def test_a_slip_at_the_first_letter_leaves_the_tail_whole_so_one_tail_list_holds_the_word(typed, tail):
+    catalogue = Catalogue(papers=(paper("a", "Diffusion models"),))
+    files = vocabulary_files(catalogue)
+    # The tails static/spelling.js looks up for a typed word (firstLetterTails).
+    looked_up = {typed, typed[1:], typed[2:], typed[0] + typed[2:]}
+    assert tail in looked_up
+    assert "diffusion" in tail_words(files, tail)
+    assert "diffusion" not in files[VOCABULARY_DIR / f"{typed[0]}.txt"].decode()
+
+
+def test_tail_lists_spread_the_words_evenly():
+    """The hash leaves no list much fuller than the rest, so each download stays small."""
+    tails = [f"{a}{b}{c}{d}{e}" for a in "aeiouy" for b in "bcdfglmnprstvz" for c in "aeiou" for d in "nrstlm"
+             for e in ("ing", "ion", "er", "ed", "s")]
+    buckets = [0] * TAIL_LISTS
+    for tail in tails:
+        buckets[tail_list(tail)] += 1
+    mean = len(tails) / TAIL_LISTS
+    assert 0.75 * mean < min(buckets) and max(buckets) < 1.25 * mean
+    assert tail_list("iffusion") == 20  # the same number static/spelling.js computes
+
+
 def test_the_build_writes_the_lists_byte_identical_twice(tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(RECORDS, seeds / "records.txt")
     first = build_site(tmp_path / "one", seeds=seeds)
     second = build_site(tmp_path / "two", seeds=seeds)
-    one = {p.name: p.read_bytes() for p in (first / "vocabulary").iterdir()}
-    two = {p.name: p.read_bytes() for p in (second / "vocabulary").iterdir()}
-    assert one == two and len(one) == len(LIST_KEYS)
-    assert b"autocoder" in one["a.txt"] and b"ustun" in one["u.txt"]
+    one = {str(p.relative_to(first)): p.read_bytes() for p in (first / "vocabulary").rglob("*.txt")}
+    two = {str(p.relative_to(second)): p.read_bytes() for p in (second / "vocabulary").rglob("*.txt")}
+    assert one == two and len(one) == len(LIST_KEYS) + TAIL_LISTS
+    assert b"autocoder" in one["vocabulary/a.txt"] and b"ustun" in one["vocabulary/u.txt"]
+    assert b"autocoder" in one[f"vocabulary/tails/{tail_list('utocoder')}.txt"]
 
 
 # --- Against the real Pagefind -----------------------------------------------------------------
@@ -106,7 +158,7 @@ def indexed(tmp_path_factory):
     shutil.copy(RECORDS, folder / "seeds" / "records.txt")
     site = build_site(folder / "_site", seeds=folder / "seeds", base_url="http://127.0.0.1:8000/")
     counts = {}
-    for path in sorted((site / "vocabulary").iterdir()):
+    for path in sorted((site / "vocabulary").glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             word, _, count = line.partition(" ")
             counts[word] = int(count or 1)
