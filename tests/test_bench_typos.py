@@ -41,16 +41,36 @@ def test_title_queries_drop_latex_and_punctuation_but_keep_inner_dots_and_hyphen
     assert title_query(RECORDS[0]["title"]) == "AutoCoder Enhancing Code Large Language Model with AIEV-Instruct"
 
 
-@pytest.mark.parametrize("kind, length_change", [("dropped", -1), ("added", 1), ("swapped", 0)])
+@pytest.mark.parametrize("kind, length_change", [("dropped", -1), ("added", 1), ("swapped", 0), ("substituted", 0)])
 def test_a_typo_changes_one_letter_of_the_longest_word_only(kind, length_change):
     query = "Speculative decoding for language models"
-    for seed in range(20):
+    places = set()
+    for seed in range(40):
         typo = misspelt(query, kind, random.Random(seed))
         words, typo_words = query.split(), typo.split()
         assert typo_words[1:] == words[1:] and typo_words[0] != words[0]
         assert len(typo_words[0]) == len(words[0]) + length_change
         if kind == "swapped":
             assert sorted(typo_words[0]) == sorted(words[0])
+        if kind == "substituted":
+            assert sum(a != b for a, b in zip(typo_words[0], words[0])) == 1
+        places.add(next((i for i, (a, b) in enumerate(zip(typo_words[0], words[0])) if a != b), len(typo_words[0])))
+    assert 0 in places and len(places) > 3  # anywhere in the word, the first letter too
+
+
+@pytest.mark.parametrize("kind, typo", [
+    ("dropped", "peculative"), ("added", "?Speculative"), ("swapped", "pSeculative"), ("substituted", "?peculative"),
+])
+def test_a_first_letter_typo_changes_the_first_letter(kind, typo):
+    for seed in range(20):
+        typo_word = misspelt("Speculative decoding", kind, random.Random(seed), first=True).split()[0]
+        assert len(typo_word) == len(typo) and typo_word.endswith(typo.lstrip("?"))
+        if kind == "substituted":
+            assert typo_word[0].lower() != "s"
+
+
+def test_no_first_letter_swap_when_the_first_two_letters_are_alike():
+    assert misspelt("Llamas and Llama", "swapped", random.Random(1), first=True) is None
 
 
 def test_a_corpus_repeated_to_a_count_gets_new_titles(tmp_path):
