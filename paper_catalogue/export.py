@@ -6,21 +6,27 @@ import gzip
 import json
 from pathlib import Path, PurePosixPath
 
+from .citations import author_names, cite_keys, paper_links
 from .models import Catalogue, Paper
 from .text import plain_text, title_text
 from .urls import EXPORT_URL, export_part_url, paper_url, topic_url
 
 
-def paper_record(paper: Paper) -> dict:
-    """One paper in the export's shape (documented in docs/papers-json.md).
+def paper_record(paper: Paper, cite_key: str) -> dict:
+    """One paper in the export's shape (documented in docs/papers-json.md and
+    docs/papers.schema.json); `cite_key` is its key in the catalogue's papers.bib.
 
     `title` and `abstract` are exactly as listed, LaTeX and all; `title_text` and `abstract_text`
     are what a reader sees, as plain text (text.title_text and text.plain_text: maths as
     characters such as `τ-bench` or `L²M`, text commands resolved, no markup).
     """
+    identity = paper.identity
+    links = paper_links(identity.arxiv_id) if identity else None
     return {
         "id": paper.id,
         "url": paper_url(paper.id),
+        "arxiv_id": identity.arxiv_id if identity else None,
+        "cite_key": cite_key,
         "title": paper.title,
         "abstract": paper.abstract,
         "title_text": title_text(paper.title),
@@ -28,10 +34,18 @@ def paper_record(paper: Paper) -> dict:
         "published": paper.published.isoformat() if paper.published else None,
         "upvotes": paper.upvotes,
         "authors": paper.authors,
+        "author_names": list(author_names(paper)),
         "organization": paper.organization.model_dump() if paper.organization else None,
         "topics": list(paper.topics),
         "related": [link.id for link in paper.related],
         "links": list(paper.links),
+        "arxiv_url": links.abstract if links else None,
+        "pdf_url": links.pdf if links else None,
+        "hugging_face_url": links.hugging_face if links else None,
+        "code_url": identity.code_url if identity else None,
+        "code_stars": identity.code_stars if identity else None,
+        "project_url": identity.project_url if identity else None,
+        "keywords": list(identity.keywords) if identity else [],
         "sources": [source.model_dump() for source in paper.sources],
     }
 
@@ -48,9 +62,10 @@ def export_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
     """The export's files, keyed by their path in the site: the index and one part per year."""
     files: dict[PurePosixPath, bytes] = {}
     parts = []
+    keys = cite_keys(catalogue.papers)
     for year, papers in papers_by_year(catalogue).items():
         url = export_part_url(year)
-        text = _lines(paper_record(paper) for paper in papers) + "\n"
+        text = _lines(paper_record(paper, keys[paper.id]) for paper in papers) + "\n"
         files[PurePosixPath(url)] = gzip_fixed(text.encode("utf-8"))
         parts.append({"year": year, "url": url, "count": len(papers)})
     files[PurePosixPath(EXPORT_URL)] = _index(catalogue, parts)

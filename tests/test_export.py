@@ -8,13 +8,20 @@ import json
 from pathlib import Path, PurePosixPath
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 from site_build import build_site, read_page
 
-from conftest import REAL_SEEDS, outputs_under_hash_seeds
+from conftest import FIXTURES, REAL_SEEDS, ROOT, outputs_under_hash_seeds
+from paper_catalogue.citations import cite_keys
 from paper_catalogue.export import export_files, paper_record, read_export
-from paper_catalogue.models import Catalogue, Paper, SiteConfig, Source
+from paper_catalogue.models import Catalogue, Identity, Paper, SiteConfig, Source
 from paper_catalogue.pipeline import read_catalogue
-from paper_catalogue.urls import EXPORT_URL, export_part_url
+from paper_catalogue.urls import BIB_URL, EXPORT_URL, export_part_url
+
+SCHEMA = json.loads((ROOT / "docs" / "papers.schema.json").read_text(encoding="utf-8"))
+API_SEEDS = FIXTURES / "api_seeds"
+"""Real API days (authors' names, arXiv ids, code links) beside a listing dump (none of them)."""
 
 
 def paper(number: int, published: dt.date | None) -> Paper:
@@ -102,7 +109,8 @@ def test_parts_hold_records_in_id_order_one_per_line(real_catalogue):
 def test_records_keep_every_field_of_the_paper(real_catalogue):
     by_id = {record["id"]: record for records in parts_of(export_files(real_catalogue)).values()
              for record in records}
-    assert [by_id[p.id] for p in real_catalogue.papers] == [paper_record(p) for p in real_catalogue.papers]
+    keys = cite_keys(real_catalogue.papers)
+    assert [by_id[p.id] for p in real_catalogue.papers] == [paper_record(p, keys[p.id]) for p in real_catalogue.papers]
 
 
 def test_the_export_is_the_same_bytes_under_any_string_hash_seed():
@@ -132,3 +140,102 @@ def test_the_footer_links_the_index_and_the_sitemap_lists_no_data(fixture_site):
     assert [href for href in footer_links if href.endswith(".json")] == ["/catalogue/papers.json"]  # its base path
     sitemap = (fixture_site / "sitemap.xml").read_text(encoding="utf-8")
     assert ".json" not in sitemap and "data/" not in sitemap
+
+
+# --- identity fields and the schema -------------------------------------------------------------
+
+def identified(number: int, identity: Identity | None, authors: int | None = None) -> Paper:
+    return paper(number, dt.date(2025, 10, 7)).model_copy(update={"identity": identity, "authors": authors})
+
+
+IDENTITY_FIELDS = ("arxiv_id", "authors", "author_names", "arxiv_url", "pdf_url", "hugging_face_url",
+                   "code_url", "code_stars", "project_url", "keywords", "cite_key")
+
+
+def test_records_give_the_arxiv_id_authors_links_and_cite_key():
+    known = identified(1, Identity(arxiv_id="2510.04673", author_names=("Chan Hee Song", "Yu Su", "Ann Ång"),
+                                   code_url="https://github.com/x/y", code_stars=12,
+                                   project_url="https://x.example/", keywords=("agents", "UI")), authors=3)
+    bare = identified(2, Identity(arxiv_id="cs/0101001"))
+    listed = identified(3, None, authors=4)
+    part = parts_of(export_files(Catalogue(papers=(known, bare, listed))))[2025]
+    fields = {record["id"]: {key: record[key] for key in IDENTITY_FIELDS} for record in part}
+    assert fields[known.id] == {
+        "arxiv_id": "2510.04673", "authors": 3, "author_names": ["Chan Hee Song", "Yu Su", "Ann Ång"],
+        "arxiv_url": "https://arxiv.org/abs/2510.04673", "pdf_url": "https://arxiv.org/pdf/2510.04673",
+        "hugging_face_url": "https://huggingface.co/papers/2510.04673", "code_url": "https://github.com/x/y",
+        "code_stars": 12, "project_url": "https://x.example/", "keywords": ["agents", "UI"],
+        "cite_key": "song2025paper"}
+    # Without names a key is year and title; two papers sharing one get their id's tail, as in papers.bib.
+    assert fields[bare.id] == {
+        "arxiv_id": "cs/0101001", "authors": None, "author_names": [],
+        "arxiv_url": "https://arxiv.org/abs/cs/0101001", "pdf_url": "https://arxiv.org/pdf/cs/0101001",
+        "hugging_face_url": "https://huggingface.co/papers/cs/0101001", "code_url": None, "code_stars": None,
+        "project_url": None, "keywords": [], "cite_key": "2025paper-r-000002"}
+    assert fields[listed.id] == {
+        "arxiv_id": None, "authors": 4, "author_names": [], "arxiv_url": None, "pdf_url": None,
+        "hugging_face_url": None, "code_url": None, "code_stars": None, "project_url": None, "keywords": [],
+        "cite_key": "2025paper-r-000003"}
+
+
+def part_validator() -> Draft202012Validator:
+    """The schema's `part` definition, reached by reference as a reader's tool would."""
+    registry = Registry().with_resource("papers.schema.json", Resource.from_contents(SCHEMA))
+    return Draft202012Validator({"$ref": "papers.schema.json#/$defs/part"}, registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_errors(site: Path) -> list[str]:
+    """Every way the site's papers.json or one of its parts breaks the schema, named by file."""
+    index = json.loads((site / EXPORT_URL).read_text(encoding="utf-8"))
+    validator = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [f"{EXPORT_URL}: {error.message}" for error in validator.iter_errors(index)]
+    for part in index["parts"]:
+        records = json.loads(gzip.decompress((site / part["url"]).read_bytes()))
+        errors += [f"{part['url']}: {'/'.join(map(str, error.path))}: {error.message}"
+                   for error in part_validator().iter_errors(records)]
+    return errors
+
+
+def test_the_schema_is_draft_2020_12_and_names_exactly_the_record_fields():
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    record = paper_record(identified(1, None), "key")
+    paper_schema = SCHEMA["$defs"]["paper"]
+    assert list(paper_schema["properties"]) == paper_schema["required"] == list(record)
+    index_schema = SCHEMA["$defs"]["index"]
+    assert index_schema["required"] == list(index_of(export_files(spread_catalogue(3))))
+
+
+@pytest.fixture(scope="module")
+def identity_site(tmp_path_factory) -> Path:
+    return build_site(tmp_path_factory.mktemp("identity") / "_site", seeds=API_SEEDS)
+
+
+def test_a_built_export_with_and_without_identities_matches_the_schema(fixture_site, identity_site):
+    identified_records = [record for record in read_export(identity_site) if record["arxiv_id"]]
+    assert identified_records and any(record["code_url"] for record in identified_records)
+    assert any(record["arxiv_id"] is None for record in read_export(identity_site))
+    assert all(record["arxiv_id"] is None for record in read_export(fixture_site))
+    assert schema_errors(fixture_site) == [] and schema_errors(identity_site) == []
+
+
+def test_the_schema_rejects_a_record_missing_a_field_or_with_a_wrong_type(identity_site):
+    record = next(record for record in read_export(identity_site) if record["author_names"])
+    assert not list(part_validator().iter_errors([record]))
+    for broken in ({key: value for key, value in record.items() if key != "author_names"},
+                   record | {"arxiv_id": 2510.04673}, record | {"authors": "7"},
+                   record | {"pdf_url": "javascript:alert(1)"}, record | {"published": "2025-13-45"},
+                   record | {"extra": 1}):
+        assert list(part_validator().iter_errors([broken])), broken.keys() ^ record.keys() or broken
+    index = json.loads((identity_site / EXPORT_URL).read_text(encoding="utf-8"))
+    del index["parts"][0]["count"]
+    assert list(Draft202012Validator(SCHEMA).iter_errors(index))
+
+
+def test_cite_keys_are_the_keys_of_papers_bib(identity_site):
+    bib = (identity_site / BIB_URL).read_text(encoding="utf-8")
+    keys_in_bib = [line.removeprefix("@misc{").rstrip(",") for line in bib.splitlines() if line.startswith("@misc{")]
+    records = read_export(identity_site)
+    assert keys_in_bib == [record["cite_key"] for record in records]  # both in id order
+    assert len(set(keys_in_bib)) == len(records)
