@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
+from .citations import author_names, paper_links
 from .export import gzip_fixed
 from .models import Catalogue, Paper, SiteConfig
 from .text import title_text
@@ -46,6 +47,18 @@ def newest_dated(papers: Iterable[Paper], limit: int) -> list[Paper]:
     return sorted(dated, key=lambda paper: (paper.published, paper.id), reverse=True)[:limit]
 
 
+def paper_source_links(paper: Paper) -> list[str]:
+    """An entry's links to the paper itself, arXiv's abstract page and its PDF, when the arXiv id
+    is known: `related`, since the entry's `alternate` is the catalogue's own page."""
+    if paper.identity is None:
+        return []
+    links = paper_links(paper.identity.arxiv_id)
+    # Not `enclosure` for the PDF: RFC 4287 wants an enclosure's length, which the build does
+    # not know, and feed readers download enclosures as media.
+    return [f'<link rel="related" type="text/html" href={xml_attr(links.abstract)} title="arXiv"/>',
+            f'<link rel="related" type="application/pdf" href={xml_attr(links.pdf)} title="PDF"/>']
+
+
 def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[str], str],
               limit: int = FEED_SIZE, *, title: str | None = None, subtitle: str | None = None,
               feed_url: str = FEED_URL, page_url: str = HOME_URL) -> bytes:
@@ -63,7 +76,8 @@ def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[
         f'<link rel="alternate" type="text/html" href={xml_attr(page)}/>',
         f"<id>{xml_text(page)}</id>",
         f"<updated>{atom_time(papers[0]) if papers else NO_DATE}</updated>",
-        # Atom needs an author; the feed's author is the catalogue, never a paper's invented authors.
+        # Atom needs an author: the feed's is the catalogue. An entry names its paper's authors only
+        # when an API record gave their names, never invented ones; without, it has the feed's.
         f"<author><name>{xml_text(config.title)}</name><uri>{xml_text(home)}</uri></author>",
     ]
     for paper in papers:
@@ -72,9 +86,11 @@ def atom_feed(papers: Iterable[Paper], config: SiteConfig, summarize: Callable[[
             "<entry>",
             f"<title>{xml_text(title_text(paper.title))}</title>",
             f'<link rel="alternate" type="text/html" href={xml_attr(url)}/>',
+            *paper_source_links(paper),
             f"<id>{xml_text(url)}</id>",
             f"<published>{atom_time(paper)}</published>",
             f"<updated>{atom_time(paper)}</updated>",
+            *(f"<author><name>{xml_text(name)}</name></author>" for name in author_names(paper)),
             f"<summary>{xml_text(summarize(paper.abstract))}</summary>",
             "</entry>",
         ]
