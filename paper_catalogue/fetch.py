@@ -98,9 +98,9 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
 class Client:
     """GET JSON with a pause between requests and retries with exponential backoff."""
 
-    def __init__(self, settings: FetchSettings) -> None:
+    def __init__(self, settings: FetchSettings, on_retry: Callable[[str], None] = lambda message: None) -> None:
         self.settings = settings
-        self.requests = 0
+        self.on_retry = on_retry
         self._last = float("-inf")
         self._host = urllib.parse.urlsplit(settings.endpoint).hostname or settings.endpoint
 
@@ -122,7 +122,6 @@ class Client:
         for attempt in range(settings.tries):
             self._wait_turn()
             wait = settings.pause * 2 ** (attempt + 1)
-            self.requests += 1
             try:
                 with urllib.request.urlopen(self._request(url), timeout=settings.timeout) as response:
                     body = response.read()
@@ -149,7 +148,9 @@ class Client:
             finally:
                 self._last = time.monotonic()
             if attempt + 1 < settings.tries:
-                time.sleep(min(wait, settings.max_wait))
+                wait = min(wait, settings.max_wait)
+                self.on_retry(f"{problem}: {url}; try {attempt + 2} of {settings.tries} in {wait:g} s")
+                time.sleep(wait)
         if unreachable:
             raise Unreachable(f"cannot reach {settings.endpoint}: {problem} ({settings.tries} tries)")
         raise DayFailed(f"{problem} ({settings.tries} tries): {url}")
@@ -287,7 +288,7 @@ class DayOutcome:
     """What happened to one day, for the progress line."""
 
     day: date
-    status: str  # "fetched", "skipped" or "failed"
+    status: str  # "fetched", "skipped", "failed", or "retry" (a request of the day is tried again)
     message: str
 
 
@@ -316,14 +317,14 @@ def fetch_days(days: list[date], seeds: Path, settings: FetchSettings,
     summary = FetchSummary()
     known, summary.warnings = known_paper_ids(seeds)
     folder = seeds / FOLDER
-    client = Client(settings)
+    # `day` is read when a retry happens: the day being fetched then.
+    client = Client(settings, on_retry=lambda message: report(DayOutcome(day, "retry", message)))
     refetched = set(days[-REFETCHED_DAYS:])
     for day in days:
         path = folder / f"{day.isoformat()}.json"
         if path.exists() and day not in refetched:
             summary.skipped += 1
-            report(DayOutcome(day, "skipped", f"{path} exists (only the last {REFETCHED_DAYS} days "
-                                              "of a range are fetched again)"))
+            report(DayOutcome(day, "skipped", f"{path} exists"))
             continue
         try:
             items, pages = fetch_day(client, day)

@@ -272,6 +272,8 @@ def test_429_waits_as_long_as_retry_after_says(server, tmp_path, capsys):
     assert time.monotonic() - started >= 1.0
     assert server.pages("2025-10-06") == [0, 1, 1, 2]
     assert exactly(written(tmp_path, "2025-10-06")) == exactly(DAYS["2025-10-06"])
+    assert (f"   retry  2025-10-06  HTTP 429 Too Many Requests: {server.url}/api/daily_papers?date=2025-10-06"
+            "&p=1&limit=100; try 2 of 5 in 1 s") in err
 
 
 def test_retry_after_is_capped(server, tmp_path):
@@ -368,12 +370,18 @@ def run_build(*args, env_extra: dict[str, str]) -> subprocess.Popen:
 
 def test_nothing_listening_is_one_line_and_no_traceback(tmp_path):
     endpoint = f"http://127.0.0.1:{closed_port()}"
+    error = f"error: cannot reach {endpoint}: connection refused (5 tries); nothing more fetched"
     process = run_build("--seeds", tmp_path, "--since", "2025-10-06", "--until", "2025-10-08",
                         "--pause", "0.01", env_extra={"HF_ENDPOINT": endpoint})
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert out == ""
-    assert err.splitlines() == [f"error: cannot reach {endpoint}: connection refused (5 tries); nothing more fetched"]
+    assert process.returncode == 1 and out == ""
+    *retries, last = err.splitlines()
+    assert last == error
+    assert len(retries) == 4 and all(line.startswith("   retry  2025-10-06  connection refused") for line in retries)
+    process = run_build("--seeds", tmp_path, "--date", "2025-10-06", "--pause", "0.01", "--quiet",
+                        env_extra={"HF_ENDPOINT": endpoint})
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and out == "" and err.splitlines() == [error]
     assert "Traceback" not in err and leftovers(tmp_path) == []
 
 
