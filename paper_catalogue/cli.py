@@ -6,7 +6,6 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from datetime import date, datetime, timezone
@@ -26,8 +25,9 @@ Build a static paper catalogue from Hugging Face Daily Papers listing dumps.
 
 Reads every seeds/*.txt, writes the site into the output folder (default _site),
 and reports every entry it could not read fully as file:line warnings on stderr.
-`python build.py serve` builds the same way, previews the site on a local server,
-and rebuilds and reloads open pages when seeds, site_src, templates or static change."""
+`python build.py serve` previews the site on a local server, rendering each page as the
+build would when the browser asks for it, and reloads open pages when seeds, site_src,
+templates or static change."""
 
 EPILOG = """\
 exit codes: 0 built (serve: stopped with Ctrl-C), 1 build failed (or warnings with --strict),
@@ -45,12 +45,14 @@ examples:
   python build.py fetch            the last 7 days of Daily Papers into seeds/hf-daily/"""
 
 SERVE_DESCRIPTION = """\
-Build the site for http://HOST:PORT/ into a folder of its own (not _site, so a `build.py` run
-beside it changes nothing it serves), serve it there, watch seeds, site_src, templates and
-static, rebuild on every change and reload open pages. A failed rebuild prints its errors here,
-the last good site stays served, and open pages show the errors (file, line and the lines
-around it) until the next good build. Ctrl-C stops (exit code 0).
-The live-reload script is added by the server as it sends each page: it is never in the files."""
+Read the site for http://HOST:PORT/ and serve it, rendering each file as `python build.py`
+would write it when the browser asks for it; nothing is written (no _site). Watch seeds,
+site_src, templates and static: an edit re-reads only what it touched, and open pages reload
+when their bytes change. The search index is made in the background; the search page says so
+until it is ready. A failed edit prints its errors here, the last good site stays served, and
+open pages show the errors (file, line and the lines around it) until a good edit. Ctrl-C stops
+(exit code 0). The live-reload script is added by the server as it sends each page: it is never
+in what a build writes."""
 
 
 def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
@@ -62,7 +64,7 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
                         help="folder of listing dumps (*.txt) to read (default: seeds)")
     parser.add_argument("--out", type=Path, default=default(None), metavar="DIR",
                         help="output folder, replaced only when the build succeeds (default: _site; "
-                             "serve: a folder of its own in the cache folder)")
+                             "serve writes no site)")
     parser.add_argument("--site-src", type=Path, default=default(Path("site_src")), metavar="DIR",
                         help="site owner's settings, topics and pages (default: site_src)")
     parser.add_argument("--base-url", metavar="URL", default=default(None),
@@ -229,31 +231,18 @@ def run_build(args: argparse.Namespace, base_url: str | None = None,
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """The preview builds into a folder of its own (as `mkdocs serve` does), so a `build.py` run
-    beside it never replaces what it serves: --out when given, else one in the cache folder
-    (reused by the next preview), else a temporary one."""
-    if args.out is not None:
-        return _serve(args)
-    if args.cache is not None:
-        args.out = args.cache / "preview-site"
-        return _serve(args)
-    # Cleanup errors ignored: a rebuild's previous site may still be being deleted (writer.discard).
-    with tempfile.TemporaryDirectory(prefix="catalogue-preview-", ignore_cleanup_errors=True) as folder:
-        args.out = Path(folder) / "site"
-        return _serve(args)
-
-
-def _serve(args: argparse.Namespace) -> int:
+    """The preview keeps the site in memory and renders each file on request (as `hugo server`
+    and `zola serve` do), so it writes no site: a `build.py` run beside it changes nothing it serves."""
     from .serve import WATCHED, WatchError, preview  # only the preview needs server and watcher
 
-    def build(url: str) -> tuple[int, list[Diagnostic]]:
-        problems: list[Diagnostic] = []
-        return run_build(args, url, problems), problems
-
+    if args.out is not None:
+        print("error: serve writes no site (it renders each page when the browser asks for it); "
+              "--out is for a build", file=sys.stderr)
+        return EXIT_USAGE
     watched = [args.seeds, args.site_src, *WATCHED[2:]]
     try:
-        return preview(host=args.host, port=args.port, out_dir=args.out, watched=watched,
-                       base_url=args.base_url, build=build)
+        return preview(host=args.host, port=args.port, options=options_from(args), watched=watched,
+                       quiet=args.quiet)
     except OSError as error:  # the port is taken, or the host is not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror or error}",
               file=sys.stderr)
@@ -420,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _interrupt)
     args = make_parser().parse_args(argv)
     if args.command == "serve":
-        return run_serve(args)  # the preview picks a folder of its own when --out is not given
+        return run_serve(args)
     if args.command == "fetch":
         return run_fetch(args)
     if args.command == "topics":

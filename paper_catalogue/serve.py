@@ -1,35 +1,55 @@
-"""Local preview: serve the output folder, watch the inputs, rebuild on change, and reload open pages.
+"""Local preview: keep the site in memory, render each file when the browser asks, watch the inputs, reload open pages.
+
+The preview serves what `python build.py` would write, rendered on request by the build's own
+functions (preview_site.py): an edit re-reads only the input it touched, and a page is rendered
+again only when something it is made of changed. Nothing is written but the search index, which
+a background process brings up to date (render every paper page into a temporary folder, run
+Pagefind over them as the build does) a moment after the last edit; until it is ready the
+search page says so.
 
 The published files never hold the live-reload script: the server adds a same-origin
-`<script src=".../__livereload.js" defer>` to HTML responses as it sends them, and the script
-listens to Server-Sent Events from `.../__livereload`. No inline script, so a strict CSP still works.
-A build that fails leaves the last good site in place (the writer swaps the output atomically),
-so the server keeps serving it; open pages are not reloaded but show the errors over the page
-(file, line, message and the lines around it), drawn by the same script with a same-origin style
-sheet, until a good build reloads them.
+`<script src=".../__livereload.js" data-version="..." defer>` to HTML responses as it sends them,
+and the script listens to Server-Sent Events from `.../__livereload?page=<its path>`. After each
+change the server works out that page's bytes again, and the page reloads when they differ from
+the ones it shows (`data-version`; a page's version also covers the static files, which any page
+may load). No inline script, so a strict CSP still works. An edit that fails (a bad seed file, a
+template error) leaves the last good version served; open pages are not reloaded but show the
+errors over the page (file, line, message and the lines around it), drawn by the same script with
+a same-origin style sheet, until a good edit takes them away.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import select
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import watchfiles
 
-from .diagnostics import Diagnostic
-from .urls import base_path
+from .cache import Cache, digest
+from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
+from .pipeline import BuildOptions, StrictFailure, index_stage
+from .preview_site import EVERYTHING, MemoryCache, PreviewSite, Version, change_kinds
+from .search import BUNDLE_DIR
+from .urls import NOT_FOUND_URL, SEARCH_URL, base_path, output_path
+from .writer import StagedSite
 
 WATCHED = (Path("seeds"), Path("site_src"), Path("templates"), Path("static"))
 """The inputs a site owner edits; the CLI puts its --seeds and --site-src in place of the first two."""
@@ -42,20 +62,26 @@ LIVE_RELOAD_JS = b"""\
 // Live reload for `python build.py serve`; added by the preview server, never published.
 (() => {
   const script = document.currentScript;
-  const events = new EventSource(new URL("__livereload", script.src));
-  let seen = null;
+  const stream = new URL("__livereload", script.src);
+  stream.searchParams.set("page", location.pathname);
+  const events = new EventSource(stream);
+  // The version of the page as it was served; the server sends the page's version now and after
+  // every change, and a different one means the page would now come out differently.
+  const shown = script.dataset.version;
   let overlay = null;
-  // The first build id this page saw; a different one (after a rebuild, or a restarted
-  // server while we were disconnected) means the page is stale.
   events.addEventListener("build", (event) => {
-    if (seen === null) seen = event.data;
-    else if (event.data !== seen) location.reload();
+    if (event.data !== shown) location.reload();
+    else if (overlay) {  // fixed, and this page's bytes are what they were
+      overlay.remove();
+      overlay = null;
+    }
   });
   events.addEventListener("failed", (event) => {
     const failure = JSON.parse(event.data);
-    console.error("preview: rebuild failed, still showing the last good site:\\n" + failure.text);
+    console.error("preview: the edit failed, still showing the last good site:\\n" + failure.text);
     show(failure);
   });
+  if (script.dataset.search === "pending") notice();
 
   // Elements and text nodes only: no markup is parsed, so a message can never inject any.
   function element(tag, className, text) {
@@ -65,14 +91,27 @@ LIVE_RELOAD_JS = b"""\
     return node;
   }
 
+  function styled() {
+    if (document.getElementById("preview-error-style")) return;
+    const style = element("link");
+    style.id = "preview-error-style";
+    style.rel = "stylesheet";
+    style.href = new URL("__livereload.css", script.src).href;
+    document.head.append(style);
+  }
+
+  // The search page while the preview's search index is being made: it reloads when it is ready.
+  function notice() {
+    styled();
+    const box = element("p", "preview-search-notice",
+                        "The search index is being brought up to date; this page reloads when it is ready.");
+    box.id = "preview-search-notice";
+    box.setAttribute("role", "status");
+    document.body.prepend(box);
+  }
+
   function show(failure) {
-    if (!document.getElementById("preview-error-style")) {
-      const style = element("link");
-      style.id = "preview-error-style";
-      style.rel = "stylesheet";
-      style.href = new URL("__livereload.css", script.src).href;
-      document.head.append(style);
-    }
+    styled();
     const box = element("aside", "preview-error");
     box.id = "preview-error";
     box.setAttribute("role", "alert");
@@ -102,7 +141,7 @@ LIVE_RELOAD_JS = b"""\
 """
 
 ERROR_CSS = b"""\
-/* The preview's error overlay; served by the preview server only, never published. */
+/* The preview's error overlay and search notice; served by the preview server only, never published. */
 .preview-error { position: fixed; inset: 1rem 1rem auto 1rem; z-index: 2147483647;
   max-height: calc(100vh - 2rem); overflow: auto; box-sizing: border-box; padding: 1rem 1.25rem;
   background: #fff8f7; color: #1f1f1f; border: 2px solid #b3261e; border-radius: 6px;
@@ -116,12 +155,19 @@ ERROR_CSS = b"""\
 .preview-error pre span { display: block; white-space: pre; }
 .preview-error .preview-error-at { background: #f9d6d3; font-weight: 600; }
 .preview-error-hint { color: #5c5c5c; font-size: 0.9rem; }
+.preview-search-notice { margin: 0; padding: 0.6rem 1rem; background: #fff4d6; color: #1f1f1f;
+  border-bottom: 1px solid #c9a227; font: 15px/1.45 system-ui, sans-serif; }
 """
 
 FAILED_PAGE = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
                b"<title>Build failed</title></head><body><h1>The build failed</h1>"
                b"<p>No good build yet: fix the errors printed in the terminal.</p></body></html>\n")
 """What any page is before the first good build; the reload script shows the errors over it."""
+
+UNRENDERED_PAGE = (b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                   b"<title>Page not rendered</title></head><body><h1>This page could not be rendered</h1>"
+                   b"<p>Fix the error printed in the terminal and save.</p></body></html>\n")
+"""What a page is when its template fails on it; the reload script shows the error over it."""
 
 CONTEXT_LINES = 2
 """Lines shown before and after the line an error is on."""
@@ -176,13 +222,15 @@ def source_context(file: str, line: int) -> list[dict]:
             for number in range(first, last + 1)]
 
 
-def content_type(path: Path) -> str:
+def content_type(path: PurePosixPath | Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
 
 
-def inject_reload_script(html: bytes, mount: str) -> bytes:
-    """The page with the live-reload script tag before its last </body> (or at the end)."""
-    tag = f'<script src="{mount}{RELOAD_SCRIPT}" defer></script>'.encode()
+def inject_reload_script(html: bytes, mount: str, version: str = "", search_pending: bool = False) -> bytes:
+    """The page with the live-reload script tag before its last </body> (or at the end); the tag
+    carries the page's version, and whether its search index is still being made."""
+    pending = ' data-search="pending"' if search_pending else ""
+    tag = f'<script src="{mount}{RELOAD_SCRIPT}" data-version="{version}"{pending} defer></script>'.encode()
     ends = list(_BODY_END.finditer(html))
     if not ends:
         return html + tag
@@ -190,61 +238,177 @@ def inject_reload_script(html: bytes, mount: str) -> bytes:
     return html[:at] + tag + html[at:]
 
 
+def failure_of(error: BaseException, options: BuildOptions) -> tuple[str, list[Diagnostic]]:
+    """What stopped an update, as `python build.py` reports what stops a build: a summary, and
+    the located problems."""
+    if isinstance(error, StrictFailure):
+        return str(error), list(error.warnings)
+    if isinstance(error, InputError):
+        return f"{len(error.problems)} error(s) in the input; fix them and save", list(error.problems)
+    if isinstance(error, BuildError):
+        return str(error), [error_at("", None, str(error))]
+    if isinstance(error, OSError):
+        inputs = [options.seeds, options.site_src, options.templates, options.static]
+        return "an input could not be read", [os_error_problem(error, inputs)]
+    return f"the preview failed unexpectedly: {type(error).__name__}: {error}", []
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the server sends for a path: status, type and bytes (HTML before the reload script
+    is added), or a redirect."""
+
+    status: HTTPStatus
+    kind: str = "text/plain; charset=utf-8"
+    body: bytes = b""
+    location: str | None = None
+    search_pending: bool = False
+    """The search page, while its index is being made."""
+    static_key: str = ""
+
+    @property
+    def html(self) -> bool:
+        return self.kind.startswith("text/html")
+
+    @property
+    def version(self) -> str:
+        """What the page shows: its bytes, and for HTML the static files it may load and the
+        search notice; live reload compares it."""
+        extra = (self.static_key, str(self.search_pending)) if self.html else ()
+        return digest(str(int(self.status)), self.location or "", self.body, *extra)[:16]
+
+
+NOT_FOUND = Response(HTTPStatus.NOT_FOUND, body=b"404 not found\n")
+
+
 class PreviewState:
-    """What the server threads share with the rebuild loop: the folder, and which build is current."""
+    """What the server threads share with the update loop: the current version, the last
+    failure, and who listens for changes."""
 
-    def __init__(self, root: Path, mount: str = "/") -> None:
-        self.root = root.absolute()
+    def __init__(self, mount: str = "/", search: bool = True) -> None:
         self.mount = mount
-        self.build_id = f"{time.time_ns():x}-0"
+        self.search = search
+        """Whether a search index is being made (the search page says so until it is ready)."""
+        self.site: Version | None = None
         self.failure = ""
-        """The last build's errors as the "failed" event's JSON; empty after a good build."""
+        """The last failure as the "failed" event's JSON; empty after a good update."""
         self.closing = False
-        self.listeners = 0
-        """Open event streams: pages that will reload."""
-        self._builds = 0
+        self._changes = 0
         self._changed = threading.Condition()
-        self._idle = threading.Event()
-        self._idle.set()
+        self._open: Counter[str] = Counter()
+        """Pages with an event stream open, by URL path: they are rendered before an update is
+        published, and re-checked after it."""
 
-    def rebuilding(self) -> None:
-        self._idle.clear()
-
-    def rebuilt(self, ok: bool, failure: str = "", problems: Sequence[Diagnostic] = ()) -> None:
-        """A build finished: a good one gets a new id (pages reload), a failed one its errors."""
+    @property
+    def listeners(self) -> int:
         with self._changed:
-            self._builds += 1
-            if ok:
-                self.build_id = f"{self.build_id.split('-')[0]}-{self._builds}"
-                self.failure = ""
-            else:
-                self.failure = failure_event(failure or "the build failed", problems)
-            self._changed.notify_all()
-        self._idle.set()
+            return sum(self._open.values())
 
-    def wait_idle(self, timeout: float) -> None:
-        """Between the writer's two renames the output is briefly absent: wait out a build."""
-        self._idle.wait(timeout)
+    def publish(self, version: Version) -> None:
+        """A good update: its version answers requests from now on."""
+        with self._changed:
+            self.site, self.failure = version, ""
+            self._bump()
+
+    def fail(self, text: str, problems: Sequence[Diagnostic] = ()) -> None:
+        """A failed update (or a page its template fails on): open pages show why."""
+        with self._changed:
+            self.failure = failure_event(text or "the build failed", problems)
+            self._bump()
+
+    def search_ready(self, version: Version, bundle: Path) -> None:
+        with self._changed:
+            version.search_bundle = bundle
+            self._bump()
+
+    def _bump(self) -> None:
+        self._changes += 1
+        self._changed.notify_all()
 
     def close(self) -> None:
         with self._changed:
             self.closing = True
             self._changed.notify_all()
 
-    def wait_for_change(self, builds: int, timeout: float) -> int:
-        """Block until a build after `builds` finished (or timeout/close); return the build count."""
+    def wait_for_change(self, changes: int, timeout: float) -> int:
+        """Block until something changed after `changes` (or timeout/close); return the count."""
         with self._changed:
-            self._changed.wait_for(lambda: self._builds != builds or self.closing, timeout)
-            return self._builds
+            self._changed.wait_for(lambda: self._changes != changes or self.closing, timeout)
+            return self._changes
 
-    def current(self) -> tuple[int, str]:
-        """The build count and id, read together so a stream never skips a build."""
+    def current(self) -> tuple[int, Version | None]:
+        """The change count and the version, read together so a listener never skips a change."""
         with self._changed:
-            return self._builds, self.build_id
+            return self._changes, self.site
 
-    def listening(self, change: int) -> None:
+    def listening(self, page: str, change: int) -> None:
         with self._changed:
-            self.listeners += change
+            self._open[page] += change
+            if self._open[page] <= 0:
+                del self._open[page]
+
+    def open_pages(self) -> list[str]:
+        with self._changed:
+            return sorted(self._open)
+
+
+def respond(state: PreviewState, path: str, query: str = "") -> Response:
+    """The response for a URL path (unquoted), from the current version. A template that fails on
+    the page is reported to the open pages and answered with a page that shows the error."""
+    version = state.site
+    try:
+        return site_response(version, path, state.mount, query, state.search)
+    except Exception as error:  # noqa: BLE001 - a site owner's template, or a bug: the server goes on
+        summary, problems = failure_of(error, version.options if version else BuildOptions())
+        if not problems:
+            traceback.print_exc()
+        print("\n".join(map(str, problems)) or f"error: {summary}", file=sys.stderr, flush=True)
+        state.fail(summary if not problems else "\n".join(map(str, problems)), problems)
+        return Response(HTTPStatus.INTERNAL_SERVER_ERROR, CONTENT_TYPES[".html"], UNRENDERED_PAGE)
+
+
+def site_response(version: Version | None, path: str, mount: str, query: str = "", search: bool = True) -> Response:
+    """The response for a URL path from one version; raises what rendering raises."""
+    if not path.startswith(mount):
+        if path in ("/", "/index.html"):
+            return Response(HTTPStatus.FOUND, location=mount)
+        return NOT_FOUND
+    if version is None:  # no good update yet: every page is the failure page, which shows the errors
+        return Response(HTTPStatus.SERVICE_UNAVAILABLE, CONTENT_TYPES[".html"], FAILED_PAGE)
+    inside = path[len(mount):]
+    parts = [part for part in inside.split("/") if part]
+    if any(part in (".", "..") or "\\" in part or "\0" in part for part in parts):
+        return not_found(version)
+    file = PurePosixPath(*parts) if parts else PurePosixPath()
+    if inside == "" or inside.endswith("/"):
+        file = file / "index.html"
+    if parts[:1] == [BUNDLE_DIR]:
+        return bundle_response(version, parts[1:]) or not_found(version)
+    body = version.file(file)
+    if body is None and parts and not inside.endswith("/") and version.file(file / "index.html") is not None:
+        return Response(HTTPStatus.MOVED_PERMANENTLY, location=path + "/" + (f"?{query}" if query else ""))
+    if body is None:
+        return not_found(version)
+    pending = search and file == output_path(SEARCH_URL) and version.search_bundle is None
+    return Response(HTTPStatus.OK, content_type(file), body, search_pending=pending, static_key=version.static_key)
+
+
+def not_found(version: Version) -> Response:
+    page = version.file(PurePosixPath(NOT_FOUND_URL))
+    if page is None:
+        return NOT_FOUND
+    return Response(HTTPStatus.NOT_FOUND, CONTENT_TYPES[".html"], page, static_key=version.static_key)
+
+
+def bundle_response(version: Version, parts: list[str]) -> Response | None:
+    """A file of Pagefind's bundle for this version, once the search indexer has made it."""
+    if version.search_bundle is None or not parts:
+        return None
+    try:
+        body = version.search_bundle.joinpath(*parts).read_bytes()
+    except OSError:
+        return None
+    return Response(HTTPStatus.OK, content_type(PurePosixPath(parts[-1])), body)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -266,87 +430,45 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool) -> None:
         state = self.server.state
-        path = unquote(urlsplit(self.path).path)
-        if not path.startswith(state.mount):
-            if path in ("/", "/index.html"):
-                return self._redirect(state.mount)
-            return self._not_found(send_body)
-        inside = path[len(state.mount):]
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        inside = path[len(state.mount):] if path.startswith(state.mount) else None
         if inside == RELOAD_SCRIPT:
-            return self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_RELOAD_JS,
-                              send_body)
+            return self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", LIVE_RELOAD_JS, send_body)
         if inside == ERROR_STYLE:
             return self._send(HTTPStatus.OK, "text/css; charset=utf-8", ERROR_CSS, send_body)
         if inside == RELOAD_EVENTS:
-            return self._stream_events() if send_body else self._send(
+            page = unquote(parse_qs(url.query).get("page", [state.mount])[0])
+            return self._stream_events(page) if send_body else self._send(
                 HTTPStatus.OK, "text/event-stream", b"", False)
-        file = self._resolve(inside)
-        if file is None:
-            state.wait_idle(timeout=30)
-            file = self._resolve(inside)
-        if file is None and state.failure and not (state.root / "index.html").is_file():
-            # No good build yet: every page is the failure page, which shows the errors.
-            body = inject_reload_script(FAILED_PAGE, state.mount)
-            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", body, send_body)
-        if file is None:
-            return self._not_found(send_body)
-        if file.is_dir():
-            query = urlsplit(self.path).query
-            return self._redirect(path + "/" + (f"?{query}" if query else ""))
-        self._send_file(HTTPStatus.OK, file, send_body)
-
-    def _resolve(self, inside: str) -> Path | None:
-        """The file for a path inside the site, or None; never anything outside the folder."""
-        parts = [part for part in inside.split("/") if part]
-        if any(part in (".", "..") or "\\" in part or "\0" in part for part in parts):
-            return None
-        candidate = self.server.state.root.joinpath(*parts)
-        if inside.endswith("/") or not parts:
-            candidate = candidate / "index.html"
-        try:
-            if candidate.is_file():
-                return candidate
-            if candidate.is_dir() and (candidate / "index.html").is_file():
-                return candidate
-        except OSError:
-            return None
-        return None
-
-    def _not_found(self, send_body: bool) -> None:
-        page = self.server.state.root / "404.html"
-        if page.is_file():
-            return self._send_file(HTTPStatus.NOT_FOUND, page, send_body)
-        self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"404 not found\n", send_body)
-
-    def _send_file(self, status: HTTPStatus, file: Path, send_body: bool) -> None:
-        try:
-            body = file.read_bytes()
-        except OSError:
-            return self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8",
-                              b"404 not found\n", send_body)
-        kind = content_type(file)
-        if kind.startswith("text/html"):
-            body = inject_reload_script(body, self.server.state.mount)
-        self._send(status, kind, body, send_body)
+        response = respond(state, path, url.query)
+        if response.location is not None:
+            return self._redirect(response.status, response.location)
+        body = response.body
+        if response.html:
+            body = inject_reload_script(body, state.mount, response.version, response.search_pending)
+        self._send(response.status, response.kind, body, send_body)
 
     def _send(self, status: HTTPStatus, kind: str, body: bytes, send_body: bool) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        # A preview must never show a stale page after a rebuild.
+        # A preview must never show a stale page after an edit.
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
 
-    def _redirect(self, location: str) -> None:
-        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+    def _redirect(self, status: HTTPStatus, location: str) -> None:
+        self.send_response(status)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
         self.end_headers()
 
-    def _stream_events(self) -> None:
-        """Server-Sent Events: the current build id now, then after every build; until closed."""
+    def _stream_events(self, page: str) -> None:
+        """Server-Sent Events for the page at `page`: its version now, then after every change,
+        and the errors of a failed update; until the page goes away."""
         state = self.server.state
         self.close_connection = True
         self.send_response(HTTPStatus.OK)
@@ -354,33 +476,33 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
-        builds, build_id = state.current()
-        state.listening(+1)
+        changes, _ = state.current()
+        state.listening(page, +1)
         try:
-            self._event("build", build_id)
-            if state.failure:  # a page opened while the build is failing shows why at once
+            self._event("build", respond(state, page).version)
+            if state.failure:  # a page opened while an edit is failing shows why at once
                 self._event("failed", state.failure)
             quiet_since = time.monotonic()
             while not state.closing and not self._peer_gone():
-                now = state.wait_for_change(builds, self.POLL)
+                now = state.wait_for_change(changes, self.POLL)
                 if state.closing:
                     break
-                if now == builds:
+                if now == changes:
                     if time.monotonic() - quiet_since > self.HEARTBEAT:
                         self.wfile.write(b": heartbeat\n\n")
                         self.wfile.flush()
                         quiet_since = time.monotonic()
                     continue
                 quiet_since = time.monotonic()
-                builds = now
+                changes = now
                 if state.failure:
                     self._event("failed", state.failure)
                 else:
-                    self._event("build", state.build_id)
+                    self._event("build", respond(state, page).version)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the page went away
         finally:
-            state.listening(-1)
+            state.listening(page, -1)
 
     def _peer_gone(self) -> bool:
         """The browser closed the stream (page reloaded or left): its socket reads as end of file."""
@@ -398,7 +520,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # a preview is quiet; build output is what matters in the terminal
+        pass  # a preview is quiet; what changed and what failed is what matters in the terminal
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -446,64 +568,154 @@ def stop_server(server: PreviewServer, thread: threading.Thread) -> None:
     thread.join(timeout=5)
 
 
-def watch_filter(out_dir: Path) -> watchfiles.DefaultFilter:
-    """The default filter (editor swap files, .git, caches), plus the output and its staging folders."""
-    out_dir = out_dir.absolute()
+class SearchIndexer:
+    """Brings Pagefind's bundle up to date for the current version, in the background.
 
-    class InputsOnly(watchfiles.DefaultFilter):
-        def __call__(self, change: watchfiles.Change, path: str) -> bool:
-            where = Path(path).absolute()
-            if where == out_dir or out_dir in where.parents:
-                return False
-            if any(part.startswith(f".{out_dir.name}.") for part in where.parts):
-                return False
-            return super().__call__(change, path)
+    Once the site has been quiet for QUIET seconds, a forked process renders every paper page
+    (with the build's renderer, sharing the cores as the build does) into a temporary folder and
+    runs the build's index stage over them (Pagefind's CLI, or the cached bundle when the pages
+    give Pagefind what they gave it before). It runs at a lower priority and in a process of its
+    own, so requests and edits are served meanwhile; a version that an edit replaced before its
+    bundle was ready is skipped.
+    """
 
-    return InputsOnly()
+    QUIET = 2.0
+    """Seconds without an edit before the index is made: edits come in bursts."""
+
+    def __init__(self, state: PreviewState, cache: Cache, say: Callable[[str], None]) -> None:
+        self.state, self.cache, self.say = state, cache, say
+        self.folder = Path(tempfile.mkdtemp(prefix="catalogue-preview-search-"))
+        self._child = 0
+        self._thread = threading.Thread(target=self._run, name="preview-search", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._child:
+            try:
+                os.killpg(self._child, signal.SIGTERM)
+            except OSError:
+                pass
+        self._thread.join(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self) -> None:
+        tried: Version | None = None
+        while not self.state.closing:
+            changes, version = self.state.current()
+            if version is None or version is tried or version.search_bundle is not None:
+                self.state.wait_for_change(changes, 1.0)
+                continue
+            if self.state.wait_for_change(changes, self.QUIET) != changes:
+                continue  # edited again: wait for the edits to settle
+            tried = version
+            started = time.perf_counter()
+            bundle, error = self._index(version)
+            if self.state.closing:
+                break
+            if error:
+                self.say(f"search index: {error}")
+                continue
+            self.state.search_ready(version, bundle)
+            for old in self.folder.iterdir():
+                if old != bundle.parent:
+                    shutil.rmtree(old, ignore_errors=True)
+            self.say(f"search index ready: {len(version.catalogue.papers)} paper pages "
+                     f"in {time.perf_counter() - started:.1f} s")
+
+    def _index(self, version: Version) -> tuple[Path, str]:
+        """The version's bundle, made by a forked process; (bundle, "") or (_, what went wrong)."""
+        target = self.folder / str(version.number)
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        pid = os.fork()
+        if pid == 0:  # the child: its own process group, so stop() ends it with Pagefind and its workers
+            code = 1
+            try:
+                os.setpgid(0, 0)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.nice(10)
+                make_search_bundle(version, target, self.cache)
+                code = 0
+            except BaseException as error:  # noqa: BLE001 - reported by the parent from this file
+                (target / "error.txt").write_text(f"{error}", encoding="utf-8", errors="replace")
+            finally:
+                os._exit(code)
+        self._child = pid
+        _, status = os.waitpid(pid, 0)
+        self._child = 0
+        if os.waitstatus_to_exitcode(status) == 0:
+            return target / BUNDLE_DIR, ""
+        try:
+            return target, (target / "error.txt").read_text(encoding="utf-8") or "failed"
+        except OSError:
+            return target, f"the indexing process ended with {os.waitstatus_to_exitcode(status)}"
 
 
-Build = Callable[[str], tuple[int, Sequence[Diagnostic]]]
-"""One build for a base URL, reported on the terminal as the CLI does: its exit code, and on
-failure the located errors that stopped it."""
+def make_search_bundle(version: Version, target: Path, cache: Cache) -> None:
+    """Every paper page of `version` written under `target`/site and indexed as the build indexes
+    them; the bundle ends up in `target`/pagefind and the pages are removed."""
+    pages = version.all_paper_files()
+    site = target / "site"
+    site.mkdir()
+    StagedSite(site).write(pages)
+    with index_stage(pages, site, len(version.catalogue.papers), cache) as finish:
+        finish()
+    (site / BUNDLE_DIR).rename(target / BUNDLE_DIR)
+    shutil.rmtree(site, ignore_errors=True)
+
+
+def watch_filter() -> watchfiles.DefaultFilter:
+    """The default filter: editor swap files, .git, caches."""
+    return watchfiles.DefaultFilter()
 
 
 def preview(
     host: str,
     port: int,
-    out_dir: Path,
+    options: BuildOptions,
     watched: Sequence[Path],
-    build: Build,
-    base_url: str | None = None,
+    quiet: bool = False,
     say: Callable[[str], None] = lambda text: print(text, flush=True),
 ) -> int:
-    """Build, serve and rebuild on change until Ctrl-C; returns the exit code, 0.
+    """Read the site, serve it and update it on change until Ctrl-C; returns the exit code, 0.
 
-    Without `base_url` the preview builds for the local URL, so every link resolves locally.
-    Builds run here, in the main thread, so Ctrl-C interrupts a build as it does `build.py`.
+    Without `options.base_url` the preview is for the local URL, so every link resolves locally.
+    Updates run here, in the main thread, so Ctrl-C interrupts one as it does `build.py`.
     """
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) stops the preview as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
-    # Bind first: with --port 0 the real port is only known now, and the build needs the URL.
-    server = PreviewServer((host, port), PreviewState(out_dir))
-    url = base_url or local_url(server)
+    # Bind first: with --port 0 the real port is only known now, and the pages need the URL.
+    server = PreviewServer((host, port), PreviewState(search=options.search_index))
+    url = options.base_url or local_url(server)
     server.state.mount = base_path(url)
+    options = replace(options, base_url=url)
+    site = PreviewSite(options, MemoryCache(options.cache))
     thread = serving_thread(server, start=False)
-    watcher = Watcher(list(watched), out_dir)
+    watcher = Watcher(list(watched))
+    indexer = SearchIndexer(server.state, site.cache, say) if options.search_index else None
     try:
-        # Watch before the first build: a file saved while it runs must not be missed.
+        # Watch before the first read: a file saved while it runs must not be missed.
         watcher.start()
-        if _build_once(server.state, build, url) == 130:
-            return 0
+        started = time.perf_counter()
+        if update(server.state, site, EVERYTHING, quiet):
+            say(f"read {len(site.current.catalogue.papers)} papers in {time.perf_counter() - started:.2f} s")
         thread.start()
-        say(f"serving {out_dir} at {local_url(server).rstrip('/')}{server.state.mount}"
-            " (Ctrl-C to stop)")
+        if indexer is not None:
+            indexer.start()
+        say(f"serving at {local_url(server).rstrip('/')}{server.state.mount} (Ctrl-C to stop)")
         say("watching " + (", ".join(map(str, watcher.inputs)) or "nothing"))
         while True:
-            names = sorted({_shown(path) for _, path in watcher.next_changes()})
-            say(f"changed: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}; rebuilding")
-            if _build_once(server.state, build, url) == 130:
-                break
+            paths = sorted({path for _, path in watcher.next_changes()})
+            names = [_shown(path) for path in paths]
+            say(f"changed: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}")
+            started = time.perf_counter()
+            kinds = change_kinds(map(Path, paths), options)
+            if update(server.state, site, kinds, quiet):
+                say(f"updated ({', '.join(sorted(kinds))}) in {time.perf_counter() - started:.2f} s")
     except KeyboardInterrupt:
         pass
     finally:
@@ -514,6 +726,8 @@ def preview(
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         watcher.stop()
         server.state.close()
+        if indexer is not None:
+            indexer.stop()
         if thread.is_alive():
             server.shutdown()
             thread.join(timeout=5)
@@ -522,17 +736,48 @@ def preview(
     return 0
 
 
+def update(state: PreviewState, site: PreviewSite, kinds: Iterable[str], quiet: bool = False) -> bool:
+    """One update of the site, reported on the terminal as a build reports itself: its warnings
+    (when the data was read again), or what stopped it. Returns whether it went through."""
+    before = site.current
+    try:
+        version = site.update(kinds, probe=lambda version: [
+            site_response(version, page, state.mount) for page in state.open_pages()])
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the preview either
+        summary, problems = failure_of(error, site.options)
+        if not problems:
+            traceback.print_exc()
+        if len(problems) > 1 or (problems and problems[0].file):
+            for problem in problems:
+                print(problem, file=sys.stderr)
+        print(f"error: {summary}; the preview shows the last good site", file=sys.stderr, flush=True)
+        state.fail("\n".join(map(str, problems)) or summary, problems)
+        return False
+    if before is None or version.data is not before.data:
+        for warning in version.data.warnings:  # notes belong to the report, on stdout
+            if warning.severity != "note":
+                print(warning, file=sys.stderr, flush=True)
+            elif not quiet:
+                print(warning, flush=True)
+        if not quiet and before is None and version.data.report is not None:
+            print(version.data.report, flush=True)
+    state.publish(version)
+    return True
+
+
 class Watcher:
-    """watchfiles in a background thread, collecting changes while a build runs.
+    """watchfiles in a background thread, collecting changes while an update runs.
 
     An input folder that is removed and made again (or made after the start) is watched again:
     the OS's watch ends with the folder it was on, so the watch is re-armed on the folders that
     exist whenever that set changes, and a folder that (re)appears counts as a change.
     """
 
-    def __init__(self, inputs: list[Path], out_dir: Path) -> None:
+    def __init__(self, inputs: list[Path]) -> None:
         self.inputs = inputs
-        self._filter = watch_filter(out_dir)
+        self._filter = watch_filter()
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._changes: queue.Queue[set | BaseException] = queue.Queue()
@@ -605,24 +850,6 @@ class WatchError(RuntimeError):
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-def _build_once(state: PreviewState, build: Build, url: str) -> int:
-    state.rebuilding()
-    code, problems = 1, ()
-    try:
-        code, problems = build(url)
-    except KeyboardInterrupt:
-        code = 130
-        raise
-    except Exception as error:  # noqa: BLE001 - a bug of ours must not stop the preview
-        print(f"error: the build failed unexpectedly: {type(error).__name__}: {error}",
-              file=sys.stderr, flush=True)
-        problems = ()
-    finally:
-        text = "\n".join(map(str, problems)) or "the build failed; see the terminal"
-        state.rebuilt(code == 0, "" if code == 0 else text, problems)
-    return code
 
 
 def _shown(path: str) -> str:
