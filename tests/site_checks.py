@@ -100,6 +100,22 @@ def is_external(value: str, site_host: str) -> bool:
     return parts.scheme in ("http", "https") and parts.hostname != site_host
 
 
+DATA_BLOCK = "application/ld+json"
+"""A script element of this type is data, never run (HTML's "data block"): the one kind a page may
+hold inline."""
+
+
+def data_block_problems(content: str) -> list[str]:
+    """A JSON-LD block must parse as JSON, and hold no `<`, so no text can end the element early."""
+    import json
+
+    try:
+        json.loads(content)
+    except ValueError as error:
+        return [f"JSON-LD is not valid JSON ({error})"]
+    return ["JSON-LD holds a raw '<'"] if "<" in content else []
+
+
 def html_problems(path: str, source: str, site_host: str) -> list[str]:
     """Everything in one HTML page that lets markup from the data reach a visitor."""
     problems: list[str] = []
@@ -130,7 +146,9 @@ def html_problems(path: str, source: str, site_host: str) -> list[str]:
         if element.tag == "style":
             problem(element, "is an inline style sheet")
     for element, content in page.scripts:
-        if "src" not in element.attrs:
+        if element.attrs.get("type") == DATA_BLOCK:
+            problems.extend(f"{path}:{element.line}: {message}" for message in data_block_problems(content))
+        elif "src" not in element.attrs:
             problem(element, "is an inline script")
         elif content.strip():
             problem(element, "has both src and inline content")

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from site_build import build_own_site, build_site, html_pages, vnu_jar
 
 NASTY_SEED = (
@@ -18,13 +19,15 @@ NASTY_SEED = (
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
-    """Every HTML page of three builds: the real seeds, the fixture seeds, and hostile seed text."""
+    """Every HTML page of four builds: the real seeds, the fixture seeds, hostile seed text, and
+    API records (authors, citation tags, JSON-LD, code links)."""
     root = tmp_path_factory.mktemp("validate")
     (root / "seeds").mkdir()
     (root / "seeds" / "000.txt").write_text(NASTY_SEED, encoding="utf-8")
     sites = [build_own_site(root / "own" / "_site", base_url="https://example.org/sub/", papers_per_page=100),
              build_site(root / "fixture"),
-             build_site(root / "nasty", seeds=root / "seeds")]
+             build_site(root / "nasty", seeds=root / "seeds"),
+             build_site(root / "records", seeds=FIXTURES / "api_seeds")]
     return [page for site in sites for page in html_pages(site)]
 
 
