@@ -105,10 +105,11 @@ class Client:
         self._host = urllib.parse.urlsplit(settings.endpoint).hostname or settings.endpoint
 
     def _request(self, url: str) -> urllib.request.Request:
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
         if self.settings.token:
-            headers["Authorization"] = f"Bearer {self.settings.token}"
-        return urllib.request.Request(url, headers=headers)
+            # Unredirected: urllib would send it on to wherever a redirect points, another host included.
+            request.add_unredirected_header("Authorization", f"Bearer {self.settings.token}")
+        return request
 
     def _wait_turn(self) -> None:
         time.sleep(max(0.0, self._last + self.settings.pause - time.monotonic()))

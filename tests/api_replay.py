@@ -27,7 +27,8 @@ class Replay(ThreadingHTTPServer):
     list, as a weekend is. `faults[(date, page)]` lists what the next requests for that page get
     instead of their answer, one each: an HTTP status ("404", "429", "500", "503"), "reset" (the
     connection closed without a response), "slow" (the answer after `slow` seconds), "truncated"
-    (half the body announced whole), "invalid" (a body that is not JSON) or "interrupt"."""
+    (half the body announced whole), "invalid" (a body that is not JSON), "redirect" (302 to the same
+URL with `&moved=1`) or "interrupt" (sets `waiting`, then answers after `slow` seconds)."""
 
     daemon_threads = True
 
@@ -102,6 +103,11 @@ class ReplayHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif fault == "invalid":
             self.send_body(200, body[: len(body) // 2])
+        elif fault == "redirect":
+            self.send_response(302)
+            self.send_header("Location", f"{self.path}&moved=1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif fault == "interrupt":
             server.waiting.set()
             time.sleep(server.slow)

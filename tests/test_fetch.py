@@ -144,6 +144,16 @@ def test_hf_endpoint_and_hf_token_are_honoured_and_the_token_is_never_printed(se
     assert "hf_test_secret_token" not in repr(fetch.FetchSettings.from_environment())
 
 
+def test_the_token_is_not_sent_where_a_redirect_points(server, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_test_secret_token")
+    server.faults[("2025-10-06", 0)] = ["redirect"]
+    assert run_fetch(capsys, tmp_path, "--date", "2025-10-06")[0] == 0
+    first, moved = server.requests[:2]
+    assert first["headers"]["Authorization"] == "Bearer hf_test_secret_token"
+    assert moved["path"] == "/api/daily_papers" and "Authorization" not in moved["headers"]
+    assert exactly(written(tmp_path, "2025-10-06")) == exactly(DAYS["2025-10-06"])
+
+
 def test_no_token_no_authorization_header(server, tmp_path, capsys):
     assert run_fetch(capsys, tmp_path, "--date", "2024-09-03")[0] == 0
     assert server.requests and all("Authorization" not in request["headers"] for request in server.requests)
