@@ -98,7 +98,7 @@ def bibtex(paper: Paper, key: str) -> str:
     if paper.identity:
         fields += [("eprint", paper.identity.arxiv_id), ("archivePrefix", "arXiv"),
                    ("url", paper_links(paper.identity.arxiv_id).abstract)]
-    body = ",\n".join(f"      {name}={{{value}}}" for name, value in fields)
+    body = ",\n".join(f"  {name}={{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body},\n}}\n"
 
 
