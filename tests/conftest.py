@@ -2,7 +2,7 @@
 catalogue, and a seed-file writer.
 
 The engine's tests read tests/fixtures only, so a fork that replaces seeds/ and site_src/ with
-its own catalogue keeps them green; only checks that hold for any content (valid HTML, links
+its own catalogue, or deletes site_src's optional files, keeps them green; only checks that hold for any content (valid HTML, links
 that resolve, escaping) build the site's own SITE_SEEDS and SITE_SRC."""
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ REAL_SITE_SRC = FIXTURES / "sample" / "site_src"
 overrides and pages written for them."""
 SITE_SEEDS = ROOT / "seeds"
 SITE_SRC = ROOT / "site_src"
-"""The site's own content, whatever it is: only for checks that hold for any content."""
+"""The site's own content, whatever it is (every file of site_src/ is optional, and the folder
+too): only for checks that hold for any content."""
 
 
 @pytest.fixture

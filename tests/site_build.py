@@ -66,7 +66,10 @@ def site_src_copy(site_src: Path, folder: Path, papers_per_page: int | None = No
     if papers_per_page is None:
         return site_src
     copy = folder / "site_src"
-    shutil.copytree(site_src, copy, dirs_exist_ok=True)
+    if site_src.is_dir():
+        shutil.copytree(site_src, copy, dirs_exist_ok=True)
+    else:  # a site without site_src/ builds with every default
+        copy.mkdir(parents=True, exist_ok=True)
     with open(copy / "site.toml", "a", encoding="utf-8") as settings:
         settings.write(f"\npapers_per_page = {papers_per_page}\n")
     return copy
