@@ -374,7 +374,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
-    def report(outcome) -> None:  # a line a day, as the build reports its stages
+    def report(outcome) -> None:  # a line a day and one a retry, in the style of the build's stages
         if outcome.status == "failed" or not args.quiet:
             line = f"{outcome.status:>8}  {outcome.day}  {outcome.message}"
             print(f"{line}  [{time.perf_counter() - started:.1f} s]", file=sys.stderr, flush=True)

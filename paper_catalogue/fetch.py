@@ -60,7 +60,12 @@ class FetchSettings:
     @classmethod
     def from_environment(cls, environ=os.environ, **options) -> FetchSettings:
         endpoint = (environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
-        if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
+        parts = urllib.parse.urlsplit(endpoint)
+        try:
+            parts.port  # a port that is not a number raises here, not at the first request
+        except ValueError:
+            parts = parts._replace(netloc="")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"HF_ENDPOINT={endpoint!r} is not an http:// or https:// address")
         return cls(endpoint=endpoint, token=environ.get("HF_TOKEN") or None, **options)
 

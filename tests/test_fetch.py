@@ -167,10 +167,11 @@ def test_requests_are_spaced_by_the_pause(server, tmp_path):
     assert min(later - earlier for earlier, later in zip(times, times[1:])) >= 0.19
 
 
-def test_an_endpoint_that_is_not_http_is_a_usage_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("HF_ENDPOINT", "huggingface.co")
+@pytest.mark.parametrize("endpoint", ["huggingface.co", "ftp://huggingface.co", "http://", "http://host:port"])
+def test_an_endpoint_that_is_not_an_http_address_is_a_usage_error(tmp_path, capsys, monkeypatch, endpoint):
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
     code, _, err = run_fetch(capsys, tmp_path, "--date", "2025-10-06")
-    assert code == 2 and "HF_ENDPOINT='huggingface.co' is not an http:// or https:// address" in err
+    assert code == 2 and f"HF_ENDPOINT={endpoint.rstrip('/')!r} is not an http:// or https:// address" in err
 
 
 # Retries and faults
