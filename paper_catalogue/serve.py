@@ -182,6 +182,7 @@ CONTENT_TYPES = {
     ".xml": "application/xml",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
+    ".bib": "text/plain; charset=utf-8",  # BibTeX: shown in the browser, as a text file is
     ".ico": "image/vnd.microsoft.icon",
     ".png": "image/png",
     ".jpg": "image/jpeg",

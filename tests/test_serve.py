@@ -1,4 +1,4 @@
-"""The local preview: content types, live-reload injection, events, rebuilds, broken input, Ctrl-C."""
+"""The local preview: content types, live-reload injection, versions and events, edits, broken input, search, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -17,31 +17,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import urljoin
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT
 from paper_catalogue.diagnostics import Diagnostic
-from paper_catalogue.serve import PreviewState, start_server, stop_server
+from paper_catalogue.pipeline import BuildOptions
+from paper_catalogue.preview_site import PAGES, STATIC, TEMPLATES, MemoryCache, PreviewSite
+from paper_catalogue.serve import PreviewState, content_type, inject_reload_script, start_server, stop_server
 
-TYPES = {
-    "pagefind/pagefind-entry.json": "application/json",
-    "pagefind/pagefind.js": "text/javascript; charset=utf-8",
-    "pagefind/pagefind-ui.css": "text/css; charset=utf-8",
-    "pagefind/wasm.en.pagefind": "application/octet-stream",
-    "pagefind/pagefind.en_1a2b.pf_meta": "application/octet-stream",
-    "pagefind/index/en_3c4d.pf_index": "application/octet-stream",
-    "pagefind/fragment/en_5e6f.pf_fragment": "application/octet-stream",
-    "pagefind/wasm.unknown.wasm": "application/wasm",
-    "feed.xml": "application/xml",
-    "icon.svg": "image/svg+xml",
-    "papers.json": "application/json",
-    "data/papers-2024.json.gz": "application/gzip",
-}
-PAGE = b"<!doctype html><html><head><title>t</title></head><body><p>hello</p></body></html>\n"
-TAG = b'<script src="/__livereload.js" defer></script>'
+TAG = re.compile(rb'<script src="(/[^"]*)__livereload\.js" data-version="([0-9a-f]{16})"( data-search="pending")? '
+                 rb"defer></script>")
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -53,77 +41,114 @@ def get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def make_site(root: Path) -> Path:
-    for name in TYPES:
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(bytes(range(256)) + name.encode())
-    (root / "index.html").write_bytes(PAGE)
-    (root / "papers" / "a-paper").mkdir(parents=True)
-    (root / "papers" / "a-paper" / "index.html").write_bytes(PAGE.replace(b"hello", b"paper"))
-    (root / "404.html").write_bytes(PAGE.replace(b"hello", b"nothing here"))
-    (root / "bare.html").write_bytes(b"<p>no body element</p>")
-    return root
+def version_of(body: bytes) -> str:
+    """The version the server wrote into a page's reload script tag."""
+    found = TAG.findall(body)
+    assert len(found) == 1, body[-300:]
+    return found[0][1].decode()
+
+
+def copy_inputs(folder: Path) -> BuildOptions:
+    """Copies of the fixture seeds and site_src and of the project's templates and static files."""
+    for source, name in ((FIXTURE_SEEDS, "seeds"), (FIXTURE_SITE_SRC, "site_src"), (ROOT / "templates", "templates"),
+                         (ROOT / "static", "static")):
+        shutil.copytree(source, folder / name)
+    return BuildOptions(seeds=folder / "seeds", site_src=folder / "site_src", templates=folder / "templates",
+                        static=folder / "static", search_index=False)
+
+
+class Served:
+    """A preview of copied inputs, served in a thread on a free port (the CLI's loop left out, so
+    a test makes each update itself)."""
+
+    def __init__(self, options: BuildOptions, mount: str = "/") -> None:
+        self.options = options
+        self.state = PreviewState(mount=mount, search=False)
+        self.site = PreviewSite(replace(options, base_url=f"http://127.0.0.1:8123{mount}"), MemoryCache(None))
+        self.state.publish(self.site.update())
+        self.server, self.thread = start_server(self.state, "127.0.0.1", 0)
+        self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.root + mount
+
+    def update(self, *kinds: str) -> None:
+        self.state.publish(self.site.update(set(kinds)))
+
+    def paper_url(self) -> str:
+        return f"{self.url}papers/{self.site.current.order.papers[0].id}/"
+
+    def stop(self) -> None:
+        stop_server(self.server, self.thread)
+        assert not self.thread.is_alive()
 
 
 @pytest.fixture
-def site(tmp_path):
-    """A temp site served in a thread on a free port; stopped (and checked stopped) afterwards."""
-    root = make_site(tmp_path / "site")
-    state = PreviewState(root)
-    server, thread = start_server(state, "127.0.0.1", 0)
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}", state, root
-    stop_server(server, thread)
-    assert not thread.is_alive()
+def served(tmp_path):
+    running = Served(copy_inputs(tmp_path))
+    yield running
+    running.stop()
 
 
-def test_every_file_type_is_served_with_its_content_type(site):
-    url, _, root = site
-    for name, kind in TYPES.items():
-        status, headers, body = get(f"{url}/{name}")
-        assert status == 200, name
-        assert headers["Content-Type"] == kind, name
-        assert body == (root / name).read_bytes(), name
+def test_every_kind_of_file_is_served_with_its_content_type(served):
+    paper = served.site.current.order.papers[0].id
+    kinds = {"": "text/html; charset=utf-8", "feed.xml": "application/xml", "papers.json": "application/json",
+             "static/style.css": "text/css; charset=utf-8", "static/site.js": "text/javascript; charset=utf-8",
+             "static/favicon.svg": "image/svg+xml", "robots.txt": "text/plain; charset=utf-8",
+             f"papers/{paper}/cite.bib": "text/plain; charset=utf-8"}
+    parts = json.loads(get(served.url + "papers.json")[2])["parts"]
+    kinds[parts[0]["url"]] = "application/gzip"
+    for path, kind in kinds.items():
+        status, headers, body = get(served.url + path)
+        assert (status, headers["Content-Type"]) == (200, kind), path
+        assert headers["Cache-Control"] == "no-store"
+    assert json.loads(gzip.decompress(get(served.url + parts[0]["url"])[2]))
+    # Pagefind's bundle, as Pagefind's own server serves it.
+    for name, kind in (("pagefind/pagefind.js", "text/javascript; charset=utf-8"),
+                       ("pagefind/wasm.en.pagefind", "application/octet-stream"),
+                       ("pagefind/index/en_3c4d.pf_index", "application/octet-stream"),
+                       ("pagefind/wasm.unknown.wasm", "application/wasm")):
+        assert content_type(PurePosixPath(name)) == kind
 
 
-def test_html_responses_get_the_reload_script_but_the_files_do_not(site):
-    url, _, root = site
-    for path, text in (("/", b"hello"), ("/papers/a-paper/", b"paper"), ("/index.html", b"hello")):
-        status, headers, body = get(url + path)
+def test_html_responses_get_the_reload_script_and_head_requests_no_body(served):
+    for url in (served.url, served.paper_url(), served.url + "index.html", served.url + "search/"):
+        status, headers, body = get(url)
         assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-        assert text in body
-        assert body.count(TAG) == 1 and body.index(TAG) < body.index(b"</body>")
+        tag = TAG.search(body)
+        assert tag and tag.group(1) == b"/" and body.index(tag.group(0)) < body.rindex(b"</body>")
         assert int(headers["Content-Length"]) == len(body)
-    assert get(url + "/bare.html")[2] == b"<p>no body element</p>" + TAG
-    for file in root.rglob("*"):
-        assert not file.is_file() or b"__livereload" not in file.read_bytes()
-
-
-def test_the_reload_script_is_external_and_uses_no_inline_code(site):
-    url, _, _ = site
-    status, headers, body = get(url + "/__livereload.js")
-    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
-    assert b"EventSource" in body and b"location.reload" in body
-    assert b"eval(" not in body and b"onload" not in body
-
-
-def test_missing_pages_get_the_site_404_page(site):
-    url, _, _ = site
-    status, headers, body = get(url + "/no/such/page/")
-    assert status == 404 and b"nothing here" in body and TAG in body
-
-
-def test_a_folder_without_slash_redirects_and_nothing_outside_the_site_is_served(site, tmp_path):
-    url, _, _ = site
-    (tmp_path / "secret.txt").write_text("secret")
-    host, port = url.removeprefix("http://").split(":")
+    assert inject_reload_script(b"<p>no body element</p>", "/", "v") == \
+        b'<p>no body element</p><script src="/__livereload.js" data-version="v" defer></script>'
+    host, port = served.root.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    connection.request("GET", "/papers/a-paper")
+    connection.request("HEAD", "/")
     response = connection.getresponse()
-    assert response.status == 301 and response.getheader("Location") == "/papers/a-paper/"
+    assert response.status == 200 and int(response.getheader("Content-Length")) > 0 and response.read() == b""
+    connection.close()
+
+
+def test_the_reload_script_is_external_and_uses_no_inline_code(served):
+    status, headers, body = get(served.url + "__livereload.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert b"EventSource" in body and b"location.reload" in body and b"dataset.version" in body
+    assert b"eval(" not in body and b"onload" not in body and b"innerHTML" not in body
+
+
+def test_missing_pages_get_the_site_404_page(served):
+    status, headers, body = get(served.url + "no/such/page/")
+    assert status == 404 and b"<title>Page not found" in body and TAG.search(body)
+    assert get(served.url + "pagefind/pagefind.js")[0] == 404  # no search index in this preview
+
+
+def test_a_folder_without_slash_redirects_and_nothing_outside_the_site_is_served(served, tmp_path):
+    (tmp_path / "secret.txt").write_text("secret")
+    paper = served.site.current.order.papers[0].id
+    host, port = served.root.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("GET", f"/papers/{paper}?q=1")
+    response = connection.getresponse()
+    assert response.status == 301 and response.getheader("Location") == f"/papers/{paper}/?q=1"
     response.read()
-    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/papers/..%2f..%2fsecret.txt"):
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/papers/..%2f..%2fsecret.txt", "/static/../../secret.txt"):
         connection.request("GET", path)
         response = connection.getresponse()
         assert response.status == 404 and b"secret" not in response.read(), path
@@ -145,77 +170,116 @@ def read_event(response) -> tuple[str, str]:
             return name, "\n".join(data)
 
 
-def open_events(url: str):
-    host, port = url.removeprefix("http://").split(":")
+def open_events(root: str, page: str):
+    host, port = root.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    connection.request("GET", "/__livereload")
+    connection.request("GET", f"/__livereload?page={page}")
     response = connection.getresponse()
     assert response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
     return connection, response
 
 
-def test_events_announce_good_builds_and_failed_ones(site, tmp_path):
-    url, state, _ = site
-    connection, response = open_events(url)
-    name, first = read_event(response)
-    assert name == "build"
-    state.rebuilt(ok=True)
-    name, second = read_event(response)
-    assert name == "build" and second != first
+def wait_until(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_each_page_hears_its_own_version_and_a_change_only_when_its_bytes_change(served):
+    paper_path = served.paper_url().removeprefix(served.root)
+    streams = {path: open_events(served.root, path) for path in ("/", paper_path)}
+    for path, (_, response) in streams.items():
+        assert read_event(response) == ("build", version_of(get(served.root + path)[2]))
+    wait_until(lambda: served.state.listeners == 2)
+    home, paper = version_of(get(served.url)[2]), version_of(get(served.paper_url())[2])
+    # The paper template changes the paper page, not the home page.
+    template = served.options.templates / "paper.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("</article>", "<p>edited</p></article>", 1),
+                        encoding="utf-8")
+    served.update(TEMPLATES)
+    assert read_event(streams["/"][1]) == ("build", home)
+    name, data = read_event(streams[paper_path][1])
+    assert name == "build" and data != paper and data == version_of(get(served.paper_url())[2])
+    # A static file may be loaded by any page: every page's version changes.
+    (served.options.static / "style.css").write_text("body { color: #123456; }\n", encoding="utf-8")
+    served.update(STATIC)
+    assert read_event(streams["/"][1])[1] != home
+    for connection, response in streams.values():
+        response.close()
+        connection.close()
+    # The server notices a page that went away and frees its thread without waiting to write.
+    wait_until(lambda: served.state.listeners == 0)
+
+
+def test_a_failure_is_announced_with_its_lines_and_a_good_edit_clears_it(served, tmp_path):
+    connection, response = open_events(served.root, "/")
+    name, home = read_event(response)
     template = tmp_path / "paper.html"
     template.write_text("".join(f"line {n}\n" for n in range(1, 11)), encoding="utf-8")
     problem = Diagnostic(str(template), 6, "'papr' is undefined", "error")
-    state.rebuilt(ok=False, failure=str(problem), problems=[problem])
+    served.state.fail(str(problem), [problem])
     name, data = read_event(response)
     failure = json.loads(data)
     assert name == "failed" and failure["text"] == f"{template}:6: error: 'papr' is undefined"
     assert failure["problems"] == [{
         "file": str(template), "line": 6, "message": "'papr' is undefined",
         "context": [{"number": n, "text": f"line {n}", "at": n == 6} for n in range(4, 9)]}]
-    assert state.listeners == 1
-    # A page opened while the build is failing hears of the failure at once.
-    late_connection, late = open_events(url)
-    assert read_event(late) == ("build", second)
+    # A page opened while the edit is failing hears of the failure at once.
+    late_connection, late = open_events(served.root, "/")
+    assert read_event(late) == ("build", home)
     assert read_event(late)[0] == "failed"
-    for stream in (response, late):
+    # A good edit that leaves the page as it was: the same version, which takes the errors away.
+    served.update(PAGES)
+    assert read_event(response) == ("build", home)
+    for stream, each in ((response, connection), (late, late_connection)):
         stream.close()
-    for each in (connection, late_connection):
         each.close()
-    # The server notices a page that went away and frees its thread without waiting to write.
-    wait_until(lambda: state.listeners == 0)
 
 
-def test_before_a_good_build_every_page_is_the_failure_page(tmp_path):
-    state = PreviewState(tmp_path / "never-built")
+def test_a_template_error_fails_the_update_at_its_line_and_the_last_good_site_stays(served):
+    good = get(served.paper_url())[2]
+    template = served.options.templates / "paper.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("</article>", "{{ paper.no_such_field }}</article>", 1), encoding="utf-8")
+    with pytest.raises(Exception) as failure:
+        served.site.update({TEMPLATES})
+    line = text[:text.index("</article>")].count("\n") + 1
+    assert f"paper.html:{line}" in str(failure.value)
+    assert get(served.paper_url())[2] == good
+    template.write_text(text, encoding="utf-8")
+    served.update(TEMPLATES)
+    assert get(served.paper_url())[2] == good
+
+
+def test_before_a_good_update_every_page_is_the_failure_page(tmp_path):
+    state = PreviewState()
     server, thread = start_server(state, "127.0.0.1", 0)
     try:
         url = "http://127.0.0.1:%d" % server.server_address[1]
-        state.rebuilt(ok=False, failure="x", problems=[Diagnostic("site_src/site.toml", 2, "bad", "error")])
+        state.fail("x", [Diagnostic("site_src/site.toml", 2, "bad", "error")])
         status, headers, body = get(url + "/papers/a/")
         assert status == 503 and headers["Content-Type"].startswith("text/html")
-        assert TAG in body and b"<style" not in body and b"style=" not in body
+        assert TAG.search(body) and b"<style" not in body and b"style=" not in body
         status, headers, body = get(url + "/__livereload.css")
         assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8"
-        assert b".preview-error" in body
+        assert b".preview-error" in body and b".preview-search-notice" in body
     finally:
         stop_server(server, thread)
 
 
 def test_a_base_url_subpath_is_honoured(tmp_path):
-    root = make_site(tmp_path / "site")
-    server, thread = start_server(PreviewState(root, mount="/repo/"), "127.0.0.1", 0)
+    served = Served(copy_inputs(tmp_path), mount="/repo/")
     try:
-        url = "http://127.0.0.1:%d" % server.server_address[1]
-        status, _, body = get(url + "/repo/papers/a-paper/")
-        assert status == 200 and b"paper" in body
-        assert b'<script src="/repo/__livereload.js" defer></script>' in body
-        assert get(url + "/repo/__livereload.js")[0] == 200
-        assert get(url + "/repo/pagefind/wasm.unknown.wasm")[1]["Content-Type"] == "application/wasm"
-        status, _, body = get(url + "/")  # follows the redirect to the subpath
-        assert status == 200 and b"hello" in body
-        assert get(url + "/papers/a-paper/")[0] == 404
+        status, _, body = get(served.paper_url())
+        assert status == 200 and TAG.search(body).group(1) == b"/repo/"
+        assert get(served.url + "__livereload.js")[0] == 200
+        assert get(served.url + "static/style.css")[0] == 200
+        status, _, body = get(served.root + "/")  # follows the redirect to the subpath
+        assert status == 200 and b'href="/repo/papers/"' in body
+        assert get(served.root + "/papers.json")[0] == 404
     finally:
-        stop_server(server, thread)
+        served.stop()
 
 
 # --- the whole command, in a subprocess ------------------------------------------------------
@@ -223,35 +287,30 @@ def test_a_base_url_subpath_is_honoured(tmp_path):
 NEW_PAPER = ("Zebra Finches Teach Transformers to Sing\n\n"
              "We train a transformer on zebra finch songs and it learns their syntax.\n")
 BAD_DATE = "Impossible Dates in Listings\n\nAn abstract long enough to read.\n\n  • 2 authors\n·\nFeb 30, 2024\n"
+STILL_SERVED = "the preview shows the last good site"
 
 
 class Preview:
-    """`python build.py serve --port 0` on a temp copy of the fixture seeds; stopped with Ctrl-C.
+    """`python build.py serve --port 0` in a temp folder holding copies of the fixture seeds and
+    site_src and of the project's templates and static files, which a test may edit; stopped
+    with Ctrl-C."""
 
-    With `out=False` no --out is given: the preview picks its own folder (in the --cache folder).
-    """
-
-    def __init__(self, tmp_path: Path, *extra: str, out: bool = True) -> None:
-        self.seeds = tmp_path / "seeds"
-        if not self.seeds.exists():
-            shutil.copytree(FIXTURE_SEEDS, self.seeds)
-        self.out = tmp_path / "_site" if out else tmp_path / "cache" / "preview-site"
-        where = ["--out", str(self.out)] if out else ["--cache", str(tmp_path / "cache")]
-        if "--site-src" not in extra:
-            extra = ("--site-src", str(FIXTURE_SITE_SRC), *extra)
+    def __init__(self, tmp_path: Path, *extra: str) -> None:
+        self.folder = tmp_path
+        if not (tmp_path / "seeds").exists():
+            copy_inputs(tmp_path)
+        self.seeds, self.site_src, self.templates = tmp_path / "seeds", tmp_path / "site_src", tmp_path / "templates"
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--seeds", str(self.seeds),
-             *where, *extra],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--cache", str(tmp_path / "cache"),
+             *extra],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
         self.out_lines: list[str] = []
-        threading.Thread(target=self._pump, args=(self.process.stdout, self.stdout.put),
-                         daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr.append),
-                         daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.process.stdout, self.stdout.put), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr.append), daemon=True).start()
         line = self.wait_for_line("serving ")
         self.url = line.split(" at ", 1)[1].split()[0]
 
@@ -310,8 +369,8 @@ class Preview:
 def preview(tmp_path):
     started: list[Preview] = []
 
-    def start(*extra: str, out: bool = True) -> Preview:
-        started.append(Preview(tmp_path, *extra, out=out))
+    def start(*extra: str) -> Preview:
+        started.append(Preview(tmp_path, *extra))
         return started[-1]
 
     yield start
@@ -323,15 +382,16 @@ def titles(papers: list[dict]) -> set[str]:
     return {paper["title"] for paper in papers}
 
 
-def test_serve_prints_its_url_serves_the_site_and_stops_cleanly_on_ctrl_c(preview):
+def test_serve_prints_its_url_serves_the_site_writes_no_site_and_stops_cleanly_on_ctrl_c(preview, tmp_path):
     running = preview()
     assert running.url.startswith("http://127.0.0.1:") and running.url.endswith("/")
     assert len(running.papers()) > 0
     assert get(running.url + ".nojekyll")[0] == 200
-    for file in running.out.rglob("*"):
-        assert not file.is_file() or b"__livereload" not in file.read_bytes()
+    assert not (tmp_path / "_site").exists()
+    assert not [path for path in tmp_path.rglob("*.html") if "templates" not in path.parts]
     assert running.interrupt() == 0
-    assert "Traceback" not in "".join(running.stderr)
+    assert "Traceback" not in "".join(running.stderr) and "stopped" in "".join(running.out_lines + [
+        running.stdout.get(timeout=5) for _ in range(running.stdout.qsize())])
     with pytest.raises(OSError):
         urllib.request.urlopen(running.url, timeout=5)
 
@@ -345,12 +405,12 @@ def test_a_second_ctrl_c_during_shutdown_still_stops_cleanly(preview):
     assert "Traceback" not in "".join(running.stderr)
 
 
-def test_a_changed_seed_is_rebuilt_and_the_new_paper_served(preview):
+def test_a_new_seed_file_is_read_and_the_new_paper_served(preview):
     running = preview()
     before = titles(running.papers())
     (running.seeds / "new.txt").write_text(NEW_PAPER, encoding="utf-8")
-    running.wait_for_line("rebuilding")
-    running.wait_for_line("built ")
+    running.wait_for_line("changed: ")
+    running.wait_for_line("updated (data)")
     after = titles(running.papers())
     assert after == before | {"Zebra Finches Teach Transformers to Sing"}
     assert running.interrupt() == 0
@@ -360,26 +420,24 @@ def test_a_broken_seed_is_reported_and_the_last_good_site_stays(preview):
     running = preview()
     good = running.papers()
     (running.seeds / "broken.txt").write_bytes(b"A title\n\nAn abstract \xff\xfe broken.\n")
-    errors = running.wait_for_stderr("left unchanged")
+    errors = running.wait_for_stderr(STILL_SERVED)
     assert "broken.txt" in errors and "error:" in errors and "Traceback" not in errors
     assert running.papers() == good
-    # Fixed: the next build goes through, and its warnings name file and line.
+    # Fixed: the next update goes through, and its warnings name file and line.
     (running.seeds / "broken.txt").write_text(BAD_DATE, encoding="utf-8")
     warnings = running.wait_for_stderr("broken.txt:7: warning")
     assert "impossible date" in warnings
-    running.wait_for_line("built ")
+    running.wait_for_line("updated ")
     assert "Impossible Dates in Listings" in titles(running.papers())
     assert running.interrupt() == 0
     assert "Traceback" not in "".join(running.stderr)
 
 
-def test_a_broken_site_toml_is_reported_with_its_line_and_the_site_stays(preview, tmp_path):
-    site_src = tmp_path / "site_src"
-    shutil.copytree(FIXTURE_SITE_SRC, site_src)
-    running = preview("--site-src", str(site_src))
+def test_a_broken_site_toml_is_reported_with_its_line_and_the_site_stays(preview):
+    running = preview()
     good = running.papers()
-    (site_src / "site.toml").write_text('title = "Papers"\ntitle = = broken\n', encoding="utf-8")
-    errors = running.wait_for_stderr("left unchanged")
+    (running.site_src / "site.toml").write_text('title = "Papers"\ntitle = = broken\n', encoding="utf-8")
+    errors = running.wait_for_stderr(STILL_SERVED)
     assert "site.toml:2: error: not valid TOML" in errors and "Traceback" not in errors
     assert running.papers() == good
     assert running.interrupt() == 0
@@ -390,13 +448,19 @@ def test_build_options_work_before_or_after_serve():
 
     parse = make_parser().parse_args
     plain = parse([])
-    # No --out: a build writes _site, and the preview a folder of its own.
     assert plain.command is None and plain.seeds == Path("seeds") and plain.out is None
     before = parse(["--seeds", "a", "--strict", "serve", "--port", "0"])
     assert (before.command, before.seeds, before.strict, before.port) == ("serve", Path("a"), True, 0)
     after = parse(["serve", "--seeds", "b", "--host", "::1", "--base-url", "http://x/"])
     assert (after.seeds, after.host, after.base_url, after.port) == (Path("b"), "::1", "http://x/", 8000)
     assert after.out is None and after.quiet is False
+
+
+def test_serve_refuses_out_since_it_writes_no_site(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--out",
+                             str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "serve writes no site" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_help_explains_build_and_serve():
@@ -406,7 +470,7 @@ def test_help_explains_build_and_serve():
                            capture_output=True, text=True, timeout=60)
     assert top.returncode == serve.returncode == 0
     assert "serve" in top.stdout and "--strict" in top.stdout and "exit codes" in top.stdout
-    for word in ("--port", "--host", "--seeds", "--base-url", "127.0.0.1", "Ctrl-C"):
+    for word in ("--port", "--host", "--seeds", "--base-url", "127.0.0.1", "Ctrl-C", "search index"):
         assert word in serve.stdout
 
 
@@ -425,45 +489,39 @@ def test_serve_with_a_subpath_base_url_serves_under_it(preview):
     assert running.interrupt() == 0
 
 
-def test_a_taken_port_is_a_clear_error(preview, tmp_path):
+def test_a_taken_port_is_a_clear_error(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
-             "--seeds", str(FIXTURE_SEEDS), "--out", str(tmp_path / "out")],
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port), "--seeds", str(FIXTURE_SEEDS)],
             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_preview_builds_into_its_own_folder_so_build_py_beside_it_changes_nothing(preview, tmp_path):
-    running = preview(out=False)
-    assert running.out.is_dir() and (running.out / "index.html").is_file()
-    page = get(running.url)[2].decode()
-    sheets = [urljoin(running.url, href) for href in re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)]
-    assert sheets and all(get(sheet)[0] == 200 for sheet in sheets), sheets
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(running.seeds),
-                             "--site-src", str(FIXTURE_SITE_SRC), "--out", str(tmp_path / "_site"),
+def test_a_build_beside_the_preview_changes_nothing_it_serves(preview, tmp_path):
+    running = preview()
+    page = get(running.url)[2]
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(tmp_path / "_site"),
                              "--cache", str(tmp_path / "cache"), "--base-url", "https://example.org/x/",
-                             "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                             "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert get(running.url)[2].decode() == page
-    assert all(get(sheet)[0] == 200 for sheet in sheets)
+    assert get(running.url)[2] == page
     assert running.interrupt() == 0
 
 
 def test_a_seeds_folder_removed_and_made_again_is_still_watched(preview):
     running = preview()
     shutil.rmtree(running.seeds)
-    running.wait_for_line("rebuilding")
-    running.wait_for_stderr("left unchanged")  # no seeds folder: an error, the site stays
+    running.wait_for_line("changed: ")
+    running.wait_for_stderr(STILL_SERVED)  # no seeds folder: an error, the site stays
     running.seeds.mkdir()
     shutil.copy(FIXTURE_SEEDS / "000_compact.txt", running.seeds)
-    running.wait_for_line("built ")
+    running.wait_for_line("updated ")
     (running.seeds / "new.txt").write_text(NEW_PAPER, encoding="utf-8")
-    running.wait_for_line("built ")
+    running.wait_for_line("updated ")
     assert "Zebra Finches Teach Transformers to Sing" in titles(running.papers())
     assert running.interrupt() == 0
     assert "Traceback" not in "".join(running.stderr)
@@ -498,9 +556,6 @@ def test_builds_for_two_base_urls_differ_only_in_their_urls(tmp_path):
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CSP_PAGE = (b'<!doctype html><html><head><meta charset="utf-8">'
-            b"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'\">"
-            b"<title>csp</title></head><body><p id=text>version one</p></body></html>\n")
 
 
 @pytest.fixture(scope="module")
@@ -517,60 +572,108 @@ def chromium():
         browser.close()
 
 
-def wait_until(predicate, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+def navigations(page) -> list[str]:
+    """Main-frame navigations of a page, as they happen: a reload adds one."""
+    loads: list[str] = []
+    page.on("framenavigated", lambda frame: frame == page.main_frame and loads.append(frame.url))
+    return loads
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("mount", ["/", "/repo/"])
-def test_open_pages_show_a_failure_and_reload_after_a_good_build_under_a_strict_csp(chromium, tmp_path, mount):
+def test_open_pages_show_a_failure_and_reload_after_a_good_edit_under_the_site_csp(chromium, tmp_path, mount):
     from playwright.sync_api import expect
 
-    root = make_site(tmp_path / "site")
-    (root / "papers" / "a-paper" / "index.html").write_bytes(CSP_PAGE)
-    state = PreviewState(root, mount=mount)
-    server, thread = start_server(state, "127.0.0.1", 0)
+    served = Served(copy_inputs(tmp_path), mount=mount)
     page = chromium.new_page()
     messages: list[str] = []
     page.on("console", lambda message: messages.append(message.text))
-    loads: list[str] = []  # main-frame navigations: committed before the new text can show
-    page.on("framenavigated", lambda frame: frame == page.main_frame and loads.append(frame.url))
+    loads = navigations(page)
     try:
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}{mount}papers/a-paper/")
-        assert page.text_content("#text") == "version one"
-        wait_until(lambda: state.listeners == 1)
-        # A failed build: the page stays, and says why in the console.
-        with page.expect_console_message(lambda message: "rebuild failed" in message.text,
+        page.goto(served.paper_url())
+        wait_until(lambda: served.state.listeners == 1)
+        title = page.text_content("h1")
+        # A failed edit: the page stays, and says why in the console.
+        with page.expect_console_message(lambda message: "the edit failed" in message.text,
                                          timeout=30_000) as failed:
-            state.rebuilt(ok=False, failure="seeds/x.txt: not UTF-8")
+            served.state.fail("seeds/x.txt: not UTF-8")
         assert "seeds/x.txt: not UTF-8" in failed.value.text
-        assert page.text_content("#text") == "version one"
+        assert page.text_content("h1") == title
         # ...and over the page, drawn by the external script with its same-origin style sheet.
         expect(page.locator("#preview-error")).to_contain_text("seeds/x.txt: not UTF-8", timeout=30_000)
         expect(page.locator("#preview-error")).to_have_css("position", "fixed")  # once its sheet loads
         # A located error: its file and line, the message as text (never markup), the lines around it.
-        template = tmp_path / "paper.html"
+        template = tmp_path / "bad.html"
         template.write_text("".join(f"<p>line {n}</p>\n" for n in range(1, 9)), encoding="utf-8")
         problem = Diagnostic(str(template), 5, "'papr' is <b>undefined</b>", "error")
-        state.rebuilt(ok=False, failure=str(problem), problems=[problem])
+        served.state.fail(str(problem), [problem])
         overlay = page.locator("#preview-error")
         expect(overlay).to_contain_text(f"{template}:5", timeout=30_000)
         expect(overlay).to_contain_text("'papr' is <b>undefined</b>")
         assert overlay.locator("b").count() == 0
         expect(overlay.locator(".preview-error-at")).to_have_text("    5  <p>line 5</p>")
         assert overlay.locator("pre span").count() == 5  # lines 3 to 7
-        # A good build: the page reloads and shows the new file.
-        (root / "papers" / "a-paper" / "index.html").write_bytes(
-            CSP_PAGE.replace(b"version one", b"version two"))
-        state.rebuilt(ok=True)
+        # A good edit: the page reloads and shows the new template.
+        paper_html = served.options.templates / "paper.html"
+        paper_html.write_text(paper_html.read_text(encoding="utf-8").replace(
+            "</article>", '<p id="edited">version two</p></article>', 1), encoding="utf-8")
+        served.update(TEMPLATES)
         # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
-        expect(page.locator("#text")).to_have_text("version two", timeout=30_000)
+        expect(page.locator("#edited")).to_have_text("version two", timeout=30_000)
         expect(page.locator("#preview-error")).to_have_count(0)
-        assert len(loads) == 2  # the first load and one reload: none for the failed build
+        assert len(loads) == 2  # the first load and one reload: none for the failed edits
         assert not [text for text in messages if "Content Security Policy" in text], messages
     finally:
         page.close()
-        stop_server(server, thread)
+        served.stop()
+
+
+@pytest.mark.browser
+def test_a_template_edited_under_serve_shows_in_the_open_page_and_other_pages_stay(chromium, preview):
+    from playwright.sync_api import expect
+
+    running = preview("--quiet")
+    paper, home = chromium.new_page(), chromium.new_page()
+    paper_loads, home_loads = navigations(paper), navigations(home)
+    try:
+        home.goto(running.url)
+        home.click("main a[href^='/papers/'][href$='/']")  # a paper page, as a reader gets there
+        paper.goto(home.url)
+        home.goto(running.url)
+        template = running.templates / "paper.html"
+        template.write_text(template.read_text(encoding="utf-8").replace(
+            "</article>", '<p id="edited">a template edit</p></article>', 1), encoding="utf-8")
+        expect(paper.locator("#edited")).to_have_text("a template edit", timeout=30_000)
+        running.wait_for_line("updated (templates)")
+        time.sleep(1.5)  # time enough for a reload the home page must not get
+        assert len(paper_loads) == 2 and len(home_loads) == 3  # home: twice by hand, no reload
+    finally:
+        paper.close()
+        home.close()
+    assert running.interrupt() == 0
+
+
+@pytest.mark.browser
+def test_the_search_page_says_its_index_is_being_made_and_reloads_when_it_is_ready(chromium, preview):
+    from playwright.sync_api import expect
+
+    running = preview("--quiet")
+    page = chromium.new_page()
+    try:
+        status, _, body = get(running.url + "search/")
+        assert status == 200 and TAG.search(body).group(3)  # pending, straight after the start
+        loads = navigations(page)
+        page.goto(running.url + "search/")
+        if page.locator("#preview-search-notice").count():  # still being made when the page loaded
+            expect(page.locator("#preview-search-notice")).to_contain_text("being brought up to date")
+            expect(page.locator("#preview-search-notice")).to_have_count(0, timeout=60_000)
+            assert len(loads) == 2  # reloaded once, when the index was ready
+        running.wait_for_line("search index ready")
+        assert get(running.url + "pagefind/pagefind.js")[0] == 200
+        page.fill("#site-search", "speculative decoding")
+        page.keyboard.press("Enter")
+        expect(page.locator("#search-results")).to_contain_text("Speculative Decoding with a Draft Model",
+                                                                timeout=30_000)
+    finally:
+        page.close()
+    assert running.interrupt() == 0
