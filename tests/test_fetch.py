@@ -31,7 +31,7 @@ def server(monkeypatch):
 
 def run_fetch(capsys, seeds: Path, *args) -> tuple[int, str, str]:
     """`build.py fetch` in this process, without pauses and with a short timeout."""
-    code = main(["fetch", "--seeds", str(seeds), "--pause", "0", "--timeout", "0.5", *map(str, args)])
+    code = main(["fetch", "--seeds", str(seeds), "--pause", "0", "--timeout", "1", *map(str, args)])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -209,7 +209,7 @@ def test_retry_after_reads_seconds_and_http_dates():
 @pytest.mark.parametrize("faults", [["500", "503"], ["reset"], ["truncated"], ["slow"]],
                          ids=["5xx", "reset", "truncated", "timeout"])
 def test_a_passing_fault_is_retried(server, tmp_path, capsys, faults):
-    server.slow = 1.5  # longer than the client's 0.5 s timeout
+    server.slow = 2.5  # longer than the client's 1 s timeout
     server.faults[("2025-10-08", 1)] = list(faults)
     code, _, err = run_fetch(capsys, tmp_path, "--date", "2025-10-08")
     assert code == 0, err
@@ -220,13 +220,13 @@ def test_a_passing_fault_is_retried(server, tmp_path, capsys, faults):
 @pytest.mark.parametrize("fault, tries, reason", [
     ("500", 5, "HTTP 500 Internal Server Error (5 tries)"),
     ("reset", 5, "connection closed without a complete response (5 tries)"),
-    ("slow", 5, "no answer within 0.5 s (5 tries)"),
+    ("slow", 5, "no answer within 1 s (5 tries)"),
     ("truncated", 5, "response cut off after"),
     ("404", 1, "HTTP 404 Not Found"),
     ("invalid", 1, "not JSON ("),
 ])
 def test_a_failed_day_is_reported_and_the_next_day_is_still_fetched(server, tmp_path, capsys, fault, tries, reason):
-    server.slow = 0.8
+    server.slow = 1.5
     server.faults[("2025-10-06", 1)] = [fault] * 9
     code, out, err = run_fetch(capsys, tmp_path, "--since", "2025-10-06", "--until", "2025-10-07")
     assert code == 1
