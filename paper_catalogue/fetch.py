@@ -308,7 +308,7 @@ class FetchSummary:
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"fetched {self.fetched} days, skipped {self.skipped}, failed {self.failed}; "
+        return (f"days: {self.fetched} fetched, {self.skipped} skipped, {self.failed} failed; "
                 f"papers: {len(self.new)} new, {len(self.known)} known")
 
 

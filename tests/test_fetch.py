@@ -59,7 +59,7 @@ def test_every_page_is_read_until_an_empty_one(server, tmp_path, capsys):
     assert {request["limit"] for request in server.requests} == {fetch.PAGE_LIMIT}
     assert exactly(written(tmp_path, "2025-10-08")) == exactly(DAYS["2025-10-08"])
     assert "2025-10-08  23 papers (23 new), 4 pages" in err
-    assert out.strip() == "fetched 1 days, skipped 0, failed 0; papers: 23 new, 0 known"
+    assert out.strip() == "days: 1 fetched, 0 skipped, 0 failed; papers: 23 new, 0 known"
 
 
 def test_the_file_is_the_apis_items_in_a_fixed_layout(server, tmp_path, capsys):
@@ -76,7 +76,7 @@ def test_a_day_without_papers_is_an_empty_list(server, tmp_path, capsys):
     assert written(tmp_path, "2025-10-04") == [] and written(tmp_path, "2025-10-05") == []
     assert sorted(path.name for path in (tmp_path / "hf-daily").iterdir()) == [
         f"2025-10-0{day}.json" for day in range(4, 9)]
-    assert out.strip() == "fetched 5 days, skipped 0, failed 0; papers: 65 new, 0 known"
+    assert out.strip() == "days: 5 fetched, 0 skipped, 0 failed; papers: 65 new, 0 known"
 
 
 def test_a_page_that_repeats_items_of_the_one_before_keeps_each_paper_once(server, tmp_path, capsys):
@@ -107,7 +107,7 @@ def test_days_on_disk_are_skipped_except_the_last_two(server, tmp_path, capsys):
     for day in ("2025-10-05", "2025-10-06"):
         assert f"skipped  {day}  {tmp_path / 'hf-daily' / day}.json exists" in err
     assert "fetched  2025-10-07  26 papers (0 new)" in err
-    assert out.strip() == "fetched 2 days, skipped 2, failed 0; papers: 0 new, 49 known"
+    assert out.strip() == "days: 2 fetched, 2 skipped, 0 failed; papers: 0 new, 49 known"
 
 
 def test_known_papers_are_those_in_any_json_or_jsonl_under_the_seeds(server, tmp_path, capsys):
@@ -122,7 +122,7 @@ def test_known_papers_are_those_in_any_json_or_jsonl_under_the_seeds(server, tmp
     (archive / "broken.json").write_text('[\n{"paper": ', encoding="utf-8")
     code, out, err = run_fetch(capsys, tmp_path, "--date", "2025-10-08")
     assert code == 0, err
-    assert out.strip() == "fetched 1 days, skipped 0, failed 0; papers: 14 new, 9 known"
+    assert out.strip() == "days: 1 fetched, 0 skipped, 0 failed; papers: 14 new, 9 known"
     assert f"{archive / 'more.jsonl'}:4: warning: not JSON" in err
     assert f"{archive / 'broken.json'}:2: warning: not JSON" in err
     assert f"{archive / '2024-12-11.json'}: warning: 26 of 26 items hold no paper id" in err
@@ -236,7 +236,7 @@ def test_a_failed_day_is_reported_and_the_next_day_is_still_fetched(server, tmp_
     assert f"{server.url}/api/daily_papers?date=2025-10-06&p=1&limit=100" in failed[0]
     assert not (tmp_path / "hf-daily" / "2025-10-06.json").exists()
     assert exactly(written(tmp_path, "2025-10-07")) == exactly(DAYS["2025-10-07"])
-    assert out.strip() == "fetched 1 days, skipped 0, failed 1; papers: 26 new, 0 known"
+    assert out.strip() == "days: 1 fetched, 0 skipped, 1 failed; papers: 26 new, 0 known"
     assert leftovers(tmp_path) == []
     assert "Traceback" not in err
 
@@ -256,7 +256,7 @@ def test_a_day_that_cannot_be_written_leaves_no_incomplete_file(server, tmp_path
     assert "failed  2025-10-06  cannot write" in err
     assert leftovers(tmp_path) == []
     assert written(tmp_path, "2025-10-07") == DAYS["2025-10-07"]
-    assert out.strip().startswith("fetched 2 days, skipped 0, failed 1")
+    assert out.strip().startswith("days: 2 fetched, 0 skipped, 1 failed")
 
 
 def test_a_lone_surrogate_is_kept_as_its_escape(tmp_path):
