@@ -1,8 +1,8 @@
 """A fork stays green whatever optional file its owner removes or replaces: with other papers, and
-with its own pins and pages or with none of them (nor site.toml, nor topics.toml), the site builds
-with --strict and every link resolves; and on a copy of the project whose seeds are replaced and
-whose topic_overrides.toml and pages are deleted, the command line builds it and the tests that
-read the site's own content pass."""
+with its own settings, taxonomy, pins and pages, or with none of them, the site builds with --strict
+and every link resolves; and on a copy of the project whose seeds, site.toml and topics.toml are
+replaced and whose topic_overrides.toml and pages are deleted, the command line builds it and the
+tests that read the site's own content pass."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +25,13 @@ FORK_SEEDS = FIXTURES / "fork" / "seeds"
 """300 papers of Hugging Face Daily Papers 2024 (none of them in the sample), in the spaced layout."""
 FORK_PAPERS = 300
 FORK_SITE_SRC = FIXTURES / "fork" / "site_src"
-"""A fork's own settings, pins of its own papers, and a page that is not an About page."""
-OPTIONAL = ("topic_overrides.toml", "pages")
-"""What the sample's site_src holds that a site owner may delete."""
+"""A fork's own settings, taxonomy (suggested from its seeds, then renamed), pins of its own papers,
+and a page that is not an About page."""
+OWN_SETTINGS = [FORK_SITE_SRC / "site.toml", FORK_SITE_SRC / "topics.toml"]
 CONTENTS = {
-    "own pins and pages": [REAL_SITE_SRC / "topics.toml", *sorted(FORK_SITE_SRC.iterdir())],
-    "no pins, no pages": [REAL_SITE_SRC / "site.toml", REAL_SITE_SRC / "topics.toml"],
+    "all its own": sorted(FORK_SITE_SRC.iterdir()),
+    "its own settings and taxonomy only": OWN_SETTINGS,
+    "the sample's without pins and pages": [REAL_SITE_SRC / "site.toml", REAL_SITE_SRC / "topics.toml"],
     "no site_src at all": None,
 }
 """What a fork's site_src holds: files and folders copied into it by name, or no folder at all."""
@@ -97,13 +99,15 @@ def test_a_fork_builds_with_strict_whatever_optional_file_it_lacks(forks, name):
     assert not (fork.site / "about").exists() and "/about/" not in links  # no about.md in any fork
     has_taxonomy = (fork.site_src / "topics.toml").is_file()
     assert (fork.site / "topics" / "index.html").is_file() == has_taxonomy == ("/topics/" in links)
-    expected_title = "Lab reading list" if name == "own pins and pages" else SiteConfig().title
+    settings = fork.site_src / "site.toml"
+    expected_title = tomllib.loads(settings.read_text(encoding="utf-8"))["title"] if settings.is_file() \
+        else SiteConfig().title
     assert fork.result.config.title == expected_title
     assert home.find("title").text().startswith(expected_title)
 
 
 def test_the_forks_own_page_is_rendered_and_in_the_navigation(forks):
-    site = forks["own pins and pages"].site
+    site = forks["all its own"].site
     page = read_page(site, "reading-group/")
     assert page.find("h1").text() == "Reading group"
     assert page.find("a", href="https://lab.example.org/reading-group/").text() == "our schedule"
@@ -111,11 +115,12 @@ def test_the_forks_own_page_is_rendered_and_in_the_navigation(forks):
 
 
 def test_a_forks_own_pins_place_its_own_papers(forks):
-    topics = {paper.id: paper.topics for paper in forks["own pins and pages"].result.catalogue.papers}
-    assert topics["2bp-2-stage-backpropagation"] == ("optimisation-learning-theory", "efficient-architectures")
-    assert topics["collective-critics-for-creative-story-generation"] == ("evaluation-benchmarks",)
+    topics = {paper.id: paper.topics for paper in forks["all its own"].result.catalogue.papers}
+    assert topics["2bp-2-stage-backpropagation"] == ("efficient-models", "language-models")
+    assert topics["collective-critics-for-creative-story-generation"] == ("language-models",)
     # Without the pins the taxonomy's terms place them elsewhere: the pins did the work.
-    unpinned = {paper.id: paper.topics for paper in forks["no pins, no pages"].result.catalogue.papers}
+    unpinned = {paper.id: paper.topics
+                for paper in forks["its own settings and taxonomy only"].result.catalogue.papers}
     assert unpinned["2bp-2-stage-backpropagation"] != topics["2bp-2-stage-backpropagation"]
     assert unpinned["collective-critics-for-creative-story-generation"] != \
         topics["collective-critics-for-creative-story-generation"]
@@ -123,8 +128,8 @@ def test_a_forks_own_pins_place_its_own_papers(forks):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A copy of the project as a clone has it, whose owner replaced seeds/ and deleted the optional
-    files of the sample's site_src (the copy starts from the sample, whatever site_src holds here)."""
+    """A copy of the project as a clone has it, whose owner replaced seeds/, site.toml and topics.toml
+    and deleted topic_overrides.toml and pages/ (whatever site_src holds here)."""
     root = tmp_path_factory.mktemp("project") / "catalogue"
     left_out = shutil.ignore_patterns(*LEFT_OUT)
 
@@ -134,7 +139,9 @@ def project(tmp_path_factory) -> Path:
 
     shutil.copytree(ROOT, root, ignore=ignore)
     shutil.copytree(FORK_SEEDS, root / "seeds")
-    shutil.copytree(REAL_SITE_SRC, root / "site_src", ignore=shutil.ignore_patterns(*OPTIONAL))
+    (root / "site_src").mkdir()
+    for source in OWN_SETTINGS:
+        shutil.copyfile(source, root / "site_src" / source.name)
     return root
 
 
@@ -145,6 +152,7 @@ def test_the_fork_builds_from_its_command_line_with_strict(project):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # not a warning left
     assert f"built {FORK_PAPERS} papers" in result.stdout
+    assert "  Language models " in result.stdout  # the fork's taxonomy, in the topic report
     assert ", 0 pinned by overrides" in result.stdout
     assert "overrides for papers not in the catalogue" not in result.stdout
     site = project / "_site"

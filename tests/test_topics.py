@@ -318,7 +318,7 @@ def test_a_site_without_a_taxonomy_has_no_topics(tmp_path):
 def test_build_prints_the_topic_report_unless_quiet(tmp_path):
     def run(*extra):
         return subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(FIXTURE_SEEDS),
-                               "--out", str(tmp_path / "out"), *extra],
+                               "--site-src", str(SITE_SRC), "--out", str(tmp_path / "out"), *extra],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
     loud, quiet = run(), run("--quiet")
     assert loud.returncode == quiet.returncode == 0
