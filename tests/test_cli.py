@@ -44,8 +44,9 @@ def test_papers_json_holds_the_real_catalogue(real_site):
     papers = read_export(real_site)
     assert len(papers) == 254 and document["count"] == 254
     assert isinstance(document["topics"], list)
-    keys = {"id", "url", "title", "abstract", "title_text", "abstract_text", "published", "upvotes", "authors",
-            "organization", "topics", "related", "links", "sources"}
+    keys = {"id", "url", "arxiv_id", "cite_key", "title", "abstract", "title_text", "abstract_text", "published",
+            "upvotes", "authors", "author_names", "organization", "topics", "related", "links", "arxiv_url", "pdf_url",
+            "hugging_face_url", "code_url", "code_stars", "project_url", "keywords", "sources"}
     for paper in papers:
         assert set(paper) == keys
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", paper["id"])
@@ -108,7 +109,7 @@ def test_file_with_no_entry_exits_1(tmp_path, content):
 
 def test_empty_seeds_folder_exits_1(tmp_path):
     result = run("--seeds", tmp_path, "--out", tmp_path / "out")
-    assert result.returncode == 1 and "no *.txt" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "no listing dumps (*.txt) or API records" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_failed_build_keeps_the_previous_output(tmp_path):
