@@ -63,7 +63,7 @@ _UNSAFE_BMP_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udff
 _UNSAFE_ASTRAL_CHARS = re.compile("[" + _NONCHARACTERS[2:] + "]")
 
 # Characters that can start a fragment; an abstract without any of them needs no fragment pass.
-_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$_^]")
+_FRAGMENT_TRIGGERS = re.compile(r"[\\`~$_^{]")
 # linkify's schema search costs ~400 us on a typical abstract, so it only sees the
 # whitespace-delimited run around each "http(s)://": a link never spans whitespace (fuzzy
 # matching is off), and the whole run is given so that an earlier link in it (an ftp:// one
@@ -89,11 +89,14 @@ _ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u
             "r": "\u030a"}
 # Commands that take one braced argument and show it: the tag it is shown in ("" for none).
 _GROUP_TAGS = {
-    "textbf": "strong", "mathbf": "strong", "boldsymbol": "strong",
+    "textbf": "strong", "mathbf": "strong", "boldsymbol": "strong", "bm": "strong",
     "textit": "em", "emph": "em", "textsl": "em", "mathit": "em",
     **dict.fromkeys("textsc texttt textrm textsf textup textmd textnormal text mbox hbox underline "
-                    "uline mathrm mathsf mathtt ensuremath footnote".split(), ""),
+                    "uline mathrm mathsf mathtt mathcal mathbb mathscr mathfrak operatorname ensuremath "
+                    "footnote".split(), ""),
 }
+# A footnote is read as an aside in parentheses where its mark stands.
+_ASIDE_COMMANDS = ("footnote",)
 # Declarations that apply to the rest of their braces: {\it vs.}, {\bf x}, {\sc x}.
 _SWITCH_TAGS = {"bf": "strong", "em": "em", "it": "em", "sl": "em",
                 **dict.fromkeys("sc tt rm sf small large Large normalsize footnotesize scriptsize".split(), "")}
@@ -109,6 +112,9 @@ _COMMAND_TEXT = {
     **dict.fromkeys("color textcolor url href".split(), ""),
 }
 _SPACING_CHARS = {",": " ", ";": " ", ":": " ", " ": " ", "!": ""}
+# Symbols whose backslash a listing lost inside braces (`7{times} faster`, `{sim}20%`).
+_BARE_SYMBOLS = ("times", "sim", "approx", "pm", "cdot", "leq", "geq", "neq", "infty", "deg", "circ",
+                 "ldots", "cdots", "dots", "rightarrow", "leftarrow")
 _MATH_LIMIT = 2000  # longer "math" is almost surely two stray dollars; left as text
 
 _GREEK_ALTERNATION = "|".join(sorted(_GREEK_NAMES, key=len, reverse=True))
@@ -126,6 +132,12 @@ _FRAGMENT = re.compile(
     | \\(?P<color_switch>color)\{[^{}]{0,40}\}                # \color{red} alone
     | \{\\(?P<switch_group>%(switches)s)(?![A-Za-z])\s*        # {\em ... }
     | \{\\(?P<braced_greek>%(greek)s)\}                        # {\tau}
+    | \{\\(?P<braced_command>[A-Za-z]+)\}                      # {\deg}, {\ours}
+    | (?<![A-Za-z\\])\{(?P<bare_symbol>%(bare_symbols)s)\}       # {times}, {sim}: a symbol that lost its backslash
+    | (?<![A-Za-z\\])\{(?P<bare_group>[A-Za-z][\w-]{0,40})\}     # GPT-{n}, {name}: braces TeX drops
+    | (?<=[A-Za-z0-9)}])\^(?P<bare_power>\d{1,3}(?!\d|[.,]\d)|\+|\\?circ(?![A-Za-z]))  # ZS^2, O(L^2), W^+, 360^circ
+    | (?<=[A-Za-z0-9)}])\^(?P<bare_letter>[A-Za-z*])(?![A-Za-z0-9])    # O(T^K), pass^k, Q^*
+    | (?<![\w\\][A-Za-z])(?<=[A-Za-z])_(?P<bare_index>\d)(?!\w|\.\d)         # L_0, o_0: one letter, one digit
     | \\(?P<greek>%(greek)s)(?![A-Za-z])                       # \tau
     | \{\\(?P<braced_accent>['`"^~=.](?:[A-Za-z]|\\i(?![A-Za-z])|\{(?:[A-Za-z]|\\i)\}))\}  # {\'a}
     | \\(?P<accent>['`"^~=.](?:[A-Za-z]|\\i(?![A-Za-z])(?:\{\})?|\{(?:[A-Za-z]|\\i)\}))  # \'a \'{a} \'\i
@@ -133,8 +145,10 @@ _FRAGMENT = re.compile(
     | \\(?P<escaped>[%(escaped)s])                             # escaped percent, ampersand, ...
     | (?P<line_break>\\\\)                                     # \\ (a forced line break)
     | \\(?P<spacing>[,;:! ])                                   # \, \; \! \<space>
+    | (?:(?<=[^\s$])(?P<script>[_^])(?:\\(?P<script_style>%(groups)s)\s?)?   # x^{2} or p_{gen} that lost its
+       | \\text(?P<script_word>super|sub)script)                            # dollars, R^\textbf{2AI}, 5\textsuperscript{th}
+      \{(?P<script_body>(?:[^{}$]|\{[^{}$]{0,100}\}){1,200})\}
     | \\(?P<command>[A-Za-z]+)\*?(?:\{\})?                     # any other command: \eg \times \ours
-    | (?<=[^\s$])(?P<script>[_^])\{(?P<script_body>[^{}$]{1,200})\}  # x^{2} or p_{gen} that lost its dollars
     | (?P<open_double>``)(?=[^`]{1,500}?(?:''|"))              # ``quoted'' or ``quoted"
     | (?P<close_double>''|")
     | (?P<open_single>`)(?<!``)(?=(?:[^`']|'(?=\w)){0,200}?\w'(?!\w))        # `quoted'
@@ -142,6 +156,7 @@ _FRAGMENT = re.compile(
     | (?P<tie>~)(?<=[^\s~]~)(?=[^\s~])                          # word~word
     """  # every branch starts with a _FRAGMENT_START character; each scan stops at its next opener
     % {"limit": _MATH_LIMIT, "greek": _GREEK_ALTERNATION, "escaped": re.escape(_ESCAPED_CHARS),
+       "bare_symbols": "|".join(_BARE_SYMBOLS),
        "groups": _GROUP_ALTERNATION, "switches": _SWITCH_ALTERNATION},
     re.VERBOSE | re.DOTALL,
 )
@@ -154,10 +169,13 @@ _BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 # An \href whose backslash and braces were lost on the way (`https://x.org/y{this URL}`) is the
 # same link: a braced label right after a URL is its text, when it reads as one (a URL, a
 # capitalised word, or words), not as part of the URL (`.../a{c}`).
+# A link written inside a formula's dollars (`$\\href{URL}{Webpage}$`) takes its dollars with it.
 _LATEX_LINK = re.compile(
+    r"(?P<dollar>\$)?(?:"
     r"\\url\{\s*(?P<url>[^\s{}]{1,%(max)d})\s*\}"
     r"|\\href\{\s*(?P<href>[^\s{}]{1,%(max)d})\s*\}\{(?P<label>[^{}]{0,500})\}"
-    r"|(?<![\w{])(?P<bare>https?://[^\s{}]{1,%(max)d})\{(?P<bare_label>https?://[^{}]{1,500}|[A-Z][^{}]{1,500}|[^{}]{0,500}\s[^{}]{0,500})\}"
+    r"|(?<![\w{])(?P<bare>https?://[^\s{}]{1,%(max)d})\{(?P<bare_label>https?://[^{}]{1,500}|[A-Z][^{}]{1,500}|[^{}]{0,500}\s[^{}]{0,500})\})"
+    r"(?(dollar)\$|(?:\$(?!\w))?)"  # and a closing one alone, left by a lost opening one
     % {"max": 4096}, re.IGNORECASE
 )
 # Escapes authors put inside URLs (TeX needs them, a browser does not): undone in any run of
@@ -205,7 +223,7 @@ def _link_spans(text: str) -> list[tuple[int, int, str]]:
 def find_links(text: str) -> tuple[str, ...]:
     """The http(s) URLs in a text (LaTeX links and bare ones), in order of appearance, without duplicates."""
     found: list[str] = []
-    text = _unescape_urls(sanitize(text))
+    text = _prepared(text)
     for start, end, url, _ in _latex_link_spans(text):
         if url is not None:
             found.append(url)
@@ -220,7 +238,7 @@ def abstract_html(text: str) -> Markup:
 
 
 # A title without any of these is shown as written: most titles, on every list they appear in.
-_TITLE_TRIGGERS = re.compile(r"[\\`'\"~{$]|://|[^\S ]|  ")
+_TITLE_TRIGGERS = re.compile(r"[\\`'\"~{}$^_]|://|[^\S ]|  ")
 
 
 @lru_cache(maxsize=65536)
@@ -281,7 +299,7 @@ def id_text(title: str) -> str:
     """The text a paper's id and merge key are made from: the plain title, spoken (`tau-bench`),
     when the title holds LaTeX, so no command name or `$` reaches a permalink; else the title as
     listed, so ids of titles without LaTeX never change."""
-    if not _LATEX_MARK.search(title):
+    if not _has_latex(title):
         return title
     return spoken(title_text(title)) or title
 
@@ -326,9 +344,16 @@ def shorten(plain: str, limit: int = 160) -> str:
 # --- tokens -------------------------------------------------------------------------------------
 
 
+def _prepared(text: str) -> str:
+    """The text as the fragment pass and the link finder read it: sanitized, URLs unescaped,
+    lost backslashes given back, footnotes as asides, groups around links unwrapped, stray braces
+    dropped."""
+    return _drop_stray_braces(_unwrap_link_groups(_asides(_restore_backslashes(_unescape_urls(sanitize(text))))))
+
+
 def _tokens(text: str) -> list[tuple]:
     """A text as a flat token list: text runs, group opens/closes, links, math and authors' macros."""
-    text = _restore_backslashes(_unescape_urls(sanitize(text)))
+    text = _prepared(text)
     tokens: list[tuple] = []
     for start, end, url, label in _latex_link_spans(text):
         if url is not None:
@@ -344,16 +369,93 @@ def _tokens(text: str) -> list[tuple]:
     return tokens
 
 
-# A text command whose backslash was lost on the way (`textit{O}bstacles`, `$textbf{x}$`): no
-# prose writes `textbf{`, so the backslash is given back. Only the unmistakable names count.
+# A command whose backslash was lost on the way (`textit{O}bstacles`, `$textbf{x}$`,
+# `R^textbf{2AI}`, `href{https://..}{..}`): no prose writes `textbf{`, so the backslash is given
+# back. Only the unmistakable names count: long text and maths styles, `emph`, the rest below.
+_BARE_NAMES = sorted({name for name in _GROUP_TAGS if name.startswith(("text", "math")) and len(name) > 5}
+                     | {"emph", "underline", "footnote", "boldsymbol", "operatorname", "textsuperscript",
+                        "textsubscript"}, key=len, reverse=True)
 _BARE_TEXT_COMMAND = re.compile(
-    r"(?<![\\A-Za-z])(?=(?:%s)\{)"
-    % "|".join(sorted((name for name in _GROUP_TAGS if name.startswith(("text", "math", "emph")) and len(name) > 5),
-                      key=len, reverse=True)))
+    r"(?<![\\A-Za-z])(?=(?:%s)\{|(?:href|url)\{\s*https?://)" % "|".join(_BARE_NAMES), re.IGNORECASE)
+# A colour name right before a brace is a colour command that lost its backslash and its
+# `\textcolor` (`teal{Tool-use}`): read as `\textcolor{teal}{Tool-use}`, its text kept.
+_BARE_COLOR = re.compile(
+    r"(?<![\\A-Za-z])(red|green|blue|cyan|magenta|yellow|black|gray|grey|white|brown|lime|olive|orange|"
+    r"pink|purple|teal|violet)\{(?=[^{}]*\})")
 
 
 def _restore_backslashes(text: str) -> str:
-    return _BARE_TEXT_COMMAND.sub("\\\\", text) if "{" in text else text
+    if "{" not in text:
+        return text
+    return _BARE_COLOR.sub(r"\\textcolor{\1}{", _BARE_TEXT_COMMAND.sub("\\\\", text))
+
+
+def _has_latex(text: str) -> bool:
+    """Whether a title holds LaTeX: a backslash, a dollar, or a command that lost its backslash."""
+    return bool(_LATEX_MARK.search(text) or "{" in text and (_BARE_TEXT_COMMAND.search(text)
+                                                            or _BARE_COLOR.search(text)))
+
+
+_ASIDE = re.compile(r"\s*\\footnote\s?\{")
+
+
+def _asides(text: str) -> str:
+    """Each `\\footnote{..}` as an aside in parentheses where its mark stands: `data\\footnote{See
+    X.}.` is `data (See X.).` An unclosed one is left to the fragment pass."""
+    if "\\footnote" not in text:
+        return text
+    braces = _matching_braces(text)
+    parts: list[str] = []
+    position = 0
+    for match in _ASIDE.finditer(text):
+        close = braces.get(match.end() - 1)
+        if match.start() < position or close is None:
+            continue
+        body = text[match.end():close].strip()
+        parts.append(text[position:match.start()] + (f" ({body})" if body else ""))
+        position = close + 1
+    return "".join(parts) + text[position:]
+
+
+def _drop_stray_braces(text: str) -> str:
+    """The text without braces that pair with none (`to enhance} mechanistic`, `NILE}framework`):
+    what is left of a group whose other half the listing lost, which TeX would have refused."""
+    if "{" not in text and "}" not in text:
+        return text
+    braces = _matching_braces(text)
+    paired = set(braces) | set(braces.values())
+    stray = {match.start() for match in _BRACE.finditer(text) if match.group() in "{}" and match.start() not in paired}
+    if not stray:
+        return text
+    parts: list[str] = []
+    start = 0
+    for index in sorted(stray):
+        parts.append(text[start:index])
+        # between two letters it stood where a space reads (`\\textsc{NILE}\\ framework`)
+        if 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha():
+            parts.append(" ")
+        start = index + 1
+    return "".join(parts) + text[start:]
+
+
+_GROUP_OPENER = re.compile(r"\\(?:(?:%s)|(?:text)?color\{[^{}]{0,40}\})\s?\{" % _GROUP_ALTERNATION)
+
+
+def _unwrap_link_groups(text: str) -> str:
+    """Text commands whose braces hold a link keep their text only: links are cut out before the
+    fragment pass, and a group's braces must close inside one stretch between links."""
+    if "://" not in text or "{" not in text:
+        return text
+    braces = _matching_braces(text)
+    dropped: set[int] = set()
+    for match in _GROUP_OPENER.finditer(text):
+        close = braces.get(match.end() - 1)
+        if close is not None and "://" in text[match.end():close]:
+            dropped.update(range(match.start(), match.end()))
+            dropped.add(close)
+    if not dropped:
+        return text
+    return "".join(char for index, char in enumerate(text) if index not in dropped)
 
 
 def _unescape_urls(text: str) -> str:
@@ -419,7 +521,10 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
         position = match.end()
         kind = match.lastgroup
         open_quotes = quotes[-1]
-        if kind in ("paren_math", "bracket_math", "display_math", "dollar_math"):
+        if kind == "dollar_math" and _is_money(text, match):
+            buffer.append("$")
+            position = match.start() + 1
+        elif kind in ("paren_math", "bracket_math", "display_math", "dollar_math"):
             _flush(buffer, tokens)
             tokens.append((MATH, match.group(kind)))
         elif kind in ("command_group", "color_group", "switch_group"):
@@ -440,6 +545,20 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
             pass
         elif kind == "braced_greek" or kind == "greek":
             buffer.append(GREEK[match.group(kind)])
+        elif kind == "braced_command":
+            _command_tokens(match.group(kind), buffer, tokens)
+        elif kind == "bare_symbol":
+            buffer.append(_command_text(match.group(kind)))
+        elif kind == "bare_group":
+            buffer.append(match.group(kind))
+        elif kind == "bare_power":
+            power = match.group(kind)
+            buffer.append("°" if power.endswith("circ") else "".join(_SUPERSCRIPTS[digit] for digit in power))
+        elif kind == "bare_letter":
+            _flush(buffer, tokens)
+            tokens.append((MATH, "{}^{%s}" % match.group(kind)))
+        elif kind == "bare_index":
+            buffer.append(_SUBSCRIPTS[match.group(kind)])
         elif kind in ("braced_accent", "accent", "letter_accent"):
             body = match.group(kind) if kind != "letter_accent" else match.group()[1:]
             accent = body[0]
@@ -452,20 +571,11 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
         elif kind == "spacing":
             buffer.append(_SPACING_CHARS[match.group(kind)])
         elif kind == "script_body":  # the inner group is the last to close
-            body = _ASCII_SPACE_RUN.sub(" ", plain_text(match.group("script_body"))).strip()
-            if match.group("script") == "^":
-                buffer.append(_script(body, _SUPERSCRIPTS, "^"))
-            else:
-                buffer.append(_script(body, _SUBSCRIPTS, "_"))
+            _flush(buffer, tokens)
+            tokens.append((MATH, _script_source(match)))
         elif kind == "command":
-            name = match.group(kind)
-            known = _command_text(name)
-            if known is None:
-                _flush(buffer, tokens)
-                tokens.append((MACRO, name, "\\" + name))
-            elif known:
-                buffer.append(known)
-            else:  # TeX skips the spaces after a command: Multi-\allowbreak Modal is Multi-Modal
+            if not _command_tokens(match.group(kind), buffer, tokens):
+                # TeX skips the spaces after a command: Multi-\allowbreak Modal is Multi-Modal
                 while position < limit and text[position] in " \t\n":
                     position += 1
         elif kind == "open_double":
@@ -483,6 +593,50 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
         else:  # tie
             buffer.append(NBSP)
     _flush(buffer, tokens)
+
+
+_SCRIPT_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+
+
+def _script_source(match: re.Match) -> str:
+    """A sub- or superscript that lost its dollars (`n^{1+o(1)}`, `R^\\textbf{2AI}`,
+    `5\\textsuperscript{th}`) as the formula it stands for: a script on an empty base, set
+    right after the text it follows, so HTML shows it raised or lowered, never a bare `^`."""
+    mark = match.group("script") or ("^" if match.group("script_word") == "super" else "_")
+    # a run of letters is a word or a name (BL, th, pi), never letters multiplied together
+    body = match.group("script_body").strip()
+    worded = _words_as_text(body)
+    body = worded if worded != body else _SCRIPT_WORD.sub(r"\\text{\g<0>}", body)
+    if match.group("script_style"):
+        body = f"\\{match.group('script_style')}{{{body}}}"
+    return f"{{}}{mark}{{{body}}}"
+
+
+def _command_tokens(name: str, buffer: list[str], tokens: list[tuple]) -> bool:
+    """A command outside maths into the buffer, or as an authors' macro token; whether it shows anything."""
+    known = _command_text(name)
+    if known is None:
+        _flush(buffer, tokens)
+        tokens.append((MACRO, name, "\\" + name))
+        return True
+    buffer.append(known)
+    return bool(known)
+
+
+# A sentence ends: punctuation, then a space and a capital or a digit.
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z0-9]")
+_MONEY_SPAN = 80
+
+
+def _is_money(text: str, match: re.Match) -> bool:
+    """Whether a dollar that seems to open a formula is a dollar sign: it follows a space (or
+    starts the text), a digit follows it, and its closing dollar lies past a sentence's end or
+    far away (`costs $0.1. Code at {Webpage}$`): an amount of money, paired with a stray dollar."""
+    start = match.start()
+    if not text[start + 1 : start + 2].isdigit() or start and not text[start - 1].isspace() and text[start - 1] != "(":
+        return False
+    body = match.group("dollar_math")
+    return len(body) > _MONEY_SPAN or bool(_SENTENCE_END.search(body))
 
 
 @lru_cache(maxsize=1)
@@ -686,6 +840,8 @@ _SUPERSCRIPTS = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹
 _SUBSCRIPTS = dict(zip("0123456789+-\u2212=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
 _SCRIPT_LETTERS = {"_": dict(zip("aeoxhklmnpstij", "ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ")), "^": dict(zip("Ti", "ᵀⁱ"))}
 # Relations read better with spaces around them; other operators sit tight (n², O(n), 3×).
+# Marks latex2mathml sets over or under a letter without calling them accents (\\bar, \\overline).
+_ACCENT_MARKS = frozenset("¯‾―^~˜˙¨ˇ˘→←")
 _SPACED_OPERATORS = frozenset("=<>≤≥≈≠→←↔⇒⇐⇔∼≃≅∈∉⊂⊆⊃⊇≡≪≫∝")
 
 
@@ -738,7 +894,9 @@ def _plain_of(element) -> str:
             return base + _script(parts[1], _SUBSCRIPTS, "_")
         return base + _script(parts[1], _SUBSCRIPTS, "_") + _script(parts[2], _SUPERSCRIPTS, "^")
     if tag in ("mover", "munder", "munderover") and len(parts) >= 2:
-        if element.get("accent") == "true" or element.get("accentunder") == "true":
+        # \hat, \bar, \underline: the mark is on the script's element or on its operator
+        if "true" in (element.get("accent"), element.get("accentunder"), children[1].get("accent")) or (
+                children[1].tag == "mo" and parts[1] in _ACCENT_MARKS):
             return parts[0]
         if tag == "mover":
             return parts[0] + _script(parts[1], _SUPERSCRIPTS, "^")
