@@ -127,6 +127,7 @@ _FRAGMENT = re.compile(
     | \$\$(?P<display_math>[^$]{1,%(limit)d}?)\$\$             # $$ math $$
     | \$(?<![\\$]\$)(?![\s$])(?!\d[\d.,]*[kKmMbB]?(?:[\s;:!?)]|[.,](?!\d)|$))       # not money: $200k, $5
       (?P<dollar_math>[^$]{1,%(limit)d}?)(?<![\s\\])\$(?![\d$])                      # $math$
+    | (?<=[A-Za-z}])(?P<stray_dollar>\$)(?![\w$])   # Webpage$: a closing dollar whose opening one was lost
     | \\(?P<command_group>%(groups)s)\s?\{                   # \textbf{ ... }
     | \\(?P<color_group>(?:text)?color)\{[^{}]{0,40}\}\s?\{   # \color{red}{ ... }
     | \\(?P<color_switch>color)\{[^{}]{0,40}\}                # \color{red} alone
@@ -541,7 +542,7 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
                 tokens.append((OPEN, tag))
             closers.append((close, tag))
             quotes.append([False, False])
-        elif kind == "color_switch":
+        elif kind == "color_switch" or kind == "stray_dollar":
             pass
         elif kind == "braced_greek" or kind == "greek":
             buffer.append(GREEK[match.group(kind)])
@@ -605,10 +606,11 @@ def _script_source(match: re.Match) -> str:
     mark = match.group("script") or ("^" if match.group("script_word") == "super" else "_")
     # a run of letters is a word or a name (BL, th, pi), never letters multiplied together
     body = match.group("script_body").strip()
-    worded = _words_as_text(body)
-    body = worded if worded != body else _SCRIPT_WORD.sub(r"\\text{\g<0>}", body)
-    if match.group("script_style"):
+    if match.group("script_style"):  # its argument is text already
         body = f"\\{match.group('script_style')}{{{body}}}"
+    else:
+        worded = _words_as_text(body)
+        body = worded if worded != body else _SCRIPT_WORD.sub(r"\\text{\g<0>}", body)
     return f"{{}}{mark}{{{body}}}"
 
 
@@ -931,12 +933,17 @@ def _grouped(text: str) -> str:
     return text if len(text) <= 1 or text.isalnum() else f"({text})"
 
 
+# The styled capitals Unicode placed among its letterlike symbols before it had a block for them
+# (\\mathcal{R} is ℛ, \\mathbb{R} is ℝ); ℓ is a letter of its own.
+_LETTERLIKE = frozenset("ℂℊℋℌℍℎℐℑℒℕℙℚℛℜℝℤℨℬℭℯℰℱℳℴ")
+
+
 def _readable_letters(text: str) -> str:
-    """Mathematical alphanumerics (𝐱, 𝒪, 𝔼) as the plain letters they style: text must stay searchable."""
+    """Mathematical alphanumerics (𝐱, 𝒪, 𝔼, ℛ) as the plain letters they style: text must stay searchable."""
     if text.isascii():
         return text
-    return "".join(unicodedata.normalize("NFKC", char) if "\U0001d400" <= char <= "\U0001d7ff" else char
-                   for char in text)
+    return "".join(unicodedata.normalize("NFKC", char) if "\U0001d400" <= char <= "\U0001d7ff" or char in _LETTERLIKE
+                   else char for char in text)
 
 
 def spoken(text: str) -> str:
