@@ -54,7 +54,7 @@ LATEX_LEAK = re.compile(
     r"\\[A-Za-z]{2,}"                      # a command name: \textit, \ours
     r"|\\[%&_#{}$'`\"^~]"                  # an escape or an accent: \% \_ \'e
     r"|[_^]\{"                             # a sub- or superscript group: x^{2}
-    r"|\$[^$\s][^$]{0,200}?[\\^_{}][^$]{0,200}?\$"  # $...$ holding maths
+    r"|\$(?!\d)[^$\s][^$]{0,200}?(?:[\\{}]|[\^_](?!\())[^$]{0,200}?(?<!\s)\$(?!\d)"  # $...$ holding maths
     r"|[{}]"                               # a brace: a group TeX would have dropped
     r"|\$(?!\d)[^$\s][^$]{0,200}?(?<!\s)\$(?!\d)"  # $Webpage$: dollars around anything but money
     r"|(?<=[A-Za-z}])\$(?!\w)"             # Webpage$: a stray closing dollar
@@ -69,7 +69,7 @@ _INITIAL = re.compile(r"\{(\w)\}(?=\w)")  # \textbf{D}irect: one word
 _BARE_COMMAND = re.compile(
     r"(?<![\\A-Za-z])(?:text[a-z]{2,}|emph|math[a-z]{2,}|underline|footnote|href|url"
     r"|red|green|blue|cyan|magenta|yellow|black|gray|grey|white|brown|lime|olive|orange|pink|purple|teal|violet"
-    r")(?=\{)|(?<=\{)(?:times|sim|approx|pm|cdot|leq|geq|neq|infty|deg|circ|ldots|cdots|dots)(?=\})|(?<=\^)circ\b")
+    r")(?=\{)|(?<=\{)(?:times|sim|approx|pm|cdot|leq|geq|neq|infty|deg|circ|ldots|cdots|dots)(?=\})|(?<=\^)(?:circ|top)\b")
 # Link targets and colour names: the page gives them, but not as words to read.
 _HREF_TARGET = re.compile(r"\\href\{[^{}]*\}|https?://[^\s{}]+(?=\{)|\\(?:text)?color\{[^{}]*\}")
 # An accented letter in any of TeX's spellings: \'e \'{e} {\'e} \v{c} \"{\i}; the letter is the word's.
@@ -142,7 +142,7 @@ def _strings(data) -> list[str]:
 
 
 # A set written out (`tau = {o₀, a₀, …}`): its braces are the set's, not TeX's.
-_SET = re.compile(r"\{[^{}$\\]*,\s[^{}$\\]*\}")
+_SET = re.compile(r"\{[^{}$\\]*,\s?[^{}$\\]*\}")
 
 
 def latex_leaks(text: str) -> list[str]:

@@ -7,20 +7,32 @@ it is not: <title>, meta tags, feeds, sort keys, ids. Policy, in the order it is
 1. Unsafe code points become U+FFFD: C0 controls other than tab, LF and CR; DEL and the C1
    controls; lone surrogates; and Unicode noncharacters. HTML5 and XML 1.0 forbid them, and a
    visible replacement character loses less than deleting them would.
-2. Links: LaTeX links (``\\url{...}``, ``\\href{URL}{text}``) and bare http(s) URLs (found by the one
+2. Repairs of what the listing lost on the way: a command's backslash (``textbf{..}``, ``emph{..}``,
+   ``href{URL}{..}``, and a colour name before a brace, ``teal{..}``, as ``\\textcolor``) is given
+   back; ``\\footnote{X}`` becomes the aside `` (X)`` where its mark stands; a text command whose
+   braces hold a link keeps only its text (links are cut out before the fragments are read); a
+   brace that pairs with no other is dropped (between two letters it reads as a space).
+3. Links: LaTeX links (``\\url{...}``, ``\\href{URL}{text}``) and bare http(s) URLs (found by the one
    linkify matcher) are links, in a page and in `papers.json` alike. ``\\_``-style escapes inside a
    URL are undone first (``SDXL\\_NCP-DPO`` is ``SDXL_NCP-DPO``). A bare link's text is kept as written.
-3. Maths is ``$...$``, ``$$...$$``, ``\\(...\\)`` or ``\\[...\\]``: MathML in HTML (latex2mathml), readable
+4. Maths is ``$...$``, ``$$...$$``, ``\\(...\\)`` or ``\\[...\\]``: MathML in HTML (latex2mathml), readable
    characters in plain text (``$\\tau$`` is ``τ``, ``\\nabla^2`` is ``∇²``, ``L_2`` is ``L₂``). A dollar
    that cannot open or close a formula is a dollar sign: one followed by a space or a digit
    closing, one after a backslash (``\\$OneMillion-Bench``), a lone one (``in $200k``, ``for 1$``),
-   and one before an amount of money (``$200k``, ``$5``) even when a later dollar could close it.
-4. Outside maths, LaTeX text commands are resolved: ``\\textbf``/``\\emph``/``{\\it ...}`` become
+   and one before an amount of money (``$200k``, ``$5``) even when a later dollar could close it,
+   or (``$0.1.``, ``$0.1/page``) when the closing dollar lies past a sentence's end or far away.
+   A dollar left after a word (``{Webpage}$``) closes a formula whose opening was lost: dropped;
+   so are the dollars around a link (``$\\href{URL}{Webpage}$``). A sub- or superscript that lost
+   its dollars is maths too: ``n^{1+o(1)}``, ``R^\\textbf{2AI}``, ``5\\textsuperscript{th}`` and
+   ``O(T^K)`` and ``UV^top`` are formulas on an empty base; ``ZS^2``, ``W^+``, ``360^circ`` and
+   ``L_0`` are ``ZS²``, ``W⁺``, ``360°``, ``L₀``.
+5. Outside maths, LaTeX text commands are resolved: ``\\textbf``/``\\emph``/``{\\it ...}`` become
    strong and em, ``\\textsc``, ``\\texttt``, ``\\color{..}{..}`` and the like keep only their text,
    abbreviations (``\\eg``, ``\\etal``) are spelled out, symbols (``\\times``, ``\\i``, accents,
    Greek letters) become characters (latex2mathml's and pylatexenc's tables), TeX quotes become
-   curly quotes and ``~`` ties non-breaking spaces.
-5. A command nobody defines outside its paper (``\\ours``, ``\\method``, ``\\ModelName``) is an
+   curly quotes and ``~`` ties non-breaking spaces. Braces TeX drops go too: ``{\\deg}``, ``{times}``
+   and ``GPT-{n}`` read ``°``, ``×``, ``GPT-n``.
+6. A command nobody defines outside its paper (``\\ours``, ``\\method``, ``\\ModelName``) is an
    authors' macro. A reader sees its name without the backslash: the name is the authors' own
    shorthand (usually for their system) and the only hint of it the listing gives, so dropping it
    would leave a hole in the sentence, and showing the backslash would show markup. `author_macros`
@@ -137,7 +149,7 @@ _FRAGMENT = re.compile(
     | (?<![A-Za-z\\])\{(?P<bare_symbol>%(bare_symbols)s)\}       # {times}, {sim}: a symbol that lost its backslash
     | (?<![A-Za-z\\])\{(?P<bare_group>[A-Za-z][\w-]{0,40})\}     # GPT-{n}, {name}: braces TeX drops
     | (?<=[A-Za-z0-9)}])\^(?P<bare_power>\d{1,3}(?!\d|[.,]\d)|\+|\\?circ(?![A-Za-z]))  # ZS^2, O(L^2), W^+, 360^circ
-    | (?<=[A-Za-z0-9)}])\^(?P<bare_letter>[A-Za-z*])(?![A-Za-z0-9])    # O(T^K), pass^k, Q^*
+    | (?<=[A-Za-z0-9)}])\^(?P<bare_letter>[A-Za-z*]|top)(?![A-Za-z0-9])    # O(T^K), pass^k, Q^*, UV^top
     | (?<![\w\\][A-Za-z])(?<=[A-Za-z])_(?P<bare_index>\d)(?!\w|\.\d)         # L_0, o_0: one letter, one digit
     | \\(?P<greek>%(greek)s)(?![A-Za-z])                       # \tau
     | \{\\(?P<braced_accent>['`"^~=.](?:[A-Za-z]|\\i(?![A-Za-z])|\{(?:[A-Za-z]|\\i)\}))\}  # {\'a}
@@ -557,7 +569,8 @@ def _fragment_tokens(text: str, tokens: list[tuple]) -> None:
             buffer.append("°" if power.endswith("circ") else "".join(_SUPERSCRIPTS[digit] for digit in power))
         elif kind == "bare_letter":
             _flush(buffer, tokens)
-            tokens.append((MATH, "{}^{%s}" % match.group(kind)))
+            letter = match.group(kind)
+            tokens.append((MATH, "{}^{%s}" % ("\\top" if letter == "top" else letter)))
         elif kind == "bare_index":
             buffer.append(_SUBSCRIPTS[match.group(kind)])
         elif kind in ("braced_accent", "accent", "letter_accent"):
