@@ -37,7 +37,7 @@ from .pipeline import BuildOptions, Files, Inputs, StrictFailure, other_files, r
 from .render import MarkdownPage, Renderer, make_environment, static_files
 from .topics import TopicReport, assign_topics
 from .urls import PAPERS_URL, STATIC_URL, output_path, paper_url
-from .views import date_order
+from .views import PageMeta, date_order
 
 DATA, PAGES, TEMPLATES, STATIC = "data", "pages", "templates", "static"
 EVERYTHING = frozenset((DATA, PAGES, TEMPLATES, STATIC))
@@ -157,12 +157,16 @@ class Version:
         self.options = options
         self.static_key = digest(*(part for path in sorted(static) for part in (str(path), static[path])))
         """Every static file: a page may load any of them, so it reloads when one changes."""
-        self.order = date_order(data.catalogue)
-        self.position = {paper.id: index for index, paper in enumerate(self.order.papers)}
+        if previous is not None and previous.catalogue is data.catalogue:  # made from the catalogue alone
+            self.order, self.position = previous.order, previous.position
+        else:
+            self.order = date_order(data.catalogue)
+            self.position = {paper.id: index for index, paper in enumerate(self.order.papers)}
         self.search_bundle: Path | None = None
         """Pagefind's bundle for these paper pages, once the search indexer has made it."""
         self._papers: dict[str, Files] = {}
-        self._pages: Files | None = None
+        self._calls: dict[PurePosixPath, PageCall] | None = None
+        self._pages: Files = {}
         self._rest: Files | None = None
         self._lock = threading.RLock()
         if previous is not None:
@@ -171,12 +175,13 @@ class Version:
     def _keep_from(self, previous: Version) -> None:
         """Keep what `previous` rendered that these inputs would render the same way."""
         if previous.renderer is self.renderer and previous.data is self.data:  # static/ alone changed
-            self._papers, self._pages, self._rest = dict(previous._papers), previous._pages, previous._rest
-            self.search_bundle = previous.search_bundle
+            self._papers, self._calls, self._rest = dict(previous._papers), previous._calls, previous._rest
+            self._pages, self.search_bundle = dict(previous._pages), previous.search_bundle
             return
-        same_site = (previous.env is self.env and previous.renderer.site == self.renderer.site
-                     and previous.renderer.config == self.renderer.config)
-        if not same_site:
+        same_site = (previous.renderer.site == self.renderer.site and previous.renderer.config == self.renderer.config)
+        if same_site and previous.catalogue is self.catalogue and previous.site_pages is self.site_pages:
+            self._calls = previous._calls  # the templates alone changed: the same view models
+        if not same_site or previous.env is not self.env:
             return
         for paper_id, files in list(previous._papers.items()):
             if paper_id in self.position and previous.paper_data(paper_id) == self.paper_data(paper_id):
@@ -197,9 +202,9 @@ class Version:
             found = self.paper_files(paper_id).get(path)
             if found is not None:
                 return found
-        pages = self.other_pages()
-        if path in pages:
-            return pages[path]
+        page = self.other_page(path)
+        if page is not None:
+            return page
         return self.rest().get(path)
 
     def paper_files(self, paper_id: str) -> Files:
@@ -212,19 +217,23 @@ class Version:
                 self._papers[paper_id] = files
             return files
 
-    def other_pages(self) -> Files:
-        """Every page but the papers': home, lists, topics, site_src's pages, search, 404."""
+    def other_page(self, path: PurePosixPath) -> bytes | None:
+        """A page but the papers' (home, lists, topics, site_src's pages, search, 404), or None."""
         with self._lock:
-            if self._pages is None:
-                self._pages = self.renderer.other_pages(self.catalogue, self.site_pages)
-            return self._pages
+            if self._calls is None:
+                self._calls = deferring(self.renderer).other_pages(self.catalogue, self.site_pages)
+            page = self._pages.get(path)
+            if page is None and path in self._calls:
+                page = self._pages[path] = self._calls[path].render(self.renderer)
+            return page
 
     def rest(self) -> Files:
         """Every other file the build writes (feeds, sitemap, export, vocabulary...), from the
-        build's own `other_files`; the paper pages are rendered only if it reads their bytes."""
+        build's own `other_files`; the paper pages are rendered only if it reads their bytes, and
+        the other pages are not rendered here (other_page renders them)."""
         with self._lock:
             if self._rest is None:
-                self._rest = other_files(self.renderer, self.catalogue, self.site_pages, self.options,
+                self._rest = other_files(deferring(self.renderer), self.catalogue, self.site_pages, self.options,
                                          PaperFiles(self))
             return self._rest
 
@@ -233,6 +242,37 @@ class Version:
         environment of their own, so no template cache is shared with the threads serving requests."""
         renderer = self.renderer.with_environment(make_environment(self.options.templates))
         return renderer.paper_pages(self.catalogue)
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """A page `other_pages` asked for: the arguments of its `Renderer.page` call, view model
+    included, kept to render the page when a request asks for it."""
+
+    template: str
+    url: str
+    meta: PageMeta | None
+    context: dict[str, Any]
+
+    def render(self, renderer: Renderer) -> bytes:
+        return renderer.page(self.template, self.url, self.meta, **self.context)[1]
+
+
+class DeferringRenderer(Renderer):
+    """A renderer whose `page` returns the PageCall in place of the page's bytes: `other_pages`
+    works out every page's view model as the build does, and only the page a request asks for is
+    rendered. Its view models (lists of 20,000 rows at 10,000 papers) take most of its time and
+    depend on no template, so a template edit renders the page asked for with them as they were."""
+
+    def page(self, template: str, url: str, meta: PageMeta | None = None, **context) -> tuple[PurePosixPath, Any]:
+        return output_path(url), PageCall(template, url, meta, context)
+
+
+def deferring(renderer: Renderer) -> DeferringRenderer:
+    """The same renderer (templates, settings, site), deferring each page's rendering."""
+    deferred = DeferringRenderer(renderer.env, renderer.config, renderer.list_page_size)
+    deferred.site = renderer.site
+    return deferred
 
 
 def _paper_of(path: PurePosixPath) -> str | None:

@@ -575,7 +575,7 @@ class SearchIndexer:
     Once the site has been quiet for QUIET seconds, a forked process renders every paper page
     (with the build's renderer, sharing the cores as the build does) into a temporary folder and
     runs the build's index stage over them (Pagefind's CLI, or the cached bundle when the pages
-    give Pagefind what they gave it before). It runs at a lower priority and in a process of its
+    give Pagefind what they gave it before). It runs at the lowest priority and in a process of its
     own, so requests and edits are served meanwhile; a version that an edit replaced before its
     bundle was ready is skipped.
     """
@@ -637,7 +637,7 @@ class SearchIndexer:
                 os.setpgid(0, 0)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.nice(10)
+                os.nice(19)  # the time left over by requests and edits
                 make_search_bundle(version, target, self.cache)
                 code = 0
             except BaseException as error:  # noqa: BLE001 - reported by the parent from this file
