@@ -21,11 +21,11 @@ LIST_KEYS = tuple("0123456789abcdefghijklmnopqrstuvwxyz")
 is left out, and the search page does not try to correct one."""
 TAILS_DIR = VOCABULARY_DIR / "tails"
 """Where the same words go again, keyed by their tail: the word less its first letter."""
-TAIL_LISTS = 127
+TAIL_LISTS = 251
 """How many tail lists there are (static/spelling.js holds the same number). A typo at the first
 letter puts the word meant in another first-letter list, but leaves its tail whole: the page
-fetches the few tail lists a one-letter slip there could come from, about 1 KB each with gzip
-at 2,212 papers, instead of other first-letter lists of up to 8 KB."""
+fetches the four tail lists a one-letter slip there could come from, about 600 bytes each with
+gzip at 2,212 papers, instead of other first-letter lists of up to 8 KB."""
 
 # Pagefind's indexer (pagefind/src/fossick/mod.rs) splits the page text on whitespace, then keeps
 # each word with every character outside \w removed, lower-cased. A word that changed on the way
@@ -59,7 +59,7 @@ def tail_list(tail: str) -> int:
     """The tail list that holds the words ending in `tail` after their first letter: a hash of
     its characters (code points, each step times 31 plus the next, modulo 2**32, as spelling.js
     computes it), modulo a prime number of lists, which spreads even words alike in their last
-    letters evenly (with 128 lists, one could get 4 times as many as another)."""
+    letters evenly (with 128 lists, one could get 4 times as many words as another)."""
     value = 0
     for char in tail:
         value = (value * 31 + ord(char)) % 2**32
