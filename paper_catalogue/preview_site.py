@@ -16,6 +16,11 @@ only what it touched:
   before comes from the cache), topics (only for the papers whose title or abstract is new, when
   the taxonomy and overrides are unchanged) and related papers; a rendered paper page is kept
   when its paper and its view model are unchanged.
+
+Related papers are worked out for the papers a request shows (`LazyRelated`): a paper's related
+papers are one row of the build's similarity search, the same row the build computes, and at
+10,000 papers the search over every pair is most of a seed edit (3 s). The whole search runs
+when a file needs every paper's (the data export) and for the search index.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -32,12 +37,12 @@ import jinja2
 
 from .cache import Cache, digest
 from .diagnostics import Diagnostic
-from .models import Catalogue, Paper
+from .models import Catalogue, Links, Paper, RelatedLink
 from .pipeline import BuildOptions, Files, Inputs, StrictFailure, other_files, read_inputs, related_stage, topics_stage
 from .render import MarkdownPage, Renderer, make_environment, static_files
 from .topics import TopicReport, assign_topics
 from .urls import PAPERS_URL, STATIC_URL, output_path, paper_url
-from .views import PageMeta, date_order
+from .views import DateOrder, PageMeta, date_order
 
 DATA, PAGES, TEMPLATES, STATIC = "data", "pages", "templates", "static"
 EVERYTHING = frozenset((DATA, PAGES, TEMPLATES, STATIC))
@@ -99,9 +104,10 @@ class SiteData:
 
     inputs: Inputs
     catalogue: Catalogue
-    """With each paper's topics and related papers."""
+    """With each paper's topics; its related papers come from `related`."""
     warnings: tuple[Diagnostic, ...]
     report: TopicReport | None
+    related: LazyRelated
 
 
 def read_data(options: BuildOptions, cache: Cache, previous: SiteData | None = None) -> SiteData:
@@ -112,8 +118,43 @@ def read_data(options: BuildOptions, cache: Cache, previous: SiteData | None = N
     warnings = (*inputs.warnings, *topic_warnings)
     if options.strict and any(warning.severity == "warning" for warning in warnings):
         raise StrictFailure(list(warnings))
-    catalogue = related_stage(catalogue, inputs.catalogue_key, cache)
-    return SiteData(inputs, catalogue, warnings, report)
+    if previous is not None and previous.catalogue is catalogue:  # same papers, same topics (site.toml edited)
+        related = previous.related
+    else:
+        related = LazyRelated(catalogue, inputs.catalogue_key, cache)
+    return SiteData(inputs, catalogue, warnings, report, related)
+
+
+class LazyRelated:
+    """The related stage for the papers asked for: all of them from the cache when it holds them,
+    else each paper's from the build's own search (related.RelatedSearch), which gives a paper the
+    links related_links gives it; the whole stage when every paper's are needed."""
+
+    def __init__(self, catalogue: Catalogue, key: str, cache: Cache) -> None:
+        self.catalogue, self.key, self.cache = catalogue, key, cache
+        self._links: Links | None = cache.get("related", key)
+        self._search: Any = None
+        self._index = {paper.id: index for index, paper in enumerate(catalogue.papers)}
+        self._lock = threading.Lock()
+
+    def of(self, paper_id: str) -> tuple[RelatedLink, ...]:
+        with self._lock:
+            if self._links is not None:
+                links = self._links.get(paper_id, ())
+            else:
+                if self._search is None:
+                    from .related import RelatedSearch  # numpy and scipy: loaded only when needed
+
+                    self._search = RelatedSearch(self.catalogue)
+                links = self._search.links_of(self._index[paper_id])
+        return tuple(map(RelatedLink._make, links))
+
+    def whole(self) -> Catalogue:
+        """The catalogue with every paper's related papers: the build's related stage."""
+        with self._lock:
+            catalogue = related_stage(self.catalogue, self.key, self.cache)
+            self._links = {paper.id: paper.related for paper in catalogue.papers}
+            return catalogue
 
 
 def topics_since(inputs: Inputs, cache: Cache, previous: SiteData | None
@@ -190,8 +231,15 @@ class Version:
     def paper_data(self, paper_id: str) -> tuple[Paper, Any]:
         """What a paper's files are made of: its record and its view model."""
         index = self.position[paper_id]
-        view = self.renderer.paper_page_views(self.catalogue, slice(index, index + 1), self.order)[0]
-        return self.order.papers[index], view
+        order = self._order_with_related(index)
+        return order.papers[index], self.renderer.paper_page_views(self.catalogue, slice(index, index + 1), order)[0]
+
+    def _order_with_related(self, index: int) -> DateOrder:
+        """The date order, the paper at `index` in it with its related papers."""
+        paper = self.order.papers[index]
+        papers = list(self.order.papers)
+        papers[index] = paper.model_copy(update={"related": self.data.related.of(paper.id)})
+        return replace(self.order, papers=papers)
 
     def file(self, path: PurePosixPath) -> bytes | None:
         """The bytes the build writes at `path`, or None when it writes nothing there."""
@@ -213,7 +261,8 @@ class Version:
             files = self._papers.get(paper_id)
             if files is None:
                 index = self.position[paper_id]
-                files = self.renderer.paper_pages(self.catalogue, slice(index, index + 1), self.order)
+                files = self.renderer.paper_pages(self.catalogue, slice(index, index + 1),
+                                                  self._order_with_related(index))
                 self._papers[paper_id] = files
             return files
 
@@ -233,15 +282,15 @@ class Version:
         the other pages are not rendered here (other_page renders them)."""
         with self._lock:
             if self._rest is None:
-                self._rest = other_files(deferring(self.renderer), self.catalogue, self.site_pages, self.options,
-                                         PaperFiles(self))
+                self._rest = other_files(deferring(self.renderer), self.data.related.whole(), self.site_pages,
+                                         self.options, PaperFiles(self))
             return self._rest
 
     def all_paper_files(self) -> Files:
         """Every paper's files at once, as the build renders them (for the search index), with an
         environment of their own, so no template cache is shared with the threads serving requests."""
         renderer = self.renderer.with_environment(make_environment(self.options.templates))
-        return renderer.paper_pages(self.catalogue)
+        return renderer.paper_pages(self.data.related.whole())
 
 
 @dataclass(frozen=True)

@@ -387,3 +387,29 @@ def related_links(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Links:
 def find_related(catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> Catalogue:
     """Stage 3: every paper with its k most similar papers and the terms each pair shares."""
     return catalogue.with_related(related_links(catalogue, k))
+
+
+class RelatedSearch:
+    """related_links for one paper at a time: the tf-idf matrix of the whole catalogue, and the
+    same search as top_similar's, asked for one row. A row's answer depends on no other row, so a
+    paper's links are those related_links gives it; the preview asks for the papers it shows,
+    without the search over every pair."""
+
+    def __init__(self, catalogue: Catalogue, k: int = RELATED_PER_PAPER) -> None:
+        self.papers = catalogue.papers
+        self.search: _Search | None = None
+        if len(self.papers) < 2:
+            return
+        try:
+            matrix, terms = tfidf_matrix([p.title for p in self.papers], [p.abstract for p in self.papers])
+        except ValueError:  # "empty vocabulary", as in related_links
+            return
+        postings = POSTINGS_KEPT if len(self.papers) >= APPROXIMATE_FROM else 0
+        self.search = _Search(matrix, terms, k, SHARED_TERMS, postings)
+
+    def links_of(self, index: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The related papers of the paper at `index` in the catalogue, as related_links gives them."""
+        if self.search is None:
+            return ()
+        _, columns, _, shared = self.search.chunk(index, index + 1)
+        return tuple((self.papers[column].id, terms) for column, terms in zip(columns.tolist(), shared))

@@ -148,3 +148,15 @@ def test_an_edit_keeps_the_paper_pages_it_does_not_change_and_renders_the_others
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     fourth = site.update({TEMPLATES})
     assert not any(fourth.paper_files(paper_id) is third.paper_files(paper_id) for paper_id in ids)
+
+
+def test_one_papers_related_papers_are_those_the_related_stage_gives_it():
+    from paper_catalogue.config import load_site_config
+    from paper_catalogue.pipeline import read_catalogue
+    from paper_catalogue.related import RelatedSearch, related_links
+
+    catalogue, _ = read_catalogue(REAL_SEEDS, load_site_config(REAL_SITE_SRC / "site.toml"))
+    links, search = related_links(catalogue), RelatedSearch(catalogue)
+    assert sum(map(len, links.values())) > 1000
+    for index, paper in enumerate(catalogue.papers):
+        assert search.links_of(index) == links.get(paper.id, ()), paper.id
