@@ -1,4 +1,4 @@
-"""One real build in this process, for the harness: pipeline.build(), then its stage timings as JSON.
+"""One real build in this process, for the harness: pipeline.build(), then its stage timings (wall and CPU) as JSON.
 
 run.py starts this in a fresh interpreter per run, so start-up and imports count in the wall time
 and the peak memory of exactly one build can be read when the process ends.
@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from paper_catalogue.cli import leave  # noqa: E402
 from paper_catalogue.pipeline import BuildOptions, build  # noqa: E402
 
 
@@ -31,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                                 templates=args.templates, cache=args.cache))
     json.dump({
         "timings": result.timings,
+        "cpu": result.cpu,
         "papers": len(result.catalogue.papers),
         "files": result.files,
         "warnings": len(result.warnings),
@@ -40,4 +40,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    leave(main())  # as build.py ends
+    sys.exit(main())

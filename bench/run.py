@@ -65,6 +65,8 @@ class Row:
     output_bytes: int
     files: int
     stages: dict[str, float] = field(default_factory=dict)
+    stage_cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per stage (BuildResult.cpu), medians of the runs: where the work is."""
     startup: float | None = None
     first_query_bytes: int | None = None
     ratio: float | None = None
@@ -224,6 +226,8 @@ def remove_outputs(work: Path, keep: bool = False) -> bool:
 def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     names = list(dict.fromkeys(name for _, report in runs for name in report["timings"]))
     stages = {name: statistics.median(report["timings"].get(name, 0.0) for _, report in runs) for name in names}
+    stage_cpu = {name: statistics.median(report.get("cpu", {}).get(name, 0.0) for _, report in runs)
+                 for name in names}
     startup = statistics.median(m.wall - sum(report["timings"].values()) for m, report in runs)
     output, files, pages = tree_size(site)
     papers = {report["papers"] for _, report in runs}
@@ -232,7 +236,7 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     return Row(papers=count, build="ours", total=statistics.median(m.wall for m, _ in runs),
                cpu=statistics.median(m.cpu for m, _ in runs),
                peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
-               files=files, stages=stages, startup=startup, first_query_bytes=first_query_bytes(site),
+               files=files, stages=stages, stage_cpu=stage_cpu, startup=startup, first_query_bytes=first_query_bytes(site),
                paper_page_bytes=median_paper_page(site))
 
 
@@ -280,6 +284,21 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def format_cpu_table(rows: list[Row]) -> str:
+    """CPU seconds per stage of our builds, and what start-up and teardown took beside them
+    (the process's CPU less the stages')."""
+    ours = [row for row in rows if row.stage_cpu]
+    stages = list(STAGES) + list(dict.fromkeys(name for row in ours for name in row.stage_cpu if name not in STAGES))
+    header = ["papers"] + [f"{name} cpu s" for name in stages] + ["stages cpu s", "outside stages cpu s", "cpu s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in ours:
+        inside = sum(row.stage_cpu.values())
+        cells = [f"{row.papers:,}"] + [_seconds(row.stage_cpu.get(name)) for name in stages]
+        cells += [_seconds(inside), _seconds(row.cpu - inside), _seconds(row.cpu)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000",
@@ -318,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         for count in sizes:
             remove_outputs(out_dir / (f"real-{count}" if args.corpus else f"catalogue-{count}"), keep=args.keep)
     print(format_table(rows))
+    print()
+    print(format_cpu_table(rows))
     # Other work on the machine skews wall times; say how busy it was so readers can judge.
     print(f"\n{os.cpu_count()} cores; output in {args.out_dir}; 1-minute load average "
           f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")

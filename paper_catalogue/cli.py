@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import NoReturn
 
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic, InputError, error_at, os_error_problem
@@ -417,16 +415,3 @@ def main(argv: list[str] | None = None) -> int:
     args.out = args.out or DEFAULT_OUT
     return run_build(args)
 
-
-def leave(code: int) -> NoReturn:
-    """End the process once main() has returned, without the interpreter's teardown.
-
-    The teardown only frees memory the system frees anyway, and took about 0.15 s of a 1.3 s build
-    of the seeds (BENCHMARKS.md). main() has waited for every child process and closed every file
-    and folder it opened; only the buffered output is left to flush.
-    """
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)

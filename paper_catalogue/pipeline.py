@@ -21,9 +21,11 @@ and stops once its warnings are known.
 
 from __future__ import annotations
 
+import gc
+import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -72,6 +74,9 @@ class BuildResult:
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage, in pipeline order."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per stage (user and system) of this process and the children it waited for in
+    the stage: the render pool's workers in render, Pagefind in index, where it is waited for."""
     topic_report: TopicReport | None = None
     """Papers per topic; None when site_src has no topics.toml."""
     up_to_date: bool = False
@@ -118,12 +123,16 @@ class Inputs:
 def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _quiet) -> BuildResult:
     """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         yield
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        cpu[name] = cpu.get(name, 0.0) + _cpu_seconds() - cpu_started
+        if name in ("read", "topics", "related"):
+            gc.freeze()
 
     # Refuse a dangerous output folder before any work, not after minutes of it.
     check_output_folder(options.out, [options.seeds, options.site_src, options.templates, options.static])
@@ -133,7 +142,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
     with stage("read"):
         inputs = read_inputs(options, cache)
     progress("read", f"{len(inputs.catalogue.papers)} papers, {len(inputs.warnings)} warnings")
-    result = BuildResult(inputs.catalogue, inputs.config, list(inputs.warnings), timings=timings)
+    result = BuildResult(inputs.catalogue, inputs.config, list(inputs.warnings), timings=timings, cpu=cpu)
 
     with stage("topics"):
         catalogue, result.topic_report, topic_warnings = topics_stage(inputs, cache)
@@ -161,24 +170,29 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
             site.write(paper_pages)
         indexing = index_stage(paper_pages, site.folder, len(catalogue.papers), cache) if options.search_index \
             else nullcontext(None)
+        # Written, and read by Pagefind from the disk: from here on only their paths are needed.
+        paper_paths = list(paper_pages)
+        del paper_pages
         with indexing as indexed:
             # Pagefind reads the paper pages while the rest of the site is made and written.
             with stage("render"):
-                files = other_files(renderer, catalogue, site_pages, options, paper_pages)
-            progress("render", f"{len(paper_pages)} paper pages, {len(files)} other files")
+                files = other_files(renderer, catalogue, site_pages, options, paper_paths)
+            progress("render", f"{len(paper_paths)} paper pages, {len(files)} other files")
             with stage("write"):
                 site.write(files)
-            progress("write", f"{len(paper_pages) + len(files)} files")
+            progress("write", f"{len(paper_paths) + len(files)} files")
             if indexed is not None:
                 with stage("index"):
                     ticker("index", f"Pagefind is indexing {len(catalogue.papers):,} paper pages")
                     reused = indexed()
                 progress("index", "search index unchanged, taken from the cache" if reused
                          else f"{len(catalogue.papers)} pages in the search index")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
     timings["write"] += time.perf_counter() - started  # the swap
-    cache.record_output(options.out, inputs.site_key)
-    result.files = len(paper_pages) + len(files)
+    cpu["write"] += _cpu_seconds() - cpu_started
+    if cache.folder is not None:  # the record is a scan of every file written: none without a cache
+        cache.record_output(options.out, inputs.site_key)
+    result.files = len(paper_paths) + len(files)
     return result
 
 
@@ -274,8 +288,9 @@ def render_paper_pages(catalogue: Catalogue, config: SiteConfig, options: BuildO
 
 
 def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[MarkdownPage],
-                options: BuildOptions, paper_pages: Files) -> Files:
-    """Stage 4, after the paper pages: every other output file, as bytes keyed by its path."""
+                options: BuildOptions, paper_pages: Iterable[PurePosixPath]) -> Files:
+    """Stage 4, after the paper pages: every other output file, as bytes keyed by its path.
+    `paper_pages` are the paper pages' paths (or the pages, keyed by them)."""
     files = renderer.other_pages(catalogue, site_pages)
     files.update(renderer.machine_files([*paper_pages, *files], catalogue))  # the sitemap lists every page
     files.update(static_files(options.static))
@@ -295,16 +310,24 @@ def hosting_files(config: SiteConfig) -> Files:
     return files
 
 
-@contextmanager
-def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache) -> Iterator[Callable[[], bool]]:
+def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache
+                ) -> AbstractContextManager[Callable[[], bool]]:
     """Stage 6, over the paper pages already written under `site`: Pagefind starts at once and
     indexes them while the build makes the rest of the site; the call this yields waits for it.
     When every page gives Pagefind exactly what it was given before, that call unpacks the cached
-    bundle instead. It returns whether the cache served the bundle."""
-    key = search_key(pages)
+    bundle instead. It returns whether the cache served the bundle.
+
+    What the run needs of the pages' bytes (the cache key, the check that each is marked for
+    Pagefind) is taken here, so the context manager holds none of them: at 100,000 papers they
+    are about a gigabyte the rest of the build need not keep."""
+    return _indexing(search_key(pages), PagefindRun(site, pages, expected_pages), site, cache)
+
+
+@contextmanager
+def _indexing(key: str, run: PagefindRun, site: Path, cache: Cache) -> Iterator[Callable[[], bool]]:
     bundle = site / BUNDLE_DIR
     cached = cache.holds("search", key)
-    with PagefindRun(site, pages, expected_pages) as pagefind:
+    with run as pagefind:
         if not cached:
             pagefind.start()
 
@@ -316,6 +339,12 @@ def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache) -> 
             return False
 
         yield finish
+
+
+def _cpu_seconds() -> float:
+    """User and system time of this process and of the children it has waited for (none on Windows)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def _file_or_absent(path: Path) -> str:

@@ -58,8 +58,16 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     papers = read_export(tmp_path / f"catalogue-{SIZE}" / "site")
     assert len(papers) == SIZE
 
-    table, footer = capsys.readouterr().out.strip().split("\n\n")
+    table, cpu_table, footer = capsys.readouterr().out.strip().split("\n\n")
     assert "load average" in footer
+    cpu_lines = cpu_table.splitlines()
+    cpu_header = [cell.strip() for cell in cpu_lines[0].strip("|").split("|")]
+    assert cpu_header[1:1 + len(STAGES)] == [f"{name} cpu s" for name in STAGES]
+    cpu_row = dict(zip(cpu_header, (cell.strip() for cell in cpu_lines[2].strip("|").split("|"))))
+    # The stages' CPU time and what was spent outside them add up to the process's.
+    assert abs(float(cpu_row["stages cpu s"]) + float(cpu_row["outside stages cpu s"])
+               - float(cpu_row["cpu s"])) < 0.002
+    assert float(cpu_row["render cpu s"]) > 0 and float(cpu_row["index cpu s"]) > 0
     lines = table.splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[:2] == ["papers", "build"]
