@@ -786,11 +786,36 @@ def _words_as_text(source: str) -> str:
     return "".join(parts) + source[position:] if parts else source
 
 
+# Text commands inside a formula: latex2mathml reads their argument as raw text, so one nested in
+# another would show its name and braces, and some it does not know at all.
+_MATH_TEXT_COMMANDS = "textbf|textit|textsl|emph|textsc|texttt|textrm|textsf|textup|textmd|textnormal|text|mbox"
+_NESTED_TEXT_COMMAND = re.compile(r"(\\(?:%s)\s?\{)\\(?:%s)\s?\{([^{}]*)\}" % (_MATH_TEXT_COMMANDS, _MATH_TEXT_COMMANDS))
+_MATH_TEXT_REWRITES = (
+    (re.compile(r"\\(?:textsc|textup|textmd|textnormal|mbox)(?![A-Za-z])"), r"\\text"),
+    (re.compile(r"\\textsuperscript\s?\{([^{}]*)\}"), r"^{\\text{\1}}"),
+    (re.compile(r"\\textsubscript\s?\{([^{}]*)\}"), r"_{\\text{\1}}"),
+)
+
+
+def _math_source(source: str) -> str:
+    """A formula as latex2mathml should read it: text commands it lacks as ones it has, a text
+    command nested in another reduced to its text (`\\textbf{\\textit{x}}` is `\\textbf{x}`),
+    and its words set as text (`_words_as_text`)."""
+    if "\\text" in source or "\\emph" in source or "\\mbox" in source:
+        for pattern, replacement in _MATH_TEXT_REWRITES:
+            source = pattern.sub(replacement, source)
+        for _ in range(8):  # a few levels of nesting at most; each pass removes one
+            source, count = _NESTED_TEXT_COMMAND.subn(r"\1\2", source)
+            if not count:
+                break
+    return _words_as_text(source)
+
+
 @lru_cache(maxsize=4096)
 def _math_html(source: str) -> str:
     """MathML for a formula, rebuilt from an allow-list; its plain form in <code> when that fails."""
     try:
-        root = convert_to_element(_words_as_text(source), display="inline")
+        root = convert_to_element(_math_source(source), display="inline")
         return _mathml(root)
     except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
         return f'<code class="math">{escape(_math_plain(source))}</code>'
@@ -866,7 +891,7 @@ def _math_plain(source: str) -> str:
     ``\\mathbf{x}`` is x. Read from latex2mathml's tree, so maths means the same in HTML and text;
     a formula it cannot read keeps its words, with commands resolved as outside maths."""
     try:
-        plain = _plain_of(convert_to_element(_words_as_text(source), display="inline"))
+        plain = _plain_of(convert_to_element(_math_source(source), display="inline"))
         return re.sub(r"(?<=[(\[]) | (?=[)\],])", "", _ASCII_SPACE_RUN.sub(" ", plain)).strip()
     except Exception:  # latex2mathml raises many kinds on bad LaTeX; any of them means fallback
         text = _MATH_COMMAND.sub(lambda m: _command_text(m.group(1)) or _symbol(m.group(1)) or m.group(1), source)
@@ -878,7 +903,7 @@ def _math_macros(source: str) -> list[str]:
     if "\\" not in source:
         return []
     try:
-        root = convert_to_element(source, display="inline")
+        root = convert_to_element(_math_source(source), display="inline")
     except Exception:
         return []
     names = []

@@ -68,6 +68,8 @@ FORMS = [
     (r"We introduce $\textbf{AutoPage}$, a novel multi-agent system", "We introduce AutoPage, a novel multi-agent system"),
     (r"$\underline{\textbf{S}}$elf-$\mathcal{R}$efine with \bm{x} and \mathbb{R}", "Self-Refine with x and R"),
     (r"the 5\textsuperscript{th} place and H\textsubscript{2}O", "the 5^(th) place and H₂O"),
+    (r"$\textbf{\textit{Self}}$-Refine, $\textsc{AutoPage}$ and $5\textsuperscript{th}$",
+     "Self-Refine, AutoPage and 5^(th)"),
     # a dollar of money never opens a formula with a stray dollar further on
     (r"efficiency in under 15 minutes for less than \$0.1. Code and dataset will be released at "
      r"$\href{https://mqleet.github.io/AutoPage_ProjectPage/}{Webpage}$.",
@@ -170,6 +172,13 @@ def test_money_never_pairs_with_a_stray_dollar():
     # a formula may start with a digit, and money may sit beside one
     assert "<math" in str(abstract_html("a rate of $10^{-3}$ and $2\\times$ faster"))
     assert plain_text("costs $5 and $\\alpha$ is 0.1") == "costs $5 and α is 0.1"
+
+
+def test_text_commands_inside_maths_keep_their_text_and_style():
+    assert str(title_html(r"$\textbf{\textit{Self}}$")) == (
+        '<math display="inline"><mrow><mtext mathvariant="bold">Self</mtext></mrow></math>')
+    assert str(title_html(r"$\textsc{AutoPage}$")) == '<math display="inline"><mrow><mtext>AutoPage</mtext></mrow></math>'
+    assert "<msup>" in str(title_html(r"$5\textsuperscript{th}$"))
 
 
 def test_scripts_without_dollars_are_set_as_formulas_in_html():
