@@ -251,8 +251,8 @@ class Version:
             if found is not None:
                 return found
         page = self.other_page(path)
-        if page is not None:
-            return page
+        if page is not None or path.parts[:1] == (PAPERS_URL.strip("/"),):
+            return page  # papers/ holds the papers' files and the pages of the list of papers alone
         return self.rest().get(path)
 
     def paper_files(self, paper_id: str) -> Files:
