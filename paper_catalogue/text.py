@@ -107,8 +107,6 @@ _GROUP_TAGS = {
                     "uline mathrm mathsf mathtt mathcal mathbb mathscr mathfrak operatorname ensuremath "
                     "footnote".split(), ""),
 }
-# A footnote is read as an aside in parentheses where its mark stands.
-_ASIDE_COMMANDS = ("footnote",)
 # Declarations that apply to the rest of their braces: {\it vs.}, {\bf x}, {\sc x}.
 _SWITCH_TAGS = {"bf": "strong", "em": "em", "it": "em", "sl": "em",
                 **dict.fromkeys("sc tt rm sf small large Large normalsize footnotesize scriptsize".split(), "")}
@@ -389,7 +387,7 @@ _BARE_NAMES = sorted({name for name in _GROUP_TAGS if name.startswith(("text", "
                      | {"emph", "underline", "footnote", "boldsymbol", "operatorname", "textsuperscript",
                         "textsubscript"}, key=len, reverse=True)
 _BARE_TEXT_COMMAND = re.compile(
-    r"(?<![\\A-Za-z])(?=(?:%s)\{|(?:href|url)\{\s*https?://)" % "|".join(_BARE_NAMES), re.IGNORECASE)
+    r"(?<![\\A-Za-z])(?=(?:%s)\{|(?:href|url)\{\s*https?://)" % "|".join(_BARE_NAMES))
 # A colour name right before a brace is a colour command that lost its backslash and its
 # `\textcolor` (`teal{Tool-use}`): read as `\textcolor{teal}{Tool-use}`, its text kept.
 _BARE_COLOR = re.compile(
