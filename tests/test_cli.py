@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT
 from paper_catalogue.export import read_export
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)],
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--site-src", str(REAL_SITE_SRC),
+                           *map(str, args)],
                           cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
@@ -131,7 +132,8 @@ def run_on_a_terminal(*args) -> tuple[int, str]:
 
     reader, writer = pty.openpty()
     try:
-        done = subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)], cwd=ROOT,
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--site-src", str(REAL_SITE_SRC),
+                               *map(str, args)], cwd=ROOT,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=writer, timeout=300)
     finally:
         os.close(writer)

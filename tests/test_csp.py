@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REAL_SEEDS, ROOT
+from conftest import REAL_SEEDS, REAL_SITE_SRC, ROOT
 from site_checks import DATA_BLOCK, data_block_problems, parse_html
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +42,7 @@ def site(tmp_path_factory):
     """The real catalogue, built at the server root, with its Pagefind index."""
     out = tmp_path_factory.mktemp("csp") / "_site"
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(REAL_SEEDS),
+                             "--site-src", str(REAL_SITE_SRC),
                              "--out", str(out), "--base-url", "http://127.0.0.1/", "--quiet"],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr

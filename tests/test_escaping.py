@@ -8,7 +8,7 @@ import sys
 import pytest
 from site_build import parse_html as parse_tree
 
-from conftest import ROOT
+from conftest import REAL_SITE_SRC, ROOT
 from paper_catalogue.export import read_export
 from paper_catalogue.text import excerpt
 from site_checks import html_problems, is_safe_url, parse_html, read_site, site_problems
@@ -58,7 +58,8 @@ def hostile_site(tmp_path_factory):
     seeds.mkdir()
     (seeds / "hostile.txt").write_text(hostile_seed(), encoding="utf-8")
     out = root / "_site"
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(seeds), "--out",
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--seeds", str(seeds),
+                             "--site-src", str(REAL_SITE_SRC), "--out",
                              str(out), "--base-url", f"https://{SITE_HOST}/catalogue/", "--quiet"],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr

@@ -14,13 +14,13 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT
 from site_build import write_site
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.export import read_export
 from paper_catalogue.writer import RETIRED_TAG, check_output_folder, discard, remove_leftovers, safe_relative
 
-BUILD = [sys.executable, str(ROOT / "build.py")]
+BUILD = [sys.executable, str(ROOT / "build.py"), "--site-src", str(REAL_SITE_SRC)]
 
 
 def run(*args, cwd=ROOT, **kwargs) -> subprocess.CompletedProcess:
