@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, ValidationError
 from .diagnostics import Diagnostic, InputError, error_at, toml_error
 from .models import Catalogue, Paper, Record, Topic
 from .site_files import key_lines, read_site_file
+from .workers import cores, forked_map
 
 ADVICE_FROM_PAPERS = 100
 """Below this many papers, shares say little (one paper is more than 1%): the report gives no advice."""
@@ -35,6 +36,10 @@ NAME_FIT_LEFT_OUT = frozenset("""
 """.split())
 """Words of a name that say nothing about its subject: joining words, and words nearly every paper of
 a catalogue of language-model papers has."""
+
+PARALLEL_FROM = 2000
+"""From this many papers on, topics are worked out in one process per core: below, forking costs
+more than it shares."""
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -477,11 +482,17 @@ def name_fit(name: str, papers: Sequence[Paper]) -> float | None:
     being found by its first NAME_FIT_PREFIX letters; None for no papers."""
     if not papers:
         return None
-    prefixes = [word[:NAME_FIT_PREFIX] for word in name_words(name)]
-    if not prefixes:
+    pattern = name_pattern(name_words(name))
+    if pattern is None:
         return 0.0
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(prefixes)))) + ")")
     return sum(bool(pattern.search(match_text(f"{paper.title} {paper.abstract}"))) for paper in papers) / len(papers)
+
+
+def name_pattern(words: Sequence[str]) -> re.Pattern | None:
+    """What finds any of these words of a name in text as match_text writes it: a word beginning
+    with the word's first NAME_FIT_PREFIX letters; None for no words."""
+    prefixes = sorted({word[:NAME_FIT_PREFIX] for word in words})
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
 
 
 def with_name_fit(report: TopicReport, papers: Sequence[Paper]) -> TopicReport:
@@ -520,9 +531,17 @@ def assign_topics(catalogue: Catalogue, taxonomy: Taxonomy,
     are listed in the report.
     """
     index = TermIndex(taxonomy)
-    chosen = {paper.id: choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, index),
-                                      taxonomy)
-              for paper in catalogue.papers}
+    papers = catalogue.papers
+
+    def topics_of(span: slice) -> list[tuple[str, ...]]:
+        return [choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, index), taxonomy)
+                for paper in papers[span]]
+
+    workers = cores() if len(papers) >= PARALLEL_FROM else 1
+    step = -(-len(papers) // (workers * 4))
+    spans = [slice(start, start + step) for start in range(0, len(papers), step)] if papers else []
+    chosen = {paper.id: topics for paper, topics
+              in zip(papers, (topics for part in forked_map(topics_of, spans, workers) for topics in part))}
     pinned = 0
     waiting: list[str] = []
     if overrides is not None:
@@ -533,8 +552,7 @@ def assign_topics(catalogue: Catalogue, taxonomy: Taxonomy,
                 pinned += 1
             else:
                 waiting.append(f"{pin.paper_id} ({overrides.file}:{pin.line})")
-    papers = tuple(paper.model_copy(update={"topics": chosen[paper.id]})
-                   for paper in catalogue.papers)
+    papers = tuple(paper.model_copy(update={"topics": chosen[paper.id]}) for paper in papers)
     report = _report(papers, taxonomy, pinned, tuple(waiting))
     topics = tuple(topic.topic() for topic in taxonomy.topics)
     return TopicAssignment(Catalogue(papers=papers, topics=topics), report)
