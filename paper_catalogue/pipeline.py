@@ -122,6 +122,13 @@ class Inputs:
 
 def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _quiet) -> BuildResult:
     """Run every stage in order; raises BuildError (or StrictFailure) without touching the output."""
+    try:
+        return _build(options, progress, ticker)
+    finally:
+        gc.unfreeze()  # what the stages froze is the collector's again once the build is over
+
+
+def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildResult:
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
 
@@ -132,6 +139,9 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
         cpu[name] = cpu.get(name, 0.0) + _cpu_seconds() - cpu_started
         if name in ("read", "topics", "related"):
+            # What these stages made (the catalogue, its topics and links) lives until the end of
+            # the build: frozen, the collector stops scanning it again and again (1.6 cpu-s of
+            # collections at 10,000 papers, 0.7 frozen), and forked workers leave its pages shared.
             gc.freeze()
 
     # Refuse a dangerous output folder before any work, not after minutes of it.
