@@ -482,11 +482,17 @@ def name_fit(name: str, papers: Sequence[Paper]) -> float | None:
     being found by its first NAME_FIT_PREFIX letters; None for no papers."""
     if not papers:
         return None
-    prefixes = [word[:NAME_FIT_PREFIX] for word in name_words(name)]
-    if not prefixes:
+    pattern = name_pattern(name_words(name))
+    if pattern is None:
         return 0.0
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(set(prefixes)))) + ")")
     return sum(bool(pattern.search(match_text(f"{paper.title} {paper.abstract}"))) for paper in papers) / len(papers)
+
+
+def name_pattern(words: Sequence[str]) -> re.Pattern | None:
+    """What finds any of these words of a name in text as match_text writes it: a word beginning
+    with the word's first NAME_FIT_PREFIX letters; None for no words."""
+    prefixes = sorted({word[:NAME_FIT_PREFIX] for word in words})
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
 
 
 def with_name_fit(report: TopicReport, papers: Sequence[Paper]) -> TopicReport:
