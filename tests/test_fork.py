@@ -161,7 +161,7 @@ def test_the_fork_builds_from_its_command_line_with_strict(project):
 
 
 def test_the_tests_that_read_the_site_content_pass_on_the_fork(project):
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              "-m", "not browser and not slow", *TESTS],
                             cwd=project, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
