@@ -30,6 +30,7 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -96,6 +97,12 @@ class MemoryCache(Cache):
         if kind in self.WRITTEN:
             super().put(kind, key, value)
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Its lock held, for a fork: the child must not inherit it taken by another thread."""
+        with self._lock:
+            yield
+
     def _remember(self, kind: str, key: str, value: Any) -> None:
         with self._lock:
             entries = self._memory.setdefault(kind, OrderedDict())
@@ -155,6 +162,12 @@ class LazyRelated:
                     self._search = RelatedSearch(self.catalogue)
                 links = self._search.links_of(self._index[paper_id])
         return tuple(map(RelatedLink._make, links))
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Its lock held, for a fork: the child must not inherit it taken by another thread."""
+        with self._lock:
+            yield
 
     def whole(self) -> Catalogue:
         """The catalogue with every paper's related papers: the build's related stage."""

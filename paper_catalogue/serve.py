@@ -583,7 +583,7 @@ class SearchIndexer:
     QUIET = 2.0
     """Seconds without an edit before the index is made: edits come in bursts."""
 
-    def __init__(self, state: PreviewState, cache: Cache, say: Callable[[str], None]) -> None:
+    def __init__(self, state: PreviewState, cache: MemoryCache, say: Callable[[str], None]) -> None:
         self.state, self.cache, self.say = state, cache, say
         self.folder = Path(tempfile.mkdtemp(prefix="catalogue-preview-search-"))
         self._child = 0
@@ -630,7 +630,10 @@ class SearchIndexer:
         target = self.folder / str(version.number)
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
-        pid = os.fork()
+        # The locks the child takes are held across the fork, so none is copied taken by a thread
+        # that is not there to release it.
+        with self.cache.held(), version.data.related.held():
+            pid = os.fork()
         if pid == 0:  # the child: its own process group, so stop() ends it with Pagefind and its workers
             code = 1
             try:
