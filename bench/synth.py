@@ -2,7 +2,9 @@
 
 Everything comes from one seeded RNG (random.Random(N)) over the sorted seed text, so the same N
 and the same seeds give byte-identical files. Titles are unique by title_key, so N papers written
-are N papers read back.
+are N papers read back. The files are listing dumps (*.txt), or with `--format api` days of API
+records (hf-daily/YYYY-MM-DD.json, a JSON list of items as `python build.py fetch` saves them),
+whose papers also have an arXiv id, authors' names and, for some, a code repository.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import random
 import re
 import shutil
@@ -115,6 +118,45 @@ def seed_texts(count: int, material: Material) -> dict[str, str]:
     }
 
 
+GIVEN_NAMES = ("Ana", "Bo", "Chen", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jun", "Kofi", "Lena",
+               "Mateo", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma", "Wei", "Yara", "Zoe")
+FAMILY_NAMES = ("Alvarez", "Brown", "Chen", "Dubois", "Eze", "Fischer", "Garcia", "Hoffmann", "Ivanova", "Kim",
+                "Li", "Müller", "Nakamura", "Okafor", "Patel", "Rossi", "Silva", "Tanaka", "Wang", "Zhang")
+"""Authors' names for API records: the listing seeds give only a count."""
+
+
+def api_items(entries: list[Entry], rng: random.Random) -> dict[str, list[dict]]:
+    """The entries as Daily Papers API items, by day (published date), in order: an arXiv id
+    unique within its month, every author named, a repository for one paper in four."""
+    days: dict[str, list[dict]] = {}
+    serials: dict[str, int] = {}
+    for entry in entries:
+        month = entry.published.strftime("%y%m")
+        serials[month] = serials.get(month, 0) + 1
+        arxiv_id = f"{month}.{serials[month]:05d}"
+        paper = {
+            "id": arxiv_id, "title": entry.title, "summary": entry.abstract,
+            "authors": [{"name": f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)}"}
+                        for _ in range(entry.authors or rng.randint(1, 12))],
+            "publishedAt": f"{entry.published.isoformat()}T00:00:00.000Z", "upvotes": entry.upvotes,
+        }
+        if rng.random() < 0.25:
+            paper["githubRepo"] = f"https://github.com/synthetic/{arxiv_id.replace('.', '-')}"
+            paper["githubStars"] = rng.randint(0, 5000)
+        item: dict = {"paper": paper}
+        if entry.organization is not None:
+            item["organization"] = {"name": entry.organization.handle, "fullname": entry.organization.name}
+        days.setdefault(entry.published.isoformat(), []).append(item)
+    return days
+
+
+def api_texts(count: int, material: Material) -> dict[str, str]:
+    """The synthetic catalogue as API day files: name -> JSON text, one file per day."""
+    days = api_items(list(synthetic_entries(count, material)), random.Random(count))
+    return {f"hf-daily/{day}.json": json.dumps(items, ensure_ascii=False, indent=1) + "\n"
+            for day, items in sorted(days.items())}
+
+
 def fingerprint(seeds: Path) -> str:
     """Changes whenever this generator or the seeds it recombines change: the cache key."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
@@ -123,15 +165,18 @@ def fingerprint(seeds: Path) -> str:
     return digest.hexdigest()
 
 
-def write_catalogue(count: int, folder: Path, seeds: Path = ROOT / "seeds") -> Path:
-    """Write (or reuse, when its fingerprint matches) the N-paper catalogue in folder; returns it."""
+def write_catalogue(count: int, folder: Path, seeds: Path = ROOT / "seeds", api: bool = False) -> Path:
+    """Write (or reuse, when its fingerprint matches) the N-paper catalogue in folder; returns it.
+    `api`: as API day files instead of listing dumps."""
     stamp = folder / ".fingerprint"
-    key = f"{count} {fingerprint(seeds)}"
+    key = f"{count} {'api ' if api else ''}{fingerprint(seeds)}"
     if stamp.exists() and stamp.read_text() == key:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for name, text in seed_texts(count, load_material(seeds)).items():
+    material = load_material(seeds)
+    for name, text in (api_texts if api else seed_texts)(count, material).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
     stamp.write_text(key)
     return folder
@@ -142,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int, help="number of papers")
     parser.add_argument("folder", type=Path, help="where the seed files go (replaced)")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="real seeds to recombine")
+    parser.add_argument("--format", choices=("txt", "api"), default="txt",
+                        help="listing dumps (default), or days of Hugging Face API records as JSON")
     args = parser.parse_args(argv)
-    write_catalogue(args.count, args.folder, args.seeds)
+    write_catalogue(args.count, args.folder, args.seeds, api=args.format == "api")
     print(f"{args.count} papers in {args.folder}")
     return 0
 

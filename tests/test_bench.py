@@ -10,8 +10,9 @@ import pytest
 
 from bench.run import STAGES, first_query_bytes, main, served_bytes
 from bench.synth import load_material, seed_texts, write_catalogue
+from paper_catalogue.api_records import read_api_file
 from paper_catalogue.export import read_export
-from paper_catalogue.seeds import read_seed_file, seed_files
+from paper_catalogue.seeds import read_seed_file, seed_files, seed_name
 from paper_catalogue.urls import title_key
 
 from conftest import REAL_SEEDS, ROOT
@@ -32,6 +33,23 @@ def test_same_size_gives_byte_identical_seed_files(tmp_path):
     assert len(names) > 1  # split into several files like real seeds
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_api_format_reads_back_as_n_api_records_with_names_and_ids(tmp_path):
+    folder = write_catalogue(SIZE, tmp_path / "api", REAL_SEEDS, api=True)
+    paths = seed_files(folder)
+    assert paths and all(path.parent.name == "hf-daily" and path.suffix == ".json" for path in paths)
+    entries = []
+    for path in paths:
+        result = read_api_file(path, str(path), seed_name(path, folder))
+        assert result.warnings == []
+        entries += result.entries
+    assert len(entries) == SIZE
+    assert len({entry.identity.arxiv_id for entry in entries}) == SIZE
+    assert all(entry.identity.author_names and entry.published is not None for entry in entries)
+    assert any(entry.identity.code_url for entry in entries)
+    again = write_catalogue(SIZE, tmp_path / "again", REAL_SEEDS, api=True)
+    assert all((again / path.relative_to(folder)).read_bytes() == path.read_bytes() for path in paths)
 
 
 def test_different_sizes_differ(material):
