@@ -125,11 +125,13 @@ def timed_new_papers(page, serve: Serve, seeds: Path, run: int) -> float:
     serve.drain()
     started = time.perf_counter()
     target.write_text(text, encoding="utf-8")
-    page.wait_for_selector(f"h1:has-text({title[:40]!r})", timeout=TIMEOUT_MS)
+    shown = f"h1:has-text({title[:40]!r})"
+    page.wait_for_selector(shown, timeout=TIMEOUT_MS)
     seconds = time.perf_counter() - started
     serve.wait_for("updated ")
     target.unlink()
     serve.wait_for("updated ")
+    page.wait_for_selector(shown, state="detached", timeout=TIMEOUT_MS)  # back to the 404 page
     return seconds
 
 

@@ -235,16 +235,18 @@ class Version:
 
     def _keep_from(self, previous: Version) -> None:
         """Keep what `previous` rendered that these inputs would render the same way."""
+        with previous._lock:  # requests may be adding to it
+            papers, calls, pages, rest = dict(previous._papers), previous._calls, dict(previous._pages), previous._rest
         if previous.renderer is self.renderer and previous.data is self.data:  # static/ alone changed
-            self._papers, self._calls, self._rest = dict(previous._papers), previous._calls, previous._rest
-            self._pages, self.search_bundle = dict(previous._pages), previous.search_bundle
+            self._papers, self._calls, self._pages, self._rest = papers, calls, pages, rest
+            self.search_bundle = previous.search_bundle
             return
         same_site = (previous.renderer.site == self.renderer.site and previous.renderer.config == self.renderer.config)
         if same_site and previous.catalogue is self.catalogue and previous.site_pages is self.site_pages:
-            self._calls = previous._calls  # the templates alone changed: the same view models
+            self._calls = calls  # the templates alone changed: the same view models
         if not same_site or previous.env is not self.env:
             return
-        for paper_id, files in list(previous._papers.items()):
+        for paper_id, files in papers.items():
             if paper_id in self.position and previous.paper_data(paper_id) == self.paper_data(paper_id):
                 self._papers[paper_id] = files
 
