@@ -147,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=10_000, help="synthetic catalogue size (default 10000)")
     parser.add_argument("--runs", type=int, default=3, help="edits of each kind (default 3)")
     parser.add_argument("--no-cold-build", action="store_true", help="skip timing a cold build for comparison")
+    parser.add_argument("--catalogues", type=Path, default=HERE / "out",
+                        help="where synthetic catalogues are kept for reuse (default bench/out)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    seeds_cache = HERE / "out" / f"catalogue-{args.papers}" / "seeds"
+    seeds_cache = args.catalogues / f"catalogue-{args.papers}" / "seeds"
     write_catalogue(args.papers, seeds_cache)
     with tempfile.TemporaryDirectory(prefix="preview-bench-") as folder:
         work = Path(folder)

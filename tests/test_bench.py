@@ -216,3 +216,23 @@ def test_pagefind_interfaces_index_every_paper_page_each_way(tmp_path, capsys):
     fragments = [len(list(tmp_path.joinpath(folder, "pagefind", "fragment").iterdir()))
                  for folder in ("cli-build-0", "api-build-0")]
     assert fragments[0] == fragments[1] > 200
+
+
+def test_preview_timings_cover_every_edit_in_chromium(tmp_path, capsys):
+    """bench/preview.py on a small catalogue: a timing for the first page and each kind of edit."""
+    from site_build import need, need_chromium
+    need_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401 - the benchmark drives it
+    except ImportError:
+        need("playwright", False)
+    from bench.preview import main as preview
+
+    assert preview(["--papers", "300", "--runs", "1", "--no-cold-build", "--catalogues", str(tmp_path)]) == 0
+    summary = capsys.readouterr().out.split("medians of 1 runs (seconds):\n")[1].splitlines()
+    names = [line.split(":")[0].strip() for line in summary]
+    assert names == ["first page after start", "template edit (paper.html, a paper page open)",
+                     "template edit (base.html, the home page open)",
+                     "About edit (site_src/pages/about.md, the About page open)",
+                     "20 new papers (a new paper's page open)"]
+    assert all(0 < float(line.split(":")[1].split()[0]) < 120 for line in summary)
