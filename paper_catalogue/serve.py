@@ -630,6 +630,12 @@ class SearchIndexer:
         target = self.folder / str(version.number)
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
+        if not hasattr(os, "fork"):  # Windows: the same work, in this thread
+            try:
+                make_search_bundle(version, target, self.cache)
+            except Exception as error:  # noqa: BLE001 - reported, and the preview goes on
+                return target, str(error)
+            return target / BUNDLE_DIR, ""
         # The locks the child takes are held across the fork, so none is copied taken by a thread
         # that is not there to release it.
         with self.cache.held(), version.data.related.held():
