@@ -120,8 +120,9 @@ def add_topics_command(commands) -> None:
     suggest = actions.add_parser("suggest", help="write a taxonomy suggested from the papers themselves",
                                  description=TOPICS_DESCRIPTION.split("\n`topics report`")[0])
     suggest.add_argument("--count", type=int, metavar="N",
-                         help="topics to suggest, besides the catch-all (default: suited to the "
-                              "catalogue's size, 8 to 30)")
+                         help="groups of papers to start from, besides the catch-all (default: suited to "
+                              "the catalogue's size, 8 to 30); a group its name fits badly is split, and "
+                              "one no name fits dropped, so the topics may be a few more or fewer")
     suggest.add_argument("--out", dest="taxonomy_file", type=Path, metavar="FILE",
                          help="write the taxonomy here instead of to standard output")
     suggest.add_argument("--force", action="store_true", help="let --out replace an existing file")

@@ -1,19 +1,26 @@
-"""A taxonomy suggested from the papers themselves: tf-idf groups -> weighted terms -> topics.toml text.
+"""A taxonomy suggested from the papers themselves: tf-idf groups -> weighted terms -> named topics -> topics.toml text.
 
 How, and why this way:
 1. Each paper's title and abstract are cleaned by the pages' text policy (text.plain_text) and
    links are dropped. Terms are read as the build matches them (topics.match_text), leaving out
    URL parts, boilerplate, numbers and the halves of hyphenated words.
 2. Papers are grouped by scikit-learn: k-means over the tf-idf vectors the related-paper search
-   uses, reduced by LSA. The groups are what the papers say; what places a paper in a topic is
-   the build's term matching, so:
+   uses, reduced by LSA. A paper far from its group's centre fits it badly and teaches it nothing.
+   The groups are what the papers say; what places a paper in a topic is the build's term
+   matching, so:
 3. a sparse linear classifier (LinearSVC with an L1 penalty) learns, from the build's own term
    scores, which terms tell each group from the others and how much; its positive weights are the
    topic's terms. Scoring papers with them as the build does gives the topics the build will
    assign, which the file's comments report.
-4. Names, slugs and one-sentence descriptions come from the terms most of whose papers are in the
-   topic, written as the papers write them ("KV cache", not "kv cache"); a comment lists the
-   topic's three most central papers.
+4. Each topic is named from the papers so assigned (not from the group's centre or its weights):
+   the term most of them hold that is rare elsewhere (a c-TF-IDF in spirit), grown into the
+   phrase the papers write it in ("Gaussian splatting"), an abbreviation the papers define spelt
+   out ("CoT" -> "chain-of-thought"), and joined by "and" to a second phrase only when the papers
+   holding one often hold the other. A name is judged by the share of the topic's papers holding a
+   word of it (topics.name_fit, the report's name fit): a group named for too few of its papers is
+   a grab-bag, and is grouped again (a second pass); a topic still named for too few is dropped.
+5. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
+   least, fall below it: they go to the catch-all, not to the nearest topic.
 Deterministic: fixed random states, one thread for numeric sums, ties broken by order.
 """
 
@@ -39,7 +46,6 @@ from .topics import (
     AssignmentRules,
     match_ascii,
     match_text,
-    name_pattern,
     name_words,
 )
 from .urls import slugify
@@ -384,11 +390,12 @@ SETTLE_ROUNDS = 10
 
 def suggest_taxonomy(catalogue: Catalogue, count: int | None = None, rules: AssignmentRules = RULES
                      ) -> Suggestion:
-    """Topics for this catalogue: at most `count` of them (default_count when None), largest first.
+    """Topics for this catalogue, from `count` groups (default_count when None), largest first.
 
-    A group that ends up with no papers of its own, fewer than FEWEST_PAPERS where the catalogue is
-    large enough, or no name that most of its papers hold, is dropped, and its papers go wherever
-    the remaining terms place them, or to the catch-all.
+    A grab-bag group is grouped again (_refined), so there may be more topics than groups. A group
+    that ends up with no papers of its own, fewer than FEWEST_PAPERS where the catalogue is large
+    enough, or no name at least NAME_FIT_KEEP of its papers hold, is dropped, and its papers go
+    wherever the remaining terms place them, or to the catch-all.
     """
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
@@ -442,8 +449,9 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         terms = tuple(sorted(((str(counts.terms[c]), w) for c, w in picked.items()),
                              key=lambda item: (-item[1], item[0])))
         central = _central(vectors, members)
-        parts = [namer.hyphenated(part) for part in named[group][0]]
-        topics.append((len(members), parts, terms, tuple(papers[i] for i in central)))
+        topics.append((len(members), named[group][0], terms, tuple(papers[i] for i in central)))
+    written = iter(namer.hyphenated([part for _, parts, _, _ in topics for part in parts]))
+    topics = [(size, [next(written) for _ in parts], terms, central) for size, parts, terms, central in topics]
     return Suggestion(topics=tuple(_named(topics)), rules=rules, total=len(papers),
                       unassigned=int(np.sum(assigned < 0)))
 
@@ -505,7 +513,7 @@ SECOND_WORD_RANK = 5
 words are verbs and adjectives ("evaluating", "activated") more often than subjects."""
 NAME_GENERIC = NAME_FIT_LEFT_OUT | frozenset("""
     data dataset system method model task performance quality analysis approach framework study
-    result capability application general specific common diverse complex simple
+    result capability application general specific common diverse complex simple single multiple unified
 """.split())
 """Words a name may hold but never rest on: no subject is named by them alone."""
 _ABBREVIATION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*[);,]")
@@ -526,7 +534,12 @@ class Namer:
         self.columns = present.tocsc()
         self.terms = counts.terms
         self.df = np.diff(self.columns.indptr)
-        self.texts = [match_text(f"{title} {abstract}") for title, abstract in zip(titles, abstracts)]
+        self.papers_with: dict[str, list[int]] = {}
+        """The first NAME_FIT_PREFIX letters of a word -> the papers holding a word beginning so."""
+        for index, (title, abstract) in enumerate(zip(titles, abstracts)):
+            for prefix in {word[:NAME_FIT_PREFIX] for word in match_text(f"{title} {abstract}").split()}:
+                self.papers_with.setdefault(prefix, []).append(index)
+        self.size = len(titles)
         self.surfaces = surface_forms(titles, abstracts)
         self.abbreviations = defined_abbreviations(abstracts)
         self.phrases: dict[str, list[int]] = {}
@@ -549,19 +562,16 @@ class Namer:
         least = min(len(members), max(MIN_PAPERS_PER_TERM, NAME_TERM_SHARE * len(members)))
         score = np.where(have >= least, precision ** 2 * have / len(members), 0.0)
         order = np.lexsort((np.arange(len(score)), -score))[:NAME_CANDIDATES]
-        texts = [self.texts[i] for i in members]
         # The candidates: distinct phrases, best first, none resting on generic words alone.
         found: list[tuple[int, str, set[str], np.ndarray, float]] = []
         for column in order.tolist():
             if score[column] <= 0:
                 break
-            column, phrase = self._grown(column, have, texts)
+            column, phrase = self._grown(column, have, members)
             words = set(name_words(phrase))
             if not words - NAME_GENERIC or any(words == other for _, _, other, _, _ in found):
                 continue
-            pattern = name_pattern(sorted(words))
-            found.append((column, phrase, words, np.array([bool(pattern.search(text)) for text in texts]),
-                          precision[column]))
+            found.append((column, phrase, words, self.holding(words)[members], precision[column]))
         # The name: the best phrase that a good share of the papers hold, then the phrase going
         # with it that names most of the papers it does not.
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)
@@ -581,7 +591,19 @@ class Namer:
         holds = holds | held
         return [phrase, other_phrase], float(holds.mean()), holds
 
-    def _grown(self, column: int, have: np.ndarray, texts: list[str]) -> tuple[int, str]:
+    def holding(self, words: set[str]) -> np.ndarray:
+        """Which papers hold any of these words of a name, as topics.name_fit finds them: a word
+        beginning with the word's first NAME_FIT_PREFIX letters."""
+        held = np.zeros(self.size, dtype=bool)
+        for word in words:
+            prefix = word[:NAME_FIT_PREFIX]
+            keys = [prefix] if len(prefix) == NAME_FIT_PREFIX else \
+                [key for key in self.papers_with if key.startswith(prefix)]
+            for key in keys:
+                held[self.papers_with.get(key, [])] = True
+        return held
+
+    def _grown(self, column: int, have: np.ndarray, members: np.ndarray) -> tuple[int, str]:
         """A term as the phrase most of its papers here write it in, if there is one: a word grows
         into a two-word term ("splatting" into "Gaussian splatting"), and that by a word more
         ("3D Gaussian splatting"). The column is the longest term's; the phrase is as shown."""
@@ -597,39 +619,47 @@ class Namer:
             other = str(self.terms[c]).split()
             if c == column or set(other) == {first, last} or not self._grows(column, c, have):
                 continue
-            if other[0] == last and other[1] != first and self._written(term, f"{term} {other[1]}", texts):
+            if not self._together(column, c, members):
+                continue
+            if other[0] == last and other[1] != first:
                 return column, f"{self.shown[column]} {self._shown(other[1])}"
-            if other[1] == first and other[0] != last and self._written(term, f"{other[0]} {term}", texts):
+            if other[1] == first and other[0] != last:
                 return column, f"{self._shown(other[0])} {self.shown[column]}"
         return column, self.shown[column]
 
-    def hyphenated(self, phrase: str) -> str:
-        """A phrase with a hyphen between two words wherever the papers mostly write one there
-        ("vision-language model")."""
-        words = phrase.split(" ")
-        joined = [words[0]]
-        for word in words[1:]:
-            last = joined[-1].split("-")[-1]
-            pair = re.escape(last.lower()) + "{}" + re.escape(word.split("-")[0].lower())
-            hyphens = len(re.findall(r"\b" + pair.format("-") + r"\b", self.prose))
-            spaces = len(re.findall(r"\b" + pair.format(" ") + r"\b", self.prose))
-            if hyphens > spaces:
-                joined[-1] += "-" + word
-            else:
-                joined.append(word)
-        return " ".join(joined)
+    def hyphenated(self, phrases: list[str]) -> list[str]:
+        """The phrases with a hyphen between two words wherever the papers mostly write one there
+        ("vision-language model"). One pass over the abstracts finds every pair of every phrase."""
+        pairs = {(a.lower(), b.lower()) for phrase in phrases for a, b in zip(phrase.split(), phrase.split()[1:])}
+        if not pairs:
+            return list(phrases)
+        pattern = re.compile(r"\b(?:" + "|".join(sorted(rf"{re.escape(a)}[ -]{re.escape(b)}" for a, b in pairs))
+                             + r")\b", re.IGNORECASE)
+        written = Counter(found.lower() for found in pattern.findall(self.prose))
+
+        def joined(phrase: str) -> str:
+            words = phrase.split()
+            out = [words[0]]
+            for before, word in zip(words, words[1:]):
+                pair = f"{before.lower()}-{word.lower()}", f"{before.lower()} {word.lower()}"
+                if written[pair[0]] > written[pair[1]]:
+                    out[-1] += "-" + word
+                else:
+                    out.append(word)
+            return " ".join(out)
+
+        return [joined(phrase) for phrase in phrases]
 
     def _grows(self, column: int, longer: int, have: np.ndarray) -> bool:
         """Whether a term's papers, here and in the whole catalogue, mostly write it within the longer one."""
         return bool(have[longer] >= PHRASE_SHARE * have[column] and self.df[longer] >= PHRASE_SHARE * self.df[column])
 
-    def _written(self, words: str, within: str, texts: list[str]) -> bool:
-        """Whether most of these papers writing `words` write them within `within` (a plural allowed)."""
-        def holding(term: str) -> int:
-            pattern = re.compile(r"\b" + re.escape(term) + r"(?:s|es)?\b")
-            return sum(bool(pattern.search(text)) for text in texts)
-        held = holding(within)
-        return held >= MIN_PAPERS_PER_TERM and held >= PHRASE_SHARE * holding(words)
+    def _together(self, column: int, other: int, members: np.ndarray) -> bool:
+        """Whether most of these papers holding one two-word term hold another too: "3D Gaussian"
+        and "Gaussian splatting" make "3D Gaussian splatting"."""
+        rows = self.present[members]
+        both = int(rows[:, [column]].multiply(rows[:, [other]]).sum())
+        return both >= MIN_PAPERS_PER_TERM and both >= PHRASE_SHARE * int(rows[:, [column]].sum())
 
     def _overlap(self, a: int, b: int) -> float:
         """Share of the papers holding the rarer of two terms that hold the other too (0 when
