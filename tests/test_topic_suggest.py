@@ -316,3 +316,33 @@ def test_min_score_sends_at_most_the_catch_all_share_of_papers_to_the_catch_all(
     assert rules.min_score == 4.0 and sum(scores.max(axis=1) < rules.min_score) <= CATCH_ALL_SHARE * 100
     assert fitted_rules(scores * 0 + 50, RULES).min_score == 12.0  # never past MAX_MIN_SCORE
     assert fitted_rules(scores * 0, RULES).min_score == RULES.min_score  # never below the rules' own
+
+
+def test_a_name_is_specific_only_through_a_distinctive_word_that_is_not_generic():
+    from bench.topics_suggest import GENERIC_WORDS, specific
+
+    distinctive = ["gaussian splatting", "reconstruction", "models", "methods"]
+    assert specific("Gaussian splatting and 3D reconstruction", distinctive, set(GENERIC_WORDS))
+    assert specific("Reconstructing scenes", distinctive, set(GENERIC_WORDS))  # on its first five letters
+    assert not specific("Models and methods", distinctive, set(GENERIC_WORDS))  # generic words only
+    assert not specific("Speech synthesis", distinctive, set(GENERIC_WORDS))  # none of the topic's terms
+
+
+def test_the_corpus_splits_by_date_and_api_responses_become_entries_once_each(tmp_path):
+    import json
+
+    from bench.corpus_seeds import api_sample_entries, halves_by_date
+
+    item = {"paper": {"id": "2510.00001", "title": "A\n  title", "summary": "An\nabstract.", "upvotes": 3,
+                      "publishedAt": "2025-10-07T17:59:41.000Z", "authors": [{"name": "A"}, {"name": "B"}]}}
+    later = {"paper": {**item["paper"], "id": "2510.00002", "title": "Later", "publishedAt": "2025-10-08T00:00:00Z"}}
+    (tmp_path / "2025-10-07.json").write_text(json.dumps([item]), encoding="utf-8")
+    (tmp_path / "2025-10-08.json").write_text(json.dumps([item, later]), encoding="utf-8")  # the first again
+    (tmp_path / "damaged.json").write_text("[{'paper': 1", encoding="utf-8")
+    entries = api_sample_entries(tmp_path)
+    assert [(e.title, e.abstract, str(e.published), e.upvotes, e.authors, e.source.file) for e in entries] == [
+        ("A title", "An abstract.", "2025-10-07", 3, 2, "2025-10-07.json"),
+        ("Later", "An abstract.", "2025-10-08", 3, 2, "2025-10-08.json")]
+    tune, held_out = halves_by_date(list(reversed(entries)) + [entries[0].model_copy(update={"published": None})])
+    assert [e.title for e in tune] == ["A title"] and [e.title for e in held_out] == ["Later", "A title"]
+    assert held_out[-1].published is None  # undated last
