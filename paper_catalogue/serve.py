@@ -811,9 +811,10 @@ class Watcher:
                     appeared = {(watchfiles.Change.added, str(path)) for path in self._present()}
                     continue
                 # A short rust timeout: the first (empty) yield proves the watcher is armed, and
-                # the quiet yields after it let the set of existing folders be checked.
+                # the quiet yields after it let the set of existing folders be checked. Changes
+                # are handed over 50 ms after the last one (step), or after 1.6 s of a burst.
                 for changes in watchfiles.watch(*present, watch_filter=self._filter,
-                                                stop_event=self._stop, debounce=1600, step=100,
+                                                stop_event=self._stop, debounce=1600, step=50,
                                                 rust_timeout=200, yield_on_timeout=True,
                                                 raise_interrupt=False):
                     self._ready.set()
