@@ -549,6 +549,14 @@ class Namer:
                 for word in set(term.split()):
                     self.phrases.setdefault(word, []).append(column)
         self.shown = [self._shown(str(term)) for term in self.terms]
+        self.long_forms: dict[str, list[tuple[int, str]]] = {}
+        """A word of a long form of several words -> (the abbreviation's column, the long form)."""
+        column_of = {str(term): column for column, term in enumerate(self.terms.tolist())}
+        for short, long_form in sorted(self.abbreviations.items()):
+            words = match_text(long_form).split()
+            if short in column_of and len(words) > 1:
+                for word in dict.fromkeys(words):
+                    self.long_forms.setdefault(word, []).append((column_of[short], long_form))
         self.prose = "\n".join(match_ascii(abstract) for abstract in abstracts)
 
     def name(self, members: np.ndarray) -> tuple[list[str], float, np.ndarray]:
@@ -573,21 +581,21 @@ class Namer:
                 continue
             found.append((column, phrase, words, self.holding(words)[members], precision[column]))
         # The name: the best phrase that a good share of the papers hold, then the phrase going
-        # with it that names most of the papers it does not.
+        # with it that names most of the papers it does not (a phrase of words before a word).
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)
         if first is None:
             return [], 0.0, np.zeros(len(members), dtype=bool)
         column, phrase, words, holds, _ = found[first]
         least_gain = max(2, JOIN_GAIN * len(members))
-        second = max(((int((held & ~holds).sum()), -j)
-                      for j, (other_column, _, other, held, share) in enumerate(found)
+        second = max(((" " in phrase_of, int((held & ~holds).sum()), -j)
+                      for j, (other_column, phrase_of, other, held, share) in enumerate(found)
                       if j != first and share >= JOIN_PRECISION and not _prefixes(words) & _prefixes(other)
                       and (" " in self.terms[other_column] or j < SECOND_WORD_RANK)
                       and (held & ~holds).sum() >= least_gain
                       and self._overlap(column, other_column) >= JOIN_OVERLAP), default=None)
         if second is None:
             return [phrase], float(holds.mean()), holds
-        _, other_phrase, _, held, _ = found[-second[1]]
+        _, other_phrase, _, held, _ = found[-second[-1]]
         holds = holds | held
         return [phrase, other_phrase], float(holds.mean()), holds
 
@@ -611,7 +619,7 @@ class Namer:
         if " " not in term:
             longer = [c for c in self.phrases.get(term, ()) if self._grows(column, c, have)]
             if not longer:
-                return column, self.shown[column]
+                return column, self._spelt_within(column, have)
             column = max(longer, key=lambda c: (have[c], -c))
             term = str(self.terms[column])
         first, last = term.split()
@@ -619,13 +627,22 @@ class Namer:
             other = str(self.terms[c]).split()
             if c == column or set(other) == {first, last} or not self._grows(column, c, have):
                 continue
-            if not self._together(column, c, members):
-                continue
-            if other[0] == last and other[1] != first:
-                return column, f"{self.shown[column]} {self._shown(other[1])}"
-            if other[1] == first and other[0] != last:
-                return column, f"{self._shown(other[0])} {self.shown[column]}"
+            added = other[1] if other[0] == last else other[0]
+            if _prefixes({added}) & _prefixes({first, last}) or not self._together(column, c, members):
+                continue  # "generated image generation" says "generat" twice
+            if other[0] == last:
+                return column, f"{self.shown[column]} {self._shown(added)}"
+            return column, f"{self._shown(added)} {self.shown[column]}"
         return column, self.shown[column]
+
+    def _spelt_within(self, column: int, have: np.ndarray) -> str:
+        """A word that is part of a long form the papers abbreviate ("chain" of "chain-of-thought"),
+        as that long form when most of its papers here hold the abbreviation; else as shown."""
+        word = str(self.terms[column])
+        for short, long_form in self.long_forms.get(word, ()):
+            if have[short] >= PHRASE_SHARE * have[column]:
+                return long_form
+        return self.shown[column]
 
     def hyphenated(self, phrases: list[str]) -> list[str]:
         """The phrases with a hyphen between two words wherever the papers mostly write one there
