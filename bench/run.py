@@ -176,13 +176,13 @@ waited out before the first."""
 
 
 def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool,
-               corpus: Path | None = None) -> list[Row]:
+               corpus: Path | None = None, api: bool = False) -> list[Row]:
     """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state.
-    The catalogue is synthetic (bench/synth.py), or with `corpus` real records repeated under new
-    titles (bench/corpus_seeds.py)."""
+    The catalogue is synthetic (bench/synth.py; with `api`, as days of API records), or with
+    `corpus` real records repeated under new titles (bench/corpus_seeds.py)."""
     if corpus is None:
-        work = out_dir / f"catalogue-{count}"
-        seeds = write_catalogue(count, work / "seeds")
+        work = out_dir / f"{'api' if api else 'catalogue'}-{count}"
+        seeds = write_catalogue(count, work / "seeds", api=api)
     else:
         work = out_dir / f"real-{count}"
         seeds = write_corpus_seeds(corpus, work / "seeds", count)
@@ -312,7 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=None, metavar="JSONL",
                         help="build real records (e.g. ../shared/corpus/hf-daily-papers-2024.jsonl) repeated "
                              "under new titles to each size, instead of synthetic papers")
+    parser.add_argument("--api", action="store_true",
+                        help="synthetic papers as days of API records (bench/synth.py --format api), with "
+                             "arXiv ids, authors' names and code links, instead of listing dumps")
     args = parser.parse_args(argv)
+    if args.api and args.corpus:
+        parser.error("--api is for synthetic papers; --corpus gives real ones")
     try:
         sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
@@ -328,14 +333,15 @@ def main(argv: list[str] | None = None) -> int:
         for count in sizes:
             try:
                 rows += bench_size(count, args.runs, out_dir, args.site_src.absolute(), args.hugo, args.keep,
-                                   args.corpus.absolute() if args.corpus else None)
+                                   args.corpus.absolute() if args.corpus else None, args.api)
             except (RuntimeError, OSError) as error:
                 print(f"bench: {count:,} papers: {error}", file=sys.stderr)
                 return 1
             print(f"{count:,} papers done", file=sys.stderr, flush=True)
     finally:  # only now: a removal slows the file creation of a build that follows (RECENTLY_DELETED_SECONDS)
         for count in sizes:
-            remove_outputs(out_dir / (f"real-{count}" if args.corpus else f"catalogue-{count}"), keep=args.keep)
+            kind = "real" if args.corpus else "api" if args.api else "catalogue"
+            remove_outputs(out_dir / f"{kind}-{count}", keep=args.keep)
     print(format_table(rows))
     print()
     print(format_cpu_table(rows))
