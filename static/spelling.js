@@ -112,15 +112,18 @@ async function firstLetterSlips(base, term, reach) {
 // For one query word (lower case, no punctuation or diacritics, as the lists hold words):
 // known, or the best correction (or null) and the closest words to offer.
 export async function lookUp(base, term) {
-  const first = await wordList(base, term[0]);
-  if (known(first, term)) return { known: true, best: null, closest: [] };
   const reach = Math.max(allowed(term), CLOSEST);
-  let candidates = nearest(term, first, reach);
-  // A slip at the first letter puts the word meant in another first letter's list; its tail
-  // lists hold it. Look there only when the first list offers no one-edit correction.
+  // A slip at the first letter puts the word meant in another letter's list, but its tail lists
+  // hold it, and four of them weigh less than one letter's list (2.4 KB against up to 8.4 KB
+  // with gzip at 2,212 papers). So they come first, and a word one edit away there saves the
+  // first letter's list; the term itself there (distance 0) is a word of the catalogue.
+  let candidates = await firstLetterSlips(base, term, reach);
+  if (candidates.some((c) => c.distance === 0)) return { known: true, best: null, closest: [] };
   if (!candidates.some((c) => c.distance <= 1)) {
+    const first = await wordList(base, term[0]);
+    if (known(first, term)) return { known: true, best: null, closest: [] };
     const seen = new Set(candidates.map((c) => c.word));
-    candidates = candidates.concat((await firstLetterSlips(base, term, reach)).filter((c) => !seen.has(c.word)));
+    candidates = candidates.concat(nearest(term, first, reach).filter((c) => !seen.has(c.word)));
   }
   candidates = ranked(candidates);
   const best = candidates.find((c) => c.distance <= allowed(term));

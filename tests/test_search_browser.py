@@ -349,9 +349,11 @@ def test_a_slip_at_the_first_letter_is_corrected_from_the_tail_lists(root_site, 
     titles = " ".join(page.locator(".search-result h2").all_inner_texts()).lower()
     assert meant.split()[0] in titles
     # The word meant is in no list of the letters typed: the page found it in the one tail list
-    # that vocabulary.tail_list names for its tail, so the page and the build hash alike.
+    # that vocabulary.tail_list names for its tail, so the page and the build hash alike, and
+    # did without the typed first letter's list.
     tail = meant.split()[0][1:]
     assert f"/vocabulary/tails/{tail_list(tail)}.txt" in fetched(page)
+    assert f"/vocabulary/{typed[0]}.txt" not in fetched(page)
 
 
 def test_the_spelling_links_keep_filters_and_sort_and_back_and_forward_work(root_site, page):
