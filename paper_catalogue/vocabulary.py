@@ -80,17 +80,27 @@ def word_counts(papers: Iterable[Paper]) -> Counter[str]:
         for token in " ".join(text).split():
             kept = kept_words_of.get(token)
             if kept is None:
-                kept = kept_words_of[token] = tuple(word for word in indexed_words(token) if correctable(word))
+                kept = kept_words_of[token] = tuple(word for word in map(maths_form, indexed_words(token))
+                                                    if correctable(word))
             words.update(kept)
         counts.update(words)
     return counts
 
 
+def maths_form(word: str) -> str:
+    """The word as Pagefind holds it when its superscript or subscript figures are maths: the
+    page sets `VILA²` as MathML, whose text is `VILA2`."""
+    if word.isascii() or not any(unicodedata.category(char) == "No" for char in word):
+        return word
+    return _NOT_WORD.sub("", "".join(unicodedata.normalize("NFKC", char) if unicodedata.category(char) == "No" else char
+                                     for char in word))
+
+
 def correctable(word: str) -> bool:
     """A word worth offering as a correction: 3 to 32 characters, starting with a-z or 0-9 (the
     lists' keys), not a number, not a web address run together into one word, and with no
-    superscript or subscript figure (a title's maths, `VILA²`, reaches Pagefind as MathML, whose
-    words differ from the plain title's)."""
+    superscript or subscript figure left (maths, `VILA²`, reaches Pagefind as MathML, whose words
+    differ from the plain text's: maths_form gives them)."""
     return (SHORTEST <= len(word) <= LONGEST and word[0] in LIST_KEYS and not word.isdigit()
             and not (word.startswith("http") and len(word) > len("https"))
             and (word.isascii() or not any(unicodedata.category(char) == "No" for char in word)))

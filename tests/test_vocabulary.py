@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import unicodedata
 
 import pytest
 from pagefind_api import chromium
@@ -70,6 +71,11 @@ def test_counts_are_papers_holding_a_word_from_title_abstract_and_organisation()
     assert "256" not in everything and "\nx\n" not in everything and "httpsexample" not in everything
     assert files[VOCABULARY_DIR / "h.txt"].decode() == "https\n"
     assert files[VOCABULARY_DIR / "q.txt"] == b""
+
+
+def test_a_word_with_a_superscript_figure_is_listed_as_its_maths_reads():
+    files = vocabulary_files(Catalogue(papers=(paper("a", "$VILA^2$: VILA Augmented VILA", "We introduce VILA^2."),)))
+    assert files[VOCABULARY_DIR / "v.txt"].decode() == "vila\nvila2\n"
 
 
 def test_lists_are_sorted_and_the_same_whatever_the_paper_order():
@@ -209,7 +215,9 @@ def test_every_word_pagefind_holds_is_in_the_vocabulary(indexed, chromium_page):
     missing = set()
     for content in contents:
         for word in indexed_words(content):
-            if 3 <= len(word) <= 32 and word[0] in LIST_KEYS and not word.isdigit() and not word.startswith("http"):
+            # A word with a superscript figure is in the lists in its maths form ("vila2").
+            if 3 <= len(word) <= 32 and word[0] in LIST_KEYS and not word.isdigit() and not word.startswith("http") \
+                    and not any(unicodedata.category(char) == "No" for char in word):
                 if word not in counts:
                     missing.add(word)
     # The paper page's own labels and dates ("Published", "Upvotes", "May") are indexed too, but
