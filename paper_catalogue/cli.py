@@ -135,9 +135,9 @@ def add_topics_command(commands) -> None:
                             help="site owner's settings and topics (default: site_src)")
 
 
-def options_from(args: argparse.Namespace, base_url: str | None = None) -> BuildOptions:
+def options_from(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                        base_url=base_url or args.base_url, strict=args.strict, cache=args.cache)
+                        base_url=args.base_url, strict=args.strict, cache=args.cache)
 
 
 class TerminalProgress:
@@ -172,15 +172,11 @@ class TerminalProgress:
             self.ticking = False
 
 
-def run_build(args: argparse.Namespace, base_url: str | None = None,
-              problems: list[Diagnostic] | None = None) -> int:
-    """One build, reported on the terminal; the preview reports its rebuilds the same way.
-
-    On failure, what stopped the build is also appended to `problems` (for the preview's page).
-    """
+def run_build(args: argparse.Namespace) -> int:
+    """One build, reported on the terminal."""
     terminal = TerminalProgress(args, time.perf_counter())
     started = terminal.started
-    options = options_from(args, base_url)
+    options = options_from(args)
     found: list[Diagnostic] = []
     try:
         try:
@@ -224,8 +220,6 @@ def run_build(args: argparse.Namespace, base_url: str | None = None,
         for problem in found:
             print(problem, file=sys.stderr)
     print(f"error: {summary}; {args.out} left unchanged", file=sys.stderr)
-    if problems is not None:
-        problems.extend(found)
     return EXIT_FAILED
 
 
