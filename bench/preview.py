@@ -2,9 +2,10 @@
 
     python bench/preview.py [--papers 10000] [--runs 3]
 
-Makes a synthetic catalogue (bench/synth.py) and a work folder holding copies of the project's
-site_src, templates and static, starts `python build.py serve` there with an empty cache folder,
-and drives Debian's Chromium (/usr/bin/chromium) through Playwright:
+Makes a synthetic catalogue (bench/synth.py) and a work folder holding copies of the sample's
+site_src (tests/fixtures/sample, whose About page it edits) and the project's templates and static,
+starts `python build.py serve` there with an empty cache folder, and drives Debian's Chromium
+(/usr/bin/chromium) through Playwright:
 
 - first page: from starting the command to the home page loaded in the browser (the cache is
   empty, as for a cold build; `python build.py --no-cache` over the same seeds is timed after
@@ -157,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="preview-bench-") as folder:
         work = Path(folder)
         shutil.copytree(seeds_cache, work / "seeds", ignore=shutil.ignore_patterns(".fingerprint"))
-        for name in ("site_src", "templates", "static"):
+        # The sample's site_src, not the site's own, which may have no About page to edit.
+        shutil.copytree(ROOT / "tests" / "fixtures" / "sample" / "site_src", work / "site_src")
+        for name in ("templates", "static"):
             shutil.copytree(ROOT / name, work / name)
         times: dict[str, list[float]] = {}
         with sync_playwright() as playwright:
