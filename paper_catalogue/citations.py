@@ -2,7 +2,8 @@
 
 BibTeX follows arXiv's own export for a preprint: `@misc` with `eprint`, `archivePrefix` and
 `url`. A cite key is arXiv's style too, first author's family name, year and the title's first
-word (`zhu2025paper2video`); two papers of a catalogue that would share one each get a suffix
+word (`zhu2025paper2video`), or the title's word and the year when no author is named
+(`snapkv2024`); two papers of a catalogue that would share one each get a suffix
 made from their permanent id, so every key is unique and never depends on reading order.
 """
 
@@ -72,7 +73,10 @@ def _key_base(paper: Paper) -> str:
     family = _ascii_word(names[0].split()[-1]) if names else ""
     year = str(paper.published.year) if paper.published else ""
     words = [word for word in slugify(title_text(paper.title)).split("-") if word not in TITLE_STOP_WORDS]
-    return (family + year + (words[0] if words else "")) or "paper"
+    first_word = words[0] if words else ""
+    if not family:  # no author to lead with: the title's first word does (`snapkv2024`)
+        return (first_word + year) or "paper"
+    return family + year + first_word
 
 
 def _ascii_word(text: str) -> str:

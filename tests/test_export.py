@@ -171,11 +171,11 @@ def test_records_give_the_arxiv_id_authors_links_and_cite_key():
         "arxiv_id": "cs/0101001", "authors": None, "author_names": [],
         "arxiv_url": "https://arxiv.org/abs/cs/0101001", "pdf_url": "https://arxiv.org/pdf/cs/0101001",
         "hugging_face_url": "https://huggingface.co/papers/cs/0101001", "code_url": None, "code_stars": None,
-        "project_url": None, "keywords": [], "cite_key": "2025paper-r-000002"}
+        "project_url": None, "keywords": [], "cite_key": "paper2025-r-000002"}
     assert fields[listed.id] == {
         "arxiv_id": None, "authors": 4, "author_names": [], "arxiv_url": None, "pdf_url": None,
         "hugging_face_url": None, "code_url": None, "code_stars": None, "project_url": None, "keywords": [],
-        "cite_key": "2025paper-r-000003"}
+        "cite_key": "paper2025-r-000003"}
 
 
 def part_validator() -> Draft202012Validator:
