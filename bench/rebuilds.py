@@ -111,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---|" * (len(STAGES) + 2))
     for number, label in enumerate(BUILDS):
         builds = [run[number] for run in runs]
-        cells = [f"{statistics.median(t[stage] for _, t in builds):.2f}" if stage in builds[0][1] else "-"
-                 for stage in STAGES]
+        # A stage some sequence's build skipped (its cache served it) has no one median: "-".
+        cells = [f"{statistics.median(t[stage] for _, t in builds):.2f}"
+                 if all(stage in t for _, t in builds) else "-" for stage in STAGES]
         ratio = statistics.median(wall / run[0][0] for (wall, _), run in zip(builds, runs))
         print(f"| {label} | " + " | ".join(cells)
               + f" | {statistics.median(wall for wall, _ in builds):.2f} | {ratio:.2f} |")

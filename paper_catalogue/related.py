@@ -136,7 +136,8 @@ def _words_of_texts(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray
     """Every word of every text in order: the distinct words, each word's text, each word's id.
 
     Texts are read TEXTS_AT_ONCE at a time and their words turned into ids at once: the words as
-    strings, one object each, would otherwise all be alive together (1.5 GB at 100,000 papers)."""
+    strings, one object each, would otherwise all be alive together (some 25 million at 100,000
+    papers)."""
     ids: dict[str, int] = {}
     id_arrays: list[np.ndarray] = []
     lengths: list[int] = []
