@@ -370,7 +370,7 @@ def test_empty_seeds_folder_is_a_clear_error(tmp_path):
     (tmp_path / "seeds").mkdir()
     result = run("--seeds", tmp_path / "seeds", "--out", tmp_path / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "seeds: seeds folder holds no *.txt listing dumps" in result.stderr
+    assert "seeds: seeds folder holds no listing dumps (*.txt) or API records" in result.stderr
 
 
 def test_unreadable_seed_file_is_a_clear_error(tmp_path):
