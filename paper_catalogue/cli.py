@@ -19,9 +19,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_OUT = Path("_site")
 
 DESCRIPTION = """\
-Build a static paper catalogue from Hugging Face Daily Papers listing dumps.
+Build a static paper catalogue from Hugging Face Daily Papers listings.
 
-Reads every seeds/*.txt, writes the site into the output folder (default _site),
+Reads every seeds/*.txt (listing dumps) and seeds/**/*.json and *.jsonl (API records, as
+`python build.py fetch` saves them), writes the site into the output folder (default _site),
 and reports every entry it could not read fully as file:line warnings on stderr.
 `python build.py serve` previews the site on a local server, rendering each page as the
 build would when the browser asks for it, and reloads open pages when seeds, site_src,
@@ -59,7 +60,7 @@ def add_build_options(parser: argparse.ArgumentParser, defaults: bool = True) ->
         return value if defaults else argparse.SUPPRESS
 
     parser.add_argument("--seeds", type=Path, default=default(Path("seeds")), metavar="DIR",
-                        help="folder of listing dumps (*.txt) to read (default: seeds)")
+                        help="folder of listing dumps (*.txt) and API records (**/*.json, *.jsonl) to read (default: seeds)")
     parser.add_argument("--out", type=Path, default=default(None), metavar="DIR",
                         help="output folder, replaced only when the build succeeds (default: _site; "
                              "serve writes no site)")
@@ -130,7 +131,7 @@ def add_topics_command(commands) -> None:
                                                "with advice on balance")
     for parser in (suggest, report):
         parser.add_argument("--seeds", type=Path, default=argparse.SUPPRESS, metavar="DIR",
-                            help="folder of listing dumps (*.txt) to read (default: seeds)")
+                            help="folder of listing dumps (*.txt) and API records (**/*.json, *.jsonl) to read (default: seeds)")
         parser.add_argument("--site-src", type=Path, default=argparse.SUPPRESS, metavar="DIR",
                             help="site owner's settings and topics (default: site_src)")
 
