@@ -146,10 +146,11 @@ def json_ld(paper: Paper, url: str, description: str) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def bib_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
+def bib_files(catalogue: Catalogue, keys: dict[str, str] | None = None) -> dict[PurePosixPath, bytes]:
     """papers.bib for the whole catalogue, and one beside each topic's page for its papers (any
-    rank), in id order; each paper's own cite.bib is written beside its page."""
-    keys = cite_keys(catalogue.papers)
+    rank), in id order; each paper's own cite.bib is written beside its page. `keys` are the
+    cite keys, when the caller has them already."""
+    keys = keys or cite_keys(catalogue.papers)
     files = {PurePosixPath(BIB_URL): bib_file(catalogue.papers, keys)}
     for slug, papers in catalogue.topic_members().items():
         if papers:

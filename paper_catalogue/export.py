@@ -58,11 +58,12 @@ def papers_by_year(catalogue: Catalogue) -> dict[int | None, list[Paper]]:
     return {year: groups[year] for year in sorted(groups, key=lambda y: (y is None, y or 0))}
 
 
-def export_files(catalogue: Catalogue) -> dict[PurePosixPath, bytes]:
-    """The export's files, keyed by their path in the site: the index and one part per year."""
+def export_files(catalogue: Catalogue, keys: dict[str, str] | None = None) -> dict[PurePosixPath, bytes]:
+    """The export's files, keyed by their path in the site: the index and one part per year.
+    `keys` are the papers' cite keys, when the caller has them already."""
     files: dict[PurePosixPath, bytes] = {}
     parts = []
-    keys = cite_keys(catalogue.papers)
+    keys = keys or cite_keys(catalogue.papers)
     for year, papers in papers_by_year(catalogue).items():
         url = export_part_url(year)
         text = _lines(paper_record(paper, keys[paper.id]) for paper in papers) + "\n"

@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Cache, code_version, digest, file_digest, folder_digest
 from .catalogue import author_macro_note, merge_entries
-from .citations import bib_files
+from .citations import bib_files, cite_keys
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import export_files
@@ -304,8 +304,9 @@ def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[Markd
     files = renderer.other_pages(catalogue, site_pages)
     files.update(renderer.machine_files([*paper_pages, *files], catalogue))  # the sitemap lists every page
     files.update(static_files(options.static))
-    files.update(export_files(catalogue))
-    files.update(bib_files(catalogue))
+    keys = cite_keys(catalogue.papers)  # once, for the export and the BibTeX files alike
+    files.update(export_files(catalogue, keys))
+    files.update(bib_files(catalogue, keys))
     files.update(vocabulary_files(catalogue))  # the search page's spelling correction
     files.update(hosting_files(renderer.config))
     return files
