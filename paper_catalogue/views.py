@@ -180,7 +180,7 @@ FIND_THIS_PAPER = (
 """Each service's title search, for a paper whose arXiv id no record gave."""
 
 
-def find_links(title: str) -> tuple[Link, ...]:
+def title_searches(title: str) -> tuple[Link, ...]:
     query = quote_plus(title)
     return tuple(Link(name, search + query) for name, search in FIND_THIS_PAPER)
 
@@ -202,7 +202,7 @@ def authors_view(names: tuple[str, ...]) -> Authors | None:
 
 
 @dataclass(frozen=True)
-class PaperLinks:
+class ReadingLinks:
     """Where to read the paper: arXiv, its PDF, Hugging Face, code and project page; or, with no
     arXiv id, each service's search for the title."""
 
@@ -213,17 +213,16 @@ class PaperLinks:
     searches: tuple[Link, ...]
 
 
-def paper_links_view(paper: Paper, title: str) -> PaperLinks:
+def reading_links(paper: Paper, title: str) -> ReadingLinks:
     identity = paper.identity
     if identity is None:
-        return PaperLinks((), None, None, None, find_links(title))
+        return ReadingLinks((), None, None, None, title_searches(title))
     links = citations.paper_links(identity.arxiv_id)
     direct = (Link(f"arXiv:{identity.arxiv_id}", links.abstract), Link("PDF", links.pdf),
               Link("Hugging Face", links.hugging_face))
-    code = Link(identity.code_url.split("://", 1)[-1].rstrip("/"), identity.code_url) if identity.code_url else None
-    project = Link(identity.project_url.split("://", 1)[-1].rstrip("/"), identity.project_url) \
-        if identity.project_url else None
-    return PaperLinks(direct, code, identity.code_stars if code else None, project, ())
+    code = external_link(identity.code_url) if identity.code_url else None
+    project = external_link(identity.project_url) if identity.project_url else None
+    return ReadingLinks(direct, code, identity.code_stars if code else None, project, ())
 
 
 @dataclass(frozen=True)
@@ -255,7 +254,7 @@ class PaperView:
     author_names: Authors | None
     organization: Link | None
     topics: tuple[Link, ...]
-    read: PaperLinks
+    read: ReadingLinks
     links: tuple[Link, ...]
     sources: tuple[Source, ...]
     previous: PaperRow | None
@@ -288,7 +287,12 @@ def has_code(paper: Paper) -> bool:
 def ordered_links(urls: tuple[str, ...]) -> tuple[Link, ...]:
     """Links found in the abstract, code first, otherwise in order of appearance."""
     ordered = sorted(urls, key=lambda url: not is_code_link(url))
-    return tuple(Link(label=url.split("://", 1)[-1].rstrip("/"), href=url) for url in ordered)
+    return tuple(map(external_link, ordered))
+
+
+def external_link(url: str) -> Link:
+    """A link to another site, labelled by its address without the scheme or a final slash."""
+    return Link(label=url.split("://", 1)[-1].rstrip("/"), href=url)
 
 
 def by_date(papers: tuple[Paper, ...]) -> list[Paper]:
@@ -358,7 +362,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             organization=Link(paper.organization.name, f"https://huggingface.co/{paper.organization.handle}")
             if paper.organization else None,
             topics=tuple(Link(topic_names.get(slug, slug), site.link(topic_url(slug))) for slug in paper.topics),
-            read=paper_links_view(paper, title),
+            read=reading_links(paper, title),
             links=ordered_links(paper.links),
             sources=paper.sources,
             previous=paper_row(previous, site) if previous else None,
