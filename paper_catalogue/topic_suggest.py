@@ -51,10 +51,11 @@ from .topics import (
 from .urls import slugify
 
 RULES = AssignmentRules(title_weight=3.0, abstract_cap=3, min_score=3.0, secondary_ratio=0.6,
-                        strong_score=30.0, max_topics=3)
+                        strong_score=30.0, max_topics=3, named_first=True)
 """The [assignment] table of a suggested taxonomy: the build's defaults, with a second topic needing
-60% of the first's score rather than half, so a paper's topic page is the one it mostly belongs to.
-min_score is raised for each catalogue (fitted_rules)."""
+60% of the first's score rather than half, so a paper's topic page is the one it mostly belongs to,
+and of a paper's topics the first it names leading them. min_score is raised for each catalogue
+(fitted_rules)."""
 CATCH_ALL_SHARE = 0.045
 """At most this share of the papers, those the topics fit least, go to the catch-all rather than to
 the nearest topic: min_score is raised until just under this share score below it. A fixed
@@ -359,12 +360,24 @@ def fitted_rules(scores: np.ndarray, rules: AssignmentRules) -> AssignmentRules:
     return rules.model_copy(update={"min_score": float(min(max(limit, rules.min_score), MAX_MIN_SCORE))})
 
 
-def primary_topics(scores: np.ndarray, rules: AssignmentRules) -> np.ndarray:
-    """Each paper's primary topic (ties to the lower index, as the build breaks them), -1 for none."""
+def primary_topics(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray | None = None) -> np.ndarray:
+    """Each paper's primary topic (ties to the lower index, as the build breaks them), -1 for none.
+
+    With named (papers x topics: the paper holds the topic's name) and rules.named_first, the first
+    of a paper's topics by score that it names leads, as topics.choose_topics has it."""
     best = np.argmax(scores, axis=1) if scores.shape[1] else np.zeros(scores.shape[0], dtype=np.int64)
     found = scores[np.arange(scores.shape[0]), best] >= rules.min_score if scores.shape[1] else \
         np.zeros(scores.shape[0], dtype=bool)
-    return np.where(found, best, -1)
+    primary = np.where(found, best, -1)
+    if named is None or not rules.named_first:
+        return primary
+    for paper in np.flatnonzero(found & ~named[np.arange(len(best)), best]).tolist():
+        row = scores[paper]
+        threshold = max(rules.min_score, min(rules.secondary_ratio * row[best[paper]], rules.strong_score))
+        listed = np.lexsort((np.arange(len(row)), -row))[:rules.max_topics]
+        primary[paper] = next((topic for topic in listed.tolist() if row[topic] >= threshold and named[paper, topic]),
+                              best[paper])
+    return primary
 
 
 # --- the suggestion ---------------------------------------------------------------------------------
@@ -427,8 +440,7 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     # in favour of the one written first. Dropping a topic moves papers, so sizes and names are
     # worked out again until every topic kept is large enough and named for most of its papers.
     for _ in range(SETTLE_ROUNDS):
-        scores = score_papers(counts.hits, chosen)
-        assigned = primary_topics(scores, fitted_rules(scores, rules))
+        assigned = _assigned(counts.hits, chosen, rules, namer)
         sizes = np.bincount(assigned[assigned >= 0], minlength=len(chosen))
         fits = [namer.name(np.flatnonzero(assigned == group))[1] for group in range(len(chosen))]
         kept = [group for group in range(len(chosen))
@@ -440,9 +452,8 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         if order == list(range(len(chosen))):
             break
         chosen = [chosen[group] for group in order]
-    scores = score_papers(counts.hits, chosen)
-    rules = fitted_rules(scores, rules)
-    assigned = primary_topics(scores, rules)
+    rules = fitted_rules(score_papers(counts.hits, chosen), rules)
+    assigned = _assigned(counts.hits, chosen, rules, namer)
     named = [namer.name(np.flatnonzero(assigned == group)) for group in range(len(chosen))]
     topics = []
     for group, picked in enumerate(chosen):
@@ -455,6 +466,20 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     topics = [(size, [next(written) for _ in parts], terms, central) for size, parts, terms, central in topics]
     return Suggestion(topics=tuple(_named(topics)), rules=rules, total=len(papers),
                       unassigned=int(np.sum(assigned < 0)))
+
+
+def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: AssignmentRules,
+              namer: Namer) -> np.ndarray:
+    """Each paper's primary topic as the build would assign it from these terms, with the names
+    the papers placed by score alone give each topic."""
+    scores = score_papers(hits, chosen)
+    rules = fitted_rules(scores, rules)
+    assigned = primary_topics(scores, rules)
+    if not rules.named_first:
+        return assigned
+    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group))[0]))))
+                             for group in range(len(chosen))]) if chosen else None
+    return primary_topics(scores, rules, named)
 
 
 def _refined(hits: sparse.csc_matrix, reduced: np.ndarray, labels: np.ndarray, count: int,
@@ -470,8 +495,7 @@ def _refined(hits: sparse.csc_matrix, reduced: np.ndarray, labels: np.ndarray, c
     average = len(labels) / count
     for _ in range(SECOND_PASSES):
         chosen = fit_terms(hits, labels, count)
-        scores = score_papers(hits, chosen)
-        assigned = primary_topics(scores, fitted_rules(scores, rules))
+        assigned = _assigned(hits, chosen, rules, namer)
         regrouped, groups = labels.copy(), count
         for group in range(count):
             if not chosen[group] or namer.name(np.flatnonzero(assigned == group))[1] >= SPLIT_BELOW:
@@ -848,7 +872,8 @@ def taxonomy_toml(suggestion: Suggestion, catch_all_name: str = "Other papers") 
         "(the catch-all).",
         "# Read it, rename topics, move or reweigh terms, pin papers in topic_overrides.toml, and rebuild.",
         "# Terms match whole words, any case, a plural s/es allowed; a title match counts title_weight",
-        "# times one in the abstract. The highest-scoring topic is a paper's primary topic.",
+        "# times one in the abstract. A paper's primary topic is the highest-scoring one, or with named_first",
+        "# the first of its topics whose name its title or abstract holds.",
         "",
         "[assignment]",
         f"title_weight = {_number(rules.title_weight)}",
@@ -857,6 +882,7 @@ def taxonomy_toml(suggestion: Suggestion, catch_all_name: str = "Other papers") 
         f"secondary_ratio = {_number(rules.secondary_ratio)}",
         f"strong_score = {_number(rules.strong_score)}",
         f"max_topics = {rules.max_topics}",
+        f"named_first = {str(rules.named_first).lower()}",
     ]
     for topic in suggestion.topics:
         lines += ["", "[[topic]]",

@@ -85,6 +85,10 @@ class AssignmentRules(Record):
     """...or at least this score of its own: a paper can be squarely in two topics at once."""
     max_topics: int = Field(default=3, ge=1, le=3)
     """Topics per paper, at most."""
+    named_first: bool = False
+    """Of a paper's topics, the first whose name its title or abstract holds (name_fit's test) is
+    its primary topic, the others following by score: the topic a paper is listed under first then
+    says what it is about. Off, the primary topic is the highest-scoring one."""
 
 
 class TopicDefinition(Record):
@@ -328,6 +332,15 @@ class TermIndex:
                     self._exact.setdefault(form, []).append(index)
         self._lengths = sorted({len(prefix) for prefix in self._prefixes})
         self._candidates: dict[str, tuple[int, ...]] = {}
+        self._names = {topic.slug: name_pattern(name_words(topic.name)) for topic in taxonomy.topics
+                       if taxonomy.rules.named_first and not topic.catch_all}
+
+    def named(self, title: str, abstract: str) -> frozenset[str]:
+        """The topics whose name this paper holds, when the rules put those first (else none)."""
+        if not self._names:
+            return frozenset()
+        text = match_text(f"{title} {abstract}")
+        return frozenset(slug for slug, pattern in self._names.items() if pattern and pattern.search(text))
 
     def candidates(self, word: str) -> tuple[int, ...]:
         """The terms a match starting at this word could be (memoised: vocabularies repeat)."""
@@ -377,8 +390,10 @@ def topic_scores(title: str, abstract: str, taxonomy: Taxonomy,
     return {slug: score for slug, score in scores.items() if score}
 
 
-def choose_topics(scores: dict[str, float], taxonomy: Taxonomy) -> tuple[str, ...]:
+def choose_topics(scores: dict[str, float], taxonomy: Taxonomy,
+                  named: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The primary topic (highest score) and up to two more strong enough; else the catch-all.
+    With named_first, the first of them in `named` (the topics whose name the paper holds) leads.
 
     Ties go to the topic defined first in topics.toml, so the result never depends on dict order.
     """
@@ -390,7 +405,9 @@ def choose_topics(scores: dict[str, float], taxonomy: Taxonomy) -> tuple[str, ..
         return (taxonomy.catch_all.slug,)
     best = scores[ranked[0]]
     threshold = min(rules.secondary_ratio * best, rules.strong_score)
-    return tuple(slug for slug in ranked if scores[slug] >= threshold)[: rules.max_topics]
+    chosen = tuple(slug for slug in ranked if scores[slug] >= threshold)[: rules.max_topics]
+    lead = next((slug for slug in chosen if slug in named), chosen[0]) if rules.named_first else chosen[0]
+    return (lead, *(slug for slug in chosen if slug != lead))
 
 
 @dataclass(frozen=True)
@@ -534,7 +551,8 @@ def assign_topics(catalogue: Catalogue, taxonomy: Taxonomy,
     papers = catalogue.papers
 
     def topics_of(span: slice) -> list[tuple[str, ...]]:
-        return [choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, index), taxonomy)
+        return [choose_topics(topic_scores(paper.title, paper.abstract, taxonomy, index), taxonomy,
+                              index.named(paper.title, paper.abstract))
                 for paper in papers[span]]
 
     workers = cores() if len(papers) >= PARALLEL_FROM else 1

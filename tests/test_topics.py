@@ -199,6 +199,20 @@ def test_primary_topic_first_and_catch_all_only_when_nothing_fits():
     assert [p.topics for p in papers] == [("moe", "quant"), ("misc",), ("moe", "quant")]
 
 
+def test_named_first_puts_the_topic_a_paper_names_first_and_keeps_its_other_topics():
+    catalogue = Catalogue(papers=(
+        paper("A router", "and quantization"),              # moe 3, quant 2: names "Quantisation" only
+        paper("Quantized mixture of experts", "A router."),  # names both: the higher score leads
+        paper("Router design", "Nothing else."),             # names neither: the score decides
+    ))
+    by_score = assign_topics(catalogue, parse_taxonomy(TAXONOMY, "topics.toml")).catalogue.papers
+    named = parse_taxonomy(TAXONOMY.replace("strong_score = 100.0", "strong_score = 100.0\nnamed_first = true"),
+                           "topics.toml")
+    by_name = assign_topics(catalogue, named).catalogue.papers
+    assert [p.topics for p in by_score] == [("moe", "quant"), ("moe", "quant"), ("moe",)]
+    assert [p.topics for p in by_name] == [("quant", "moe"), ("moe", "quant"), ("moe",)]
+
+
 def test_a_thin_topic_is_no_warning():
     """A topic holding 1 paper is advice on the taxonomy's fit, for the report; never a warning
     that would fail --strict."""
