@@ -19,8 +19,11 @@ How, and why this way:
    holding one often hold the other. A name is judged by the share of the topic's papers holding a
    word of it (topics.name_fit, the report's name fit): a group named for too few of its papers is
    a grab-bag, and is grouped again (a second pass); a topic still named for too few is dropped.
-5. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
-   least, fall below it: they go to the catch-all, not to the nearest topic.
+5. A paper's primary topic is the first of its topics whose name it holds (named_first), so a
+   topic's page leads with papers its name describes.
+6. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
+   least, fall below it: they go to the catch-all, not to the nearest topic. What is left of that
+   share goes to the papers naming none of their topics that score least (unnamed_min_score).
 Deterministic: fixed random states, one thread for numeric sums, ties broken by order.
 """
 
@@ -64,6 +67,9 @@ min_score does not carry from one catalogue to the next: 9 left 2.7% of the earl
 half, 4.5% gave a point more separation than 3%."""
 MAX_MIN_SCORE = 12.0
 """min_score is never raised above this: a title match of a weight-4 term always places a paper."""
+MAX_UNNAMED_MIN_SCORE = 30.0
+"""unnamed_min_score is never raised above this, the strong_score that lists a second topic on
+its own: a paper scoring so much is squarely in the topic, named or not."""
 MIN_TOPICS, MAX_TOPICS = 8, 30
 PAPERS_PER_TOPIC = 5
 """A catalogue smaller than MIN_TOPICS x this gets fewer topics: one per PAPERS_PER_TOPIC papers."""
@@ -350,34 +356,57 @@ def score_papers(hits: sparse.csc_matrix, chosen: list[dict[int, float]]) -> np.
     return (hits @ weights.tocsr()).toarray()
 
 
-def fitted_rules(scores: np.ndarray, rules: AssignmentRules) -> AssignmentRules:
+def fitted_rules(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray | None = None) -> AssignmentRules:
     """The rules with the whole-number min_score, from rules.min_score to MAX_MIN_SCORE, that leaves
-    fewer than CATCH_ALL_SHARE of the papers below it: the papers the topics fit least."""
+    fewer than CATCH_ALL_SHARE of the papers below it: the papers the topics fit least.
+
+    With named (papers x topics: the paper holds the topic's name) and rules.named_first, what is
+    left of that share goes to the papers naming none of their topics that score least: the
+    whole-number unnamed_min_score, up to MAX_UNNAMED_MIN_SCORE, that leaves fewer of them below it."""
     if not scores.shape[1] or not scores.shape[0]:
         return rules
     best = np.sort(scores.max(axis=1))
     limit = math.floor(best[int(CATCH_ALL_SHARE * len(best))])
-    return rules.model_copy(update={"min_score": float(min(max(limit, rules.min_score), MAX_MIN_SCORE))})
+    rules = rules.model_copy(update={"min_score": float(min(max(limit, rules.min_score), MAX_MIN_SCORE))})
+    if named is None or not rules.named_first:
+        return rules
+    best = scores.max(axis=1)
+    room = int(CATCH_ALL_SHARE * len(best)) - int(np.sum(best < rules.min_score))
+    _, hits = _listed_named(scores, rules, named)
+    unnamed = np.sort(best[(best >= rules.min_score) & ~hits.any(axis=1)])
+    if room <= 0 or not len(unnamed):
+        return rules
+    limit = math.floor(unnamed[room]) if room < len(unnamed) else math.floor(unnamed[-1]) + 1
+    if limit <= rules.min_score:
+        return rules
+    return rules.model_copy(update={"unnamed_min_score": float(min(limit, MAX_UNNAMED_MIN_SCORE))})
+
+
+def _listed_named(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each paper's topics as topics.choose_topics ranks them (papers x max_topics, best first,
+    ties to the lower index), and which of them it is listed under and names."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :rules.max_topics]
+    top = np.take_along_axis(scores, order, axis=1)
+    threshold = np.maximum(rules.min_score, np.minimum(rules.secondary_ratio * top[:, :1], rules.strong_score))
+    return order, (top >= threshold) & np.take_along_axis(named, order, axis=1)
 
 
 def primary_topics(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray | None = None) -> np.ndarray:
     """Each paper's primary topic (ties to the lower index, as the build breaks them), -1 for none.
 
-    With named (papers x topics: the paper holds the topic's name) and rules.named_first, the first
-    of a paper's topics by score that it names leads, as topics.choose_topics has it."""
+    With named (papers x topics: the paper holds the topic's name) and rules.named_first, as
+    topics.choose_topics has it: the first of a paper's topics by score that it names leads, and a
+    paper naming none of them needs unnamed_min_score."""
     best = np.argmax(scores, axis=1) if scores.shape[1] else np.zeros(scores.shape[0], dtype=np.int64)
     found = scores[np.arange(scores.shape[0]), best] >= rules.min_score if scores.shape[1] else \
         np.zeros(scores.shape[0], dtype=bool)
     primary = np.where(found, best, -1)
-    if named is None or not rules.named_first:
+    if named is None or not rules.named_first or not scores.shape[1]:
         return primary
-    for paper in np.flatnonzero(found & ~named[np.arange(len(best)), best]).tolist():
-        row = scores[paper]
-        threshold = max(rules.min_score, min(rules.secondary_ratio * row[best[paper]], rules.strong_score))
-        listed = np.lexsort((np.arange(len(row)), -row))[:rules.max_topics]
-        primary[paper] = next((topic for topic in listed.tolist() if row[topic] >= threshold and named[paper, topic]),
-                              best[paper])
-    return primary
+    order, hits = _listed_named(scores, rules, named)
+    names_one = hits.any(axis=1)
+    primary = np.where(found & names_one, order[np.arange(len(order)), np.argmax(hits, axis=1)], primary)
+    return np.where(found & ~names_one & (scores.max(axis=1) < rules.unnamed_min_score), -1, primary)
 
 
 # --- the suggestion ---------------------------------------------------------------------------------
@@ -440,7 +469,7 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
     # in favour of the one written first. Dropping a topic moves papers, so sizes and names are
     # worked out again until every topic kept is large enough and named for most of its papers.
     for _ in range(SETTLE_ROUNDS):
-        assigned = _assigned(counts.hits, chosen, rules, namer)
+        assigned, _ = _assigned(counts.hits, chosen, rules, namer)
         sizes = np.bincount(assigned[assigned >= 0], minlength=len(chosen))
         fits = [namer.name(np.flatnonzero(assigned == group))[1] for group in range(len(chosen))]
         kept = [group for group in range(len(chosen))
@@ -452,8 +481,7 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         if order == list(range(len(chosen))):
             break
         chosen = [chosen[group] for group in order]
-    rules = fitted_rules(score_papers(counts.hits, chosen), rules)
-    assigned = _assigned(counts.hits, chosen, rules, namer)
+    assigned, rules = _assigned(counts.hits, chosen, rules, namer)
     named = [namer.name(np.flatnonzero(assigned == group)) for group in range(len(chosen))]
     topics = []
     for group, picked in enumerate(chosen):
@@ -469,17 +497,19 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
 
 
 def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: AssignmentRules,
-              namer: Namer) -> np.ndarray:
-    """Each paper's primary topic as the build would assign it from these terms, with the names
-    the papers placed by score alone give each topic."""
+              namer: Namer, unnamed_apart: bool = True) -> tuple[np.ndarray, AssignmentRules]:
+    """Each paper's primary topic as the build would assign it from these terms, and the rules
+    fitted to them; with named_first, the names are those the papers placed by score alone give
+    each topic."""
     scores = score_papers(hits, chosen)
     rules = fitted_rules(scores, rules)
     assigned = primary_topics(scores, rules)
-    if not rules.named_first:
-        return assigned
+    if not rules.named_first or not chosen:
+        return assigned, rules
     named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group))[0]))))
-                             for group in range(len(chosen))]) if chosen else None
-    return primary_topics(scores, rules, named)
+                             for group in range(len(chosen))])
+    rules = fitted_rules(scores, rules, named if unnamed_apart else None)
+    return primary_topics(scores, rules, named), rules
 
 
 def _refined(hits: sparse.csc_matrix, reduced: np.ndarray, labels: np.ndarray, count: int,
@@ -487,7 +517,9 @@ def _refined(hits: sparse.csc_matrix, reduced: np.ndarray, labels: np.ndarray, c
     """Each group's terms, after a second pass over the grab-bags.
 
     The terms are fitted to the groups, the papers are assigned as the build assigns them, and each
-    group is named from the papers assigned to it. A group whose name fits fewer than SPLIT_BELOW
+    group is named from the papers assigned to it. The papers naming none of their topics stay in
+    them here (unnamed_min_score comes later, in _suggest): they are what shows a group to be a
+    grab-bag, and sent to the catch-all first they would hide it. A group whose name fits fewer than SPLIT_BELOW
     of them holds several subjects: its papers are grouped again by k-means, in one group more than
     they would fill at the catalogue's average size (at least 2), and the terms are fitted again.
     Groups that still have no name most of their papers hold are dropped later (in _suggest): their
@@ -495,7 +527,7 @@ def _refined(hits: sparse.csc_matrix, reduced: np.ndarray, labels: np.ndarray, c
     average = len(labels) / count
     for _ in range(SECOND_PASSES):
         chosen = fit_terms(hits, labels, count)
-        assigned = _assigned(hits, chosen, rules, namer)
+        assigned, _ = _assigned(hits, chosen, rules, namer, unnamed_apart=False)
         regrouped, groups = labels.copy(), count
         for group in range(count):
             if not chosen[group] or namer.name(np.flatnonzero(assigned == group))[1] >= SPLIT_BELOW:
@@ -883,6 +915,7 @@ def taxonomy_toml(suggestion: Suggestion, catch_all_name: str = "Other papers") 
         f"strong_score = {_number(rules.strong_score)}",
         f"max_topics = {rules.max_topics}",
         f"named_first = {str(rules.named_first).lower()}",
+        f"unnamed_min_score = {_number(rules.unnamed_min_score)}",
     ]
     for topic in suggestion.topics:
         lines += ["", "[[topic]]",

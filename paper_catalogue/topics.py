@@ -89,6 +89,10 @@ class AssignmentRules(Record):
     """Of a paper's topics, the first whose name its title or abstract holds (name_fit's test) is
     its primary topic, the others following by score: the topic a paper is listed under first then
     says what it is about. Off, the primary topic is the highest-scoring one."""
+    unnamed_min_score: float = Field(default=0.0, ge=0)
+    """With named_first, a paper holding the name of none of its topics needs at least this score
+    (and min_score) to be placed at all, else it goes to the catch-all: terms alone, without the
+    name, are weaker evidence. 0 asks no more than min_score."""
 
 
 class TopicDefinition(Record):
@@ -393,7 +397,8 @@ def topic_scores(title: str, abstract: str, taxonomy: Taxonomy,
 def choose_topics(scores: dict[str, float], taxonomy: Taxonomy,
                   named: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The primary topic (highest score) and up to two more strong enough; else the catch-all.
-    With named_first, the first of them in `named` (the topics whose name the paper holds) leads.
+    With named_first, the first of them in `named` (the topics whose name the paper holds) leads,
+    and a paper naming none of them needs unnamed_min_score too.
 
     Ties go to the topic defined first in topics.toml, so the result never depends on dict order.
     """
@@ -406,7 +411,11 @@ def choose_topics(scores: dict[str, float], taxonomy: Taxonomy,
     best = scores[ranked[0]]
     threshold = min(rules.secondary_ratio * best, rules.strong_score)
     chosen = tuple(slug for slug in ranked if scores[slug] >= threshold)[: rules.max_topics]
-    lead = next((slug for slug in chosen if slug in named), chosen[0]) if rules.named_first else chosen[0]
+    if not rules.named_first:
+        return chosen
+    lead = next((slug for slug in chosen if slug in named), None)
+    if lead is None:
+        return chosen if best >= rules.unnamed_min_score else (taxonomy.catch_all.slug,)
     return (lead, *(slug for slug in chosen if slug != lead))
 
 

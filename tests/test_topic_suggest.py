@@ -318,6 +318,27 @@ def test_min_score_sends_at_most_the_catch_all_share_of_papers_to_the_catch_all(
     assert fitted_rules(scores * 0, RULES).min_score == RULES.min_score  # never below the rules' own
 
 
+def test_what_is_left_of_the_catch_all_share_goes_to_the_papers_naming_none_of_their_topics():
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import MAX_UNNAMED_MIN_SCORE, primary_topics
+
+    # 100 papers, best scores 20 .. 119 in topic 0 (second topic far behind); the odd ones name it.
+    scores = np.array([[20.0 + n, 1.0] for n in range(100)])
+    named = np.array([[n % 2 == 1, False] for n in range(100)])
+    rules = fitted_rules(scores, RULES, named)
+    assert rules.min_score == 12.0  # nobody falls below MAX_MIN_SCORE: the share is all left
+    placed = primary_topics(scores, rules, named)
+    apart = np.flatnonzero(placed < 0)
+    assert 0 < len(apart) <= CATCH_ALL_SHARE * 100
+    assert all(n % 2 == 0 for n in apart)  # only papers that name no topic of theirs ...
+    assert max(apart) < min(n for n in range(0, 100, 2) if placed[n] == 0)  # ... scoring least
+    strong = scores * 0 + 500  # squarely in their topic, named or not: none moves
+    assert (primary_topics(strong, fitted_rules(strong, RULES, named), named) == 0).all()
+    assert fitted_rules(scores, RULES).unnamed_min_score == 0  # without names, no such rule
+    assert rules.unnamed_min_score <= MAX_UNNAMED_MIN_SCORE
+
+
 def test_a_name_is_specific_only_through_a_distinctive_word_that_is_not_generic():
     from bench.topics_suggest import GENERIC_WORDS, specific
 

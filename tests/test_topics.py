@@ -211,6 +211,11 @@ def test_named_first_puts_the_topic_a_paper_names_first_and_keeps_its_other_topi
     by_name = assign_topics(catalogue, named).catalogue.papers
     assert [p.topics for p in by_score] == [("moe", "quant"), ("moe", "quant"), ("moe",)]
     assert [p.topics for p in by_name] == [("quant", "moe"), ("moe", "quant"), ("moe",)]
+    # A paper naming none of its topics needs unnamed_min_score as well: "Router design" scores 3.
+    strict = parse_taxonomy(TAXONOMY.replace("strong_score = 100.0", "strong_score = 100.0\nnamed_first = true"
+                                             "\nunnamed_min_score = 4"), "topics.toml")
+    by_strict = assign_topics(catalogue, strict).catalogue.papers
+    assert [p.topics for p in by_strict] == [("quant", "moe"), ("moe", "quant"), ("misc",)]
 
 
 def test_a_thin_topic_is_no_warning():
