@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -228,9 +230,21 @@ def merged(batches: Iterable[Files]) -> Files:
     return files
 
 
+_COMMENT_LINE = re.compile(rb"^[ \t]*//[^\n]*\n", re.MULTILINE)
+
+
+def shipped_script(source: bytes) -> bytes:
+    """A script as the site serves it: without the lines that hold only a // comment. The comments
+    are for whoever reads static/; a visitor downloads every byte (search.js is a quarter smaller
+    in gzip, spelling.js two fifths). A line that merely ends in a comment is kept whole, and the
+    scripts hold no multi-line template literal that a comment-like line could sit in."""
+    return _COMMENT_LINE.sub(b"", source)
+
+
 def static_files(folder: Path) -> Files:
-    """Every file under static/, copied as is to static/ in the site; one that cannot be read
-    (a link to nothing, no permission) is an InputError naming it."""
+    """Every file under static/, copied to static/ in the site, scripts without their comment-only
+    lines (shipped_script); one that cannot be read (a link to nothing, no permission) is an
+    InputError naming it."""
     if not folder.is_dir():
         return {}
     files: Files = {}
@@ -238,7 +252,9 @@ def static_files(folder: Path) -> Files:
         if path.is_dir():
             continue
         try:
-            files[PurePosixPath("static") / path.relative_to(folder).as_posix()] = path.read_bytes()
+            data = path.read_bytes()
+            files[PurePosixPath("static") / path.relative_to(folder).as_posix()] = \
+                shipped_script(data) if path.suffix == ".js" else data
         except OSError as error:
             raise input_error(path, None, f"cannot be read ({error.strerror or error}); "
                                           "make it a readable file, or remove it") from None

@@ -370,3 +370,19 @@ def test_largest_paper_page_with_its_css_is_under_20_kb_compressed(tmp_path):
     html = gzip.compress(largest.read_bytes(), 9)
     css = gzip.compress((real / "static" / "style.css").read_bytes(), 9)
     assert len(html) + len(css) < 20 * 1024, (largest, len(html), len(css))
+
+
+def test_scripts_are_shipped_without_their_comment_lines_and_nothing_else_changes(site):
+    import re
+
+    from paper_catalogue.render import shipped_script
+
+    for name in ("search.js", "spelling.js", "site.js"):
+        source = (ROOT / "static" / name).read_text(encoding="utf-8")
+        shipped = (site / "static" / name).read_text(encoding="utf-8")
+        assert re.search(r"^\s*//", source, re.MULTILINE)  # the source keeps its comments ...
+        assert not re.search(r"^\s*//", shipped, re.MULTILINE)  # ... the site does not
+        kept = [line for line in source.splitlines() if not line.lstrip().startswith("//")]
+        assert shipped.splitlines() == kept
+    assert shipped_script(b'const url = "https://x"; // keep\n  // drop\nf();\n') == \
+        b'const url = "https://x"; // keep\nf();\n'
