@@ -176,13 +176,13 @@ waited out before the first."""
 
 
 def bench_size(count: int, runs: int, out_dir: Path, site_src: Path, with_hugo: bool, keep: bool,
-               corpus: Path | None = None, api: bool = False) -> list[Row]:
+               corpus: Path | None = None, api: bool = False, material: Path = ROOT / "seeds") -> list[Row]:
     """Every run of one catalogue size; ours and Hugo alternate so both see the same machine state.
-    The catalogue is synthetic (bench/synth.py; with `api`, as days of API records), or with
-    `corpus` real records repeated under new titles (bench/corpus_seeds.py)."""
+    The catalogue is synthetic (bench/synth.py, recombining `material`; with `api`, as days of API
+    records), or with `corpus` real records repeated under new titles (bench/corpus_seeds.py)."""
     if corpus is None:
         work = out_dir / f"{'api' if api else 'catalogue'}-{count}"
-        seeds = write_catalogue(count, work / "seeds", api=api)
+        seeds = write_catalogue(count, work / "seeds", material, api=api)
     else:
         work = out_dir / f"real-{count}"
         seeds = write_corpus_seeds(corpus, work / "seeds", count)
@@ -312,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=None, metavar="JSONL",
                         help="build real records (e.g. ../shared/corpus/hf-daily-papers-2024.jsonl) repeated "
                              "under new titles to each size, instead of synthetic papers")
+    parser.add_argument("--material", type=Path, default=ROOT / "seeds", metavar="SEEDS",
+                        help="the listing dumps whose titles and sentences synthetic papers recombine "
+                             "(default: seeds/)")
     parser.add_argument("--api", action="store_true",
                         help="synthetic papers as days of API records (bench/synth.py --format api), with "
                              "arXiv ids, authors' names and code links, instead of listing dumps")
@@ -333,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         for count in sizes:
             try:
                 rows += bench_size(count, args.runs, out_dir, args.site_src.absolute(), args.hugo, args.keep,
-                                   args.corpus.absolute() if args.corpus else None, args.api)
+                                   args.corpus.absolute() if args.corpus else None, args.api,
+                                   args.material.absolute())
             except (RuntimeError, OSError) as error:
                 print(f"bench: {count:,} papers: {error}", file=sys.stderr)
                 return 1

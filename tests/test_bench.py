@@ -72,7 +72,8 @@ def test_synthetic_files_read_back_as_n_unique_papers_with_metadata(tmp_path):
 
 
 def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
-    assert main(["--sizes", str(SIZE), "--runs", "2", "--keep", "--out-dir", str(tmp_path)]) == 0
+    assert main(["--sizes", str(SIZE), "--runs", "2", "--keep", "--out-dir", str(tmp_path),
+                 "--material", str(REAL_SEEDS), "--site-src", str(REAL_SEEDS.parent / "site_src")]) == 0
     papers = read_export(tmp_path / f"catalogue-{SIZE}" / "site")
     assert len(papers) == SIZE
 
