@@ -900,8 +900,8 @@ def taxonomy_toml(suggestion: Suggestion, catch_all_name: str = "Other papers") 
     lines = [
         "# A taxonomy suggested by `python build.py topics suggest` from the catalogue's own papers.",
         f"# {suggestion.total} {_plural(suggestion.total, 'paper')} in {len(suggestion.topics)} "
-        f"{_plural(len(suggestion.topics), 'topic')}; {suggestion.unassigned} matched no topic's terms "
-        "(the catch-all).",
+        f"{_plural(len(suggestion.topics), 'topic')}; {suggestion.unassigned} in the catch-all, "
+        "which no topic fits well enough.",
         "# Read it, rename topics, move or reweigh terms, pin papers in topic_overrides.toml, and rebuild.",
         "# Terms match whole words, any case, a plural s/es allowed; a title match counts title_weight",
         "# times one in the abstract. A paper's primary topic is the highest-scoring one, or with named_first",
