@@ -1,8 +1,8 @@
 """The preview's time from a file's save to the reloaded page showing the change, measured in Chromium.
 
-    python bench/preview.py [--papers 10000] [--runs 3]
+    python bench/preview.py [--papers 10000] [--runs 3] [--api]
 
-Makes a synthetic catalogue (bench/synth.py) and a work folder holding copies of the sample's
+Makes a synthetic catalogue (bench/synth.py; with --api, as days of API records) and a work folder holding copies of the sample's
 site_src (tests/fixtures/sample, whose About page it edits) and the project's templates and static,
 starts `python build.py serve` there with an empty cache folder, and drives Debian's Chromium
 (/usr/bin/chromium) through Playwright:
@@ -15,7 +15,8 @@ starts `python build.py serve` there with an empty cache folder, and drives Debi
 - layout edit: the home page open, templates/base.html saved with a new element in the footer;
 - About edit: the About page open, site_src/pages/about.md saved with a new paragraph;
 - 20 new papers: the address of one of them open (the site's 404 page), a seed file of 20 new
-  papers saved into the seeds; until that paper's page shows its title.
+  papers saved into the seeds (with --api, a file of API records with arXiv ids no other paper
+  has); until that paper's page shows its title.
 
 Each edit is undone after it is timed, and the next one waits until the preview has taken the
 undo in. The search index is made in the background after each edit, as in everyday use. Figures
@@ -25,7 +26,9 @@ are medians of --runs edits; every run is printed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import queue
 import re
 import shutil
@@ -42,7 +45,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.synth import load_material, synthetic_entries, write_catalogue  # noqa: E402
+from bench.synth import api_items, load_material, synthetic_entries, write_catalogue  # noqa: E402
 from paper_catalogue.seeds import format_spaced  # noqa: E402
 from paper_catalogue.urls import paper_id  # noqa: E402
 
@@ -110,19 +113,26 @@ def timed_edit(page, serve: Serve, path: Path, edited: str, shown: str) -> float
     return seconds
 
 
-def new_papers_file(count: int, run: int) -> tuple[str, str]:
+def new_papers_file(count: int, run: int, api: bool = False) -> tuple[str, str]:
     """A seed file of `count` papers no catalogue has (titles marked with the run), and the title
-    of the one whose page is watched."""
+    of the one whose page is watched. `api`: as one file of API records, whose arXiv ids (serials
+    from 90000 on) no synthetic catalogue uses."""
     entries = [entry.model_copy(update={"title": f"Preview bench {run} paper {number}: {entry.title}"})
                for number, entry in enumerate(synthetic_entries(count, load_material(ROOT / "seeds")))]
-    return format_spaced(entries), entries[0].title
+    if not api:
+        return format_spaced(entries), entries[0].title
+    items = [item for day in api_items(entries, random.Random(run)).values() for item in day]
+    for number, item in enumerate(items):
+        month = item["paper"]["id"].split(".")[0]
+        item["paper"]["id"] = f"{month}.{90000 + run * count + number}"
+    return json.dumps(items, ensure_ascii=False, indent=1) + "\n", entries[0].title
 
 
-def timed_new_papers(page, serve: Serve, seeds: Path, run: int) -> float:
-    text, title = new_papers_file(NEW_PAPERS, run)
+def timed_new_papers(page, serve: Serve, seeds: Path, run: int, api: bool = False) -> float:
+    text, title = new_papers_file(NEW_PAPERS, run, api)
     page.goto(f"{serve.url}papers/{paper_id(title)}/")
     assert "Page not found" in page.title(), page.title()
-    target = seeds / f"zz_preview_bench_{run}.txt"
+    target = seeds / f"zz_preview_bench_{run}.{'json' if api else 'txt'}"
     serve.drain()
     started = time.perf_counter()
     target.write_text(text, encoding="utf-8")
@@ -148,13 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=10_000, help="synthetic catalogue size (default 10000)")
     parser.add_argument("--runs", type=int, default=3, help="edits of each kind (default 3)")
     parser.add_argument("--no-cold-build", action="store_true", help="skip timing a cold build for comparison")
+    parser.add_argument("--api", action="store_true",
+                        help="the catalogue and the new papers as API records (bench/synth.py --format api)")
     parser.add_argument("--catalogues", type=Path, default=HERE / "out",
                         help="where synthetic catalogues are kept for reuse (default bench/out)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    seeds_cache = args.catalogues / f"catalogue-{args.papers}" / "seeds"
-    write_catalogue(args.papers, seeds_cache)
+    seeds_cache = args.catalogues / f"{'api' if args.api else 'catalogue'}-{args.papers}" / "seeds"
+    write_catalogue(args.papers, seeds_cache, api=args.api)
     with tempfile.TemporaryDirectory(prefix="preview-bench-") as folder:
         work = Path(folder)
         shutil.copytree(seeds_cache, work / "seeds", ignore=shutil.ignore_patterns(".fingerprint"))
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                     times.setdefault("About edit (site_src/pages/about.md, the About page open)", []).append(
                         timed_edit(page, serve, about, edited, f"text=About edit number {run}."))
                     times.setdefault(f"{NEW_PAPERS} new papers (a new paper's page open)", []).append(
-                        timed_new_papers(page, serve, work / "seeds", run))
+                        timed_new_papers(page, serve, work / "seeds", run, args.api))
                     print("  run", run + 1, {name: f"{values[-1]:.2f}" for name, values in times.items()}, flush=True)
             finally:
                 serve.stop()

@@ -219,7 +219,8 @@ def test_pagefind_interfaces_index_every_paper_page_each_way(tmp_path, capsys):
     assert fragments[0] == fragments[1] > 200
 
 
-def test_preview_timings_cover_every_edit_in_chromium(tmp_path, capsys):
+@pytest.mark.parametrize("kind", [[], ["--api"]], ids=["listing dumps", "API records"])
+def test_preview_timings_cover_every_edit_in_chromium(tmp_path, capsys, kind):
     """bench/preview.py on a small catalogue: a timing for the first page and each kind of edit."""
     from site_build import need, need_chromium
     need_chromium()
@@ -229,7 +230,7 @@ def test_preview_timings_cover_every_edit_in_chromium(tmp_path, capsys):
         need("playwright", False)
     from bench.preview import main as preview
 
-    assert preview(["--papers", "300", "--runs", "1", "--no-cold-build", "--catalogues", str(tmp_path)]) == 0
+    assert preview(["--papers", "300", "--runs", "1", "--no-cold-build", "--catalogues", str(tmp_path), *kind]) == 0
     summary = capsys.readouterr().out.split("medians of 1 runs (seconds):\n")[1].splitlines()
     names = [line.split(":")[0].strip() for line in summary]
     assert names == ["first page after start", "template edit (paper.html, a paper page open)",
