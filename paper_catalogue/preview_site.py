@@ -244,6 +244,10 @@ class Version:
         same_site = (previous.renderer.site == self.renderer.site and previous.renderer.config == self.renderer.config)
         if same_site and previous.catalogue is self.catalogue and previous.site_pages is self.site_pages:
             self._calls = calls  # the templates alone changed: the same view models
+        elif same_site and previous.catalogue is self.catalogue and calls is not None:
+            # site_src's pages alone changed, and not the navigation (so not which pages there are):
+            # the lists' view models stand, and only home and those pages are worked out again.
+            self._calls = {**calls, **deferring(self.renderer).front_pages(self.catalogue, self.site_pages)}
         if not same_site or previous.env is not self.env:
             return
         for paper_id, files in papers.items():

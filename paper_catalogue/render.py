@@ -161,21 +161,36 @@ class Renderer:
 
     def other_pages(self, catalogue: Catalogue, pages: list[MarkdownPage]) -> Files:
         """Every page but the papers': home, the lists, site_src's pages, topics, search, 404."""
-        files: Files = {}
-        add = lambda item: files.__setitem__(*item)  # noqa: E731
+        return {**self.home_page(catalogue, pages), **self.paper_lists(catalogue), **self.site_src_pages(pages),
+                **self.topic_and_search_pages(catalogue)}
+
+    def front_pages(self, catalogue: Catalogue, pages: list[MarkdownPage]) -> Files:
+        """The pages site_src's pages make or change: theirs, and home (which links the About page)."""
+        return {**self.home_page(catalogue, pages), **self.site_src_pages(pages)}
+
+    def home_page(self, catalogue: Catalogue, pages: list[MarkdownPage]) -> Files:
         about = next((Link(f"{page.title} →", self.site.link(page_url(page.name)))
                       for page in pages if page.name == ABOUT_PAGE), None)
-        add(self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
-                      home=home_view(catalogue, self.site, year_chart, about)))
-        for listing in list_pages(catalogue.papers, self.site, papers_page_url, self.list_page_size):
-            add(self.page("papers.html", listing.url,
-                          self.meta(listing.title("All papers"), listing.url,
-                                    listing.description(f"All {listing.total} papers of {self.site.title}")),
-                          listing=listing))
-        for page in pages:
-            add(self.page("page.html", page_url(page.name),
-                          self.meta(page.title, page_url(page.name), page.summary or None),
-                          title=page.title, content=page.html))
+        return dict([self.page("home.html", HOME_URL, self.meta(self.site.title, HOME_URL),
+                               home=home_view(catalogue, self.site, year_chart, about))])
+
+    def paper_lists(self, catalogue: Catalogue) -> Files:
+        return dict(self.page("papers.html", listing.url,
+                              self.meta(listing.title("All papers"), listing.url,
+                                        listing.description(f"All {listing.total} papers of {self.site.title}")),
+                              listing=listing)
+                    for listing in list_pages(catalogue.papers, self.site, papers_page_url, self.list_page_size))
+
+    def site_src_pages(self, pages: list[MarkdownPage]) -> Files:
+        return dict(self.page("page.html", page_url(page.name),
+                              self.meta(page.title, page_url(page.name), page.summary or None),
+                              title=page.title, content=page.html)
+                    for page in pages)
+
+    def topic_and_search_pages(self, catalogue: Catalogue) -> Files:
+        """The topic pages, search and 404."""
+        files: Files = {}
+        add = lambda item: files.__setitem__(*item)  # noqa: E731
         if catalogue.topics:
             add(self.page("topics.html", TOPICS_URL,
                           self.meta("Topics", TOPICS_URL, f"The {len(catalogue.topics)} topics of {self.site.title}."),

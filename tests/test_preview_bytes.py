@@ -7,7 +7,7 @@ import shutil
 import urllib.error
 import urllib.request
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -95,7 +95,7 @@ def test_the_preview_serves_every_file_of_a_build_byte_for_byte(inputs, preview,
     assert status == 404 and RELOAD_TAG.sub(b"", body) == files["404.html"]
 
 
-@pytest.mark.parametrize("edit", ["template", "static", "about page", "seed file", "site.toml"])
+@pytest.mark.parametrize("edit", ["template", "static", "about page", "about page body", "seed file", "site.toml"])
 def test_after_an_edit_the_preview_serves_what_a_build_of_the_edited_inputs_writes(inputs, preview, tmp_path, edit):
     site, state, url = preview
     # Pages rendered before the edit are the ones the preview may keep: render some of each kind.
@@ -112,6 +112,10 @@ def test_after_an_edit_the_preview_serves_what_a_build_of_the_edited_inputs_writ
     elif edit == "about page":
         about = inputs.site_src / "pages" / "about.md"
         about.write_text("# About this edit\n\nA new first paragraph.\n", encoding="utf-8")
+        kind = PAGES
+    elif edit == "about page body":  # the same title, so the same navigation on every page
+        about = inputs.site_src / "pages" / "about.md"
+        about.write_text(about.read_text(encoding="utf-8") + "\nA new last paragraph.\n", encoding="utf-8")
         kind = PAGES
     elif edit == "seed file":
         (inputs.seeds / "new.txt").write_text(NEW_PAPER, encoding="utf-8")
@@ -133,10 +137,17 @@ def test_an_edit_keeps_the_paper_pages_it_does_not_change_and_renders_the_others
     ids = [paper.id for paper in first.order.papers]
     for paper_id in ids:
         get(f"{url}papers/{paper_id}/")
-    # The about page's text is on no paper page: every paper page is kept as rendered.
-    (inputs.site_src / "pages" / "about.md").write_text("# About\n\nEdited.\n", encoding="utf-8")
+    get(f"{url}papers/")
+    # The about page's text is on no paper page: every paper page is kept as rendered, and with
+    # the navigation unchanged, so is the list of papers' view model.
+    about = inputs.site_src / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
     second = site.update({PAGES})
     assert all(second.paper_files(paper_id) is first.paper_files(paper_id) for paper_id in ids)
+    listing = PurePosixPath("papers/index.html")
+    assert second.other_page(listing) is not None
+    assert second._calls[listing] is first._calls[listing]
+    assert second._calls[PurePosixPath("about/index.html")] is not first._calls[PurePosixPath("about/index.html")]
     # A new paper changes the pages of the papers beside it in date order (previous and next),
     # and of papers it is related to; the rest are kept.
     (inputs.seeds / "new.txt").write_text(NEW_PAPER + "\n  • 2 authors\n·\nMay 3, 2024\n", encoding="utf-8")
