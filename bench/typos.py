@@ -1,6 +1,6 @@
 """Search with typos, measured in Chromium over HTTP on the real 2024 corpus.
 
-    python bench/typos.py [--corpus FILE] [--work DIR] [--papers 40] [--timed 12]
+    python bench/typos.py [--corpus FILE | --seeds DIR] [--work DIR] [--papers 40] [--timed 12]
 
 Builds the corpus (bench/corpus_seeds.py writes it as listing dumps) and serves it with gzip, as GitHub
 Pages does. For `--papers` papers drawn at random, a query is made from the title; then one letter
@@ -150,6 +150,8 @@ def list_sizes(entries, count: int) -> tuple[int, dict[str, int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--seeds", type=Path, default=None,
+                        help="build these seed files (e.g. seeds/) instead of the corpus; no list sizes")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-typos"))
     parser.add_argument("--papers", type=int, default=40)
     parser.add_argument("--timed", type=int, default=12)
@@ -158,12 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     site = args.work / "_site"
     if not args.no_build:
-        entries = corpus_entries(args.corpus)
-        write_seeds(entries, args.work / "seeds")
-        build(BuildOptions(seeds=args.work / "seeds", out=site, site_src=ROOT / "site_src",
-                           templates=ROOT / "templates", static=ROOT / "static",
-                           base_url="http://127.0.0.1:8000/", cache=None))
-        print(f"built {len(entries)} papers into {site}")
+        seeds = args.seeds
+        if seeds is None:
+            seeds = args.work / "seeds"
+            write_seeds(corpus_entries(args.corpus), seeds)
+        result = build(BuildOptions(seeds=seeds, out=site, site_src=ROOT / "site_src",
+                                    templates=ROOT / "templates", static=ROOT / "static",
+                                    base_url="http://127.0.0.1:8000/", cache=None))
+        print(f"built {len(result.catalogue.papers)} papers into {site}")
     papers = read_export(site)
     rng = random.Random(args.seed)
     chosen = rng.sample(papers, args.papers)
@@ -234,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
           f"max {max(correct_ms):.0f} ms; misspelt queries (correction) median {statistics.median(added_ms):.0f} ms, "
           f"max {max(added_ms):.0f} ms, over {len(correct_ms)} and {len(added_ms)} queries")
 
+    if args.seeds is not None:
+        return 0
     entries = corpus_entries(args.corpus)
     sizes = {n: list_sizes(entries, n) for n in (500, 1000, len(entries))}
     folders = sorted(sizes[len(entries)][1])
