@@ -365,12 +365,11 @@ def fitted_rules(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray |
     whole-number unnamed_min_score, up to MAX_UNNAMED_MIN_SCORE, that leaves fewer of them below it."""
     if not scores.shape[1] or not scores.shape[0]:
         return rules
-    best = np.sort(scores.max(axis=1))
-    limit = math.floor(best[int(CATCH_ALL_SHARE * len(best))])
+    best = scores.max(axis=1)
+    limit = math.floor(np.sort(best)[int(CATCH_ALL_SHARE * len(best))])
     rules = rules.model_copy(update={"min_score": float(min(max(limit, rules.min_score), MAX_MIN_SCORE))})
     if named is None or not rules.named_first:
         return rules
-    best = scores.max(axis=1)
     room = int(CATCH_ALL_SHARE * len(best)) - int(np.sum(best < rules.min_score))
     _, hits = _listed_named(scores, rules, named)
     unnamed = np.sort(best[(best >= rules.min_score) & ~hits.any(axis=1)])
@@ -398,15 +397,15 @@ def primary_topics(scores: np.ndarray, rules: AssignmentRules, named: np.ndarray
     topics.choose_topics has it: the first of a paper's topics by score that it names leads, and a
     paper naming none of them needs unnamed_min_score."""
     best = np.argmax(scores, axis=1) if scores.shape[1] else np.zeros(scores.shape[0], dtype=np.int64)
-    found = scores[np.arange(scores.shape[0]), best] >= rules.min_score if scores.shape[1] else \
-        np.zeros(scores.shape[0], dtype=bool)
+    top = scores[np.arange(scores.shape[0]), best] if scores.shape[1] else np.zeros(scores.shape[0])
+    found = (top >= rules.min_score) if scores.shape[1] else np.zeros(scores.shape[0], dtype=bool)
     primary = np.where(found, best, -1)
     if named is None or not rules.named_first or not scores.shape[1]:
         return primary
     order, hits = _listed_named(scores, rules, named)
     names_one = hits.any(axis=1)
     primary = np.where(found & names_one, order[np.arange(len(order)), np.argmax(hits, axis=1)], primary)
-    return np.where(found & ~names_one & (scores.max(axis=1) < rules.unnamed_min_score), -1, primary)
+    return np.where(found & ~names_one & (top < rules.unnamed_min_score), -1, primary)
 
 
 # --- the suggestion ---------------------------------------------------------------------------------
