@@ -14,11 +14,13 @@ How, and why this way:
    assign, which the file's comments report.
 4. Each topic is named from the papers so assigned (not from the group's centre or its weights):
    the term most of them hold that is rare elsewhere (a c-TF-IDF in spirit), grown into the
-   phrase the papers write it in ("Gaussian splatting"), an abbreviation the papers define spelt
-   out ("CoT" -> "chain-of-thought"), and joined by "and" to a second phrase only when the papers
-   holding one often hold the other. A name is judged by the share of the topic's papers holding a
-   word of it (topics.name_fit, the report's name fit): a group named for too few of its papers is
-   a grab-bag, and is grouped again (a second pass); a topic still named for too few is dropped.
+   phrase the papers write it in ("Gaussian splatting"; only as they write it), an abbreviation the
+   papers define spelt out ("CoT" -> "chain-of-thought (CoT)"), never a unit ("4-bit"), and
+   joined by "and" to a second phrase only when the papers holding one often hold the other (a
+   lone word only if the papers write it as a noun). A name is judged by the share of the topic's
+   papers holding a word of it (topics.name_fit, the report's name fit): a group named for too few
+   of its papers is a grab-bag, and is grouped again (a second pass); a topic still named for too
+   few is dropped.
 5. A paper's primary topic is the first of its topics whose name it holds (named_first), so a
    topic's page leads with papers its name describes.
 6. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
@@ -505,7 +507,7 @@ def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: As
     assigned = primary_topics(scores, rules)
     if not rules.named_first or not chosen:
         return assigned, rules
-    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group))[0]))))
+    named = np.column_stack([namer.holding(namer.words(namer.name(np.flatnonzero(assigned == group))[0]))
                              for group in range(len(chosen))])
     rules = fitted_rules(scores, rules, named if unnamed_apart else None)
     return primary_topics(scores, rules, named), rules
@@ -556,6 +558,13 @@ FIRST_COVERAGE = 0.2
 PHRASE_SHARE = 0.5
 """A word of a name grows into a phrase ("splatting" into "Gaussian splatting") when at least this
 share of the papers holding the word hold the phrase, in the topic and in the whole catalogue."""
+FOUND_PAPERS = 100
+"""How a term is written (as a phrase, after a number, before a noun) is read from at most this
+many of the papers holding it."""
+WITHIN_SHARE = 0.4
+"""A word that the papers write within an abbreviation's long form at least this share of the
+times they write it is named by the long form: in the earlier half of the 2024 corpus, 47% of
+"thought" is in "chain-of-thought", and "Tree of Thoughts" takes much of the rest."""
 JOIN_OVERLAP = 0.25
 """Two phrases are joined by "and" only when at least this share of the papers holding the rarer
 one (in the whole catalogue) also hold the other: subjects that go together, not two glued;"""
@@ -574,9 +583,18 @@ NAME_GENERIC = NAME_FIT_LEFT_OUT | frozenset("""
 """Words a name may hold but never rest on: no subject is named by them alone."""
 _ABBREVIATION = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9-]{1,9})\s*[);,]")
 """An abbreviation in parentheses after its long form: "chain-of-thought (CoT)", "(RAG; ...)"."""
+_ABBREVIATED = re.compile(r" \([^()]*\)$")
+"""The abbreviation written after a long form in a name part: "chain-of-thought (CoT)"."""
 _LONG_FORM_CHARS = 120
 """How far before an abbreviation its long form is looked for."""
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_CONTEXT = 30
+"""Characters kept on each side of a phrase found in the abstracts."""
+_HYPHEN_BEFORE = re.compile(r"([a-z0-9]+)-$")
+_NUMBER_BEFORE = re.compile(r"\d[ -]?$")
+_WORD_AFTER = re.compile(r" ([a-z0-9]+)")
+_DETERMINERS = frozenset("a an the this these that those their its our his her each every all some any such".split())
+"""Words after which a word is a verb ("evaluating their"), not a noun ending a phrase."""
 
 
 class Namer:
@@ -607,13 +625,17 @@ class Namer:
         self.shown = [self._shown(str(term)) for term in self.terms]
         self.long_forms: dict[str, list[tuple[int, str]]] = {}
         """A word of a long form of several words -> (the abbreviation's column, the long form)."""
-        column_of = {str(term): column for column, term in enumerate(self.terms.tolist())}
+        self.column_of = column_of = {str(term): column for column, term in enumerate(self.terms.tolist())}
         for short, long_form in sorted(self.abbreviations.items()):
             words = match_text(long_form).split()
             if short in column_of and len(words) > 1:
                 for word in dict.fromkeys(words):
                     self.long_forms.setdefault(word, []).append((column_of[short], long_form))
-        self.prose = "\n".join(match_ascii(abstract) for abstract in abstracts)
+        self.abstract_texts = [match_ascii(abstract) for abstract in abstracts]
+        self.prose = "\n".join(self.abstract_texts)
+        self._matches: dict[tuple[str, str], list] = {}
+        self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", self.prose))
+        """A word -> how often the abstracts write it right after a number ("4-bit")."""
 
     def name(self, members: np.ndarray) -> tuple[list[str], float, np.ndarray]:
         """The parts of a name for these papers (one phrase, or two that go together), the share of
@@ -626,16 +648,20 @@ class Namer:
         least = min(len(members), max(MIN_PAPERS_PER_TERM, NAME_TERM_SHARE * len(members)))
         score = np.where(have >= least, precision ** 2 * have / len(members), 0.0)
         order = np.lexsort((np.arange(len(score)), -score))[:NAME_CANDIDATES]
-        # The candidates: distinct phrases, best first, none resting on generic words alone.
+        # The candidates: distinct phrases, best first, none resting on generic words alone or
+        # on a unit.
         found: list[tuple[int, str, set[str], np.ndarray, float]] = []
         for column in order.tolist():
             if score[column] <= 0:
                 break
-            column, phrase = self._grown(column, have, members)
-            words = set(name_words(phrase))
+            grown = self._grown(column, have, members)
+            if grown is None or self._unit(str(self.terms[grown[0]]).split()[0]):
+                continue
+            column, phrase = grown
+            words = set(name_words(_ABBREVIATED.sub("", phrase)))  # "(CoT)" beside its long form adds no subject
             if not words - NAME_GENERIC or any(words == other for _, _, other, _, _ in found):
                 continue
-            found.append((column, phrase, words, self.holding(words)[members], precision[column]))
+            found.append((column, phrase, words, self.holding(self.words([phrase]))[members], precision[column]))
         # The name: the best phrase that a good share of the papers hold, then the phrase going
         # with it that names most of the papers it does not (a phrase of words before a word).
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)
@@ -643,10 +669,10 @@ class Namer:
             return [], 0.0, np.zeros(len(members), dtype=bool)
         column, phrase, words, holds, _ = found[first]
         least_gain = max(2, JOIN_GAIN * len(members))
-        second = max(((" " in phrase_of, int((held & ~holds).sum()), -j)
+        second = max(((" " in _ABBREVIATED.sub("", phrase_of), int((held & ~holds).sum()), -j)
                       for j, (other_column, phrase_of, other, held, share) in enumerate(found)
                       if j != first and share >= JOIN_PRECISION and not _prefixes(words) & _prefixes(other)
-                      and (" " in self.terms[other_column] or j < SECOND_WORD_RANK)
+                      and (" " in self.terms[other_column] or (j < SECOND_WORD_RANK and self._head(other_column)))
                       and (held & ~holds).sum() >= least_gain
                       and self._overlap(column, other_column) >= JOIN_OVERLAP), default=None)
         if second is None:
@@ -654,6 +680,11 @@ class Namer:
         _, other_phrase, _, held, _ = found[-second[-1]]
         holds = holds | held
         return [phrase, other_phrase], float(holds.mean()), holds
+
+    @staticmethod
+    def words(parts: list[str]) -> set[str]:
+        """The words of a name's parts that name_fit looks for."""
+        return {word for part in parts for word in name_words(part)}
 
     def holding(self, words: set[str]) -> np.ndarray:
         """Which papers hold any of these words of a name, as topics.name_fit finds them: a word
@@ -667,38 +698,102 @@ class Namer:
                 held[self.papers_with.get(key, [])] = True
         return held
 
-    def _grown(self, column: int, have: np.ndarray, members: np.ndarray) -> tuple[int, str]:
+    def _grown(self, column: int, have: np.ndarray, members: np.ndarray) -> tuple[int, str] | None:
         """A term as the phrase most of its papers here write it in, if there is one: a word grows
         into a two-word term ("splatting" into "Gaussian splatting"), and that by a word more
-        ("3D Gaussian splatting"). The column is the longest term's; the phrase is as shown."""
+        ("3D Gaussian splatting"). The column is the longest term's; the phrase is as shown.
+        None for a two-word term that is only ever the tail of a hyphenated word."""
         term = str(self.terms[column])
         if " " not in term:
-            longer = [c for c in self.phrases.get(term, ()) if self._grows(column, c, have)]
+            longer = [c for c in self.phrases.get(term, ())
+                      if self._grows(column, c, have) and self._written(str(self.terms[c]))]
             if not longer:
                 return column, self._spelt_within(column, have)
             column = max(longer, key=lambda c: (have[c], -c))
             term = str(self.terms[column])
+        elif not self._written(term):
+            return None
         first, last = term.split()
         for c in self.phrases.get(last, []) + self.phrases.get(first, []):
             other = str(self.terms[c]).split()
             if c == column or set(other) == {first, last} or not self._grows(column, c, have):
                 continue
             added = other[1] if other[0] == last else other[0]
-            if _prefixes({added}) & _prefixes({first, last}) or not self._together(column, c, members):
+            if _prefixes({added}) & _prefixes({first, last}):
                 continue  # "generated image generation" says "generat" twice
             if other[0] == last:
-                return column, f"{self.shown[column]} {self._shown(added)}"
-            return column, f"{self._shown(added)} {self.shown[column]}"
+                longer, phrase = f"{term} {added}", f"{self.shown[column]} {self._shown(added)}"
+            else:
+                longer, phrase = f"{added} {term}", f"{self._shown(added)} {self.shown[column]}"
+            if self._written(longer) and self._together(column, c, members):
+                return column, phrase
         return column, self.shown[column]
 
+    def _written(self, term: str) -> bool:
+        """Whether the papers holding a term of several words write it as such, at least
+        MIN_PAPERS_PER_TERM times and mostly not as the tail of a hyphenated word: "diffusion AR
+        model" must be written so to name a topic, and "low-resource language" is no "resource
+        language" (but "non-English language" is an "English language" that grows a "non")."""
+        words = term.split()
+        tails = [bool(joined) and joined[0] not in WORD_PARTS
+                 for joined in (_HYPHEN_BEFORE.findall(before) for before, _ in self._found(" ".join(words[:2]), words))]
+        return len(tails) - sum(tails) >= max(MIN_PAPERS_PER_TERM, sum(tails))
+
+    def _head(self, column: int) -> bool:
+        """Whether the papers mostly write a word at the end of a phrase, as a noun is written
+        ("memory", "co-design"), rather than before another word, as an adjective or a verb is
+        ("discrete tokens", "deep networks", "evaluating LLMs", "evaluating the"): a lone word joins
+        a name only as a noun."""
+        word = str(self.terms[column])
+        following = [_WORD_AFTER.match(after) for _, after in self._found(word, [word])]
+        ends = [found is None or found.group(1) in _STOP and found.group(1) not in _DETERMINERS for found in following]
+        return 2 * sum(ends) >= len(ends)
+
+    def _unit(self, word: str) -> bool:
+        """Whether the papers mostly write a word right after a number: a unit ("4-bit", "7
+        billion", "100 times"), which names no subject."""
+        if self.after_numbers[word] < MIN_PAPERS_PER_TERM:  # most words, found without a search
+            return False
+        found = self._found(word, [word])
+        return 2 * sum(bool(_NUMBER_BEFORE.search(before)) for before, _ in found) > len(found)
+
+    def _within(self, word: str, long_form: str) -> bool:
+        """Whether the papers write a word inside this long form at least WITHIN_SHARE of the
+        times they write it ("thought" in "chain-of-thought")."""
+        return len(self._found(word, match_text(long_form).split())) >= WITHIN_SHARE * len(self._found(word, [word]))
+
+    def _found(self, term: str, words: list[str]) -> list[tuple[str, str]]:
+        """Where words are written as a phrase (a space or a hyphen between them, the last in the
+        singular or the plural, whole words), in the abstracts of the papers holding a term: the
+        few characters before and after each. Read from the first FOUND_PAPERS of those papers (how
+        a term is written shows in a sample), and remembered, for names are tried many times."""
+        key = (term, " ".join(words))
+        if key not in self._matches:
+            column = self.column_of.get(term)
+            papers = self.columns[:, column].indices[:FOUND_PAPERS].tolist() if column is not None else []
+            text = "\n".join(self.abstract_texts[paper] for paper in papers)
+            # The pattern begins with a word's letters, which the regex engine finds fast; what is
+            # before a match is looked at afterwards.
+            *head, last = map(re.escape, words)
+            pattern = re.compile("[ -]".join([*head, last + "(?:e?s)?"]) + r"\b")
+            self._matches[key] = [(text[max(0, found.start() - _CONTEXT):found.start()], text[found.end():found.end() + _CONTEXT])
+                                  for found in pattern.finditer(text)
+                                  if not found.start() or not text[found.start() - 1].isalnum()]
+        return self._matches[key]
+
     def _spelt_within(self, column: int, have: np.ndarray) -> str:
-        """A word that is part of a long form the papers abbreviate ("chain" of "chain-of-thought"),
-        as that long form when most of its papers here hold the abbreviation; else as shown."""
+        """A word standing alone as a name part. Part of a long form the papers abbreviate ("chain"
+        of "chain-of-thought"), it is that long form when most of its papers here hold the
+        abbreviation or it is mostly written within the long form; else it is as shown. A long form
+        comes with its abbreviation ("chain-of-thought (CoT)")."""
         word = str(self.terms[column])
         for short, long_form in self.long_forms.get(word, ()):
-            if have[short] >= PHRASE_SHARE * have[column]:
-                return long_form
+            if have[short] >= PHRASE_SHARE * have[column] or self._within(word, long_form):
+                return self._abbreviated(long_form, str(self.terms[short]))
+        if self.shown[column] != self.surfaces.get(word, word):  # an abbreviation spelt out
+            return self._abbreviated(self.shown[column], word)
         return self.shown[column]
+
 
     def hyphenated(self, phrases: list[str]) -> list[str]:
         """The phrases with a hyphen between two words wherever the papers mostly write one there
@@ -730,9 +825,10 @@ class Namer:
     def _together(self, column: int, other: int, members: np.ndarray) -> bool:
         """Whether most of these papers holding one two-word term hold another too: "3D Gaussian"
         and "Gaussian splatting" make "3D Gaussian splatting"."""
-        rows = self.present[members]
-        both = int(rows[:, [column]].multiply(rows[:, [other]]).sum())
-        return both >= MIN_PAPERS_PER_TERM and both >= PHRASE_SHARE * int(rows[:, [column]].sum())
+        one, two = (self.columns.indices[self.columns.indptr[c]:self.columns.indptr[c + 1]] for c in (column, other))
+        one = one[np.isin(one, members, assume_unique=True)]
+        both = int(np.isin(one, two, assume_unique=True).sum())
+        return both >= MIN_PAPERS_PER_TERM and both >= PHRASE_SHARE * len(one)
 
     def _overlap(self, a: int, b: int) -> float:
         """Share of the papers holding the rarer of two terms that hold the other too (0 when
@@ -748,6 +844,11 @@ class Namer:
             written = self.surfaces.get(word, word)
             shown.append(self.abbreviations.get(word, written) if _is_abbreviation(written) else written)
         return " ".join(shown)
+
+    def _abbreviated(self, long_form: str, short: str) -> str:
+        """A long form standing alone as a name part, with its abbreviation, as a person writes
+        a heading ("chain-of-thought (CoT)"): papers that write only "CoT" hold the name too."""
+        return f"{long_form} ({self.surfaces.get(short, short)})"
 
 
 def _prefixes(words: set[str]) -> set[str]:
