@@ -863,11 +863,12 @@ def _is_abbreviation(written: str) -> bool:
 
 def surface_forms(titles: Sequence[str], abstracts: Sequence[str]) -> dict[str, str]:
     """Each lower-case word -> how the papers most often write it ("KV", "LoRA", "Gaussian",
-    "diffusion"). Abstracts are read first: titles capitalise every word, abstracts only names;
-    a word no abstract has takes its form from the titles. Equal counts go to the lower-case form,
-    then alphabetically."""
-    def forms(texts: Sequence[str]) -> dict[str, str]:
-        seen = Counter(found for text in texts for found in _WORD.findall(match_ascii_case(text)))
+    "diffusion"). Abstracts are read first: titles capitalise every word, abstracts only names.
+    A capitalised word next to another in an abstract is a name in title case ("Graphical User
+    Interface"), so it counts only where the abstracts write the word nowhere else. A word no
+    abstract has takes its form from the titles. Equal counts go to the lower-case form, then
+    alphabetically."""
+    def commonest(seen: Counter) -> dict[str, str]:
         best: dict[str, tuple] = {}
         for form, times in seen.items():
             lower = form.lower()
@@ -876,7 +877,16 @@ def surface_forms(titles: Sequence[str], abstracts: Sequence[str]) -> dict[str, 
                 best[lower] = key
         return {lower: key[2] for lower, key in best.items()}
 
-    return forms(titles) | forms(abstracts)
+    in_titles = Counter(found for text in titles for found in _WORD.findall(match_ascii_case(text)))
+    in_runs: Counter = Counter()
+    elsewhere: Counter = Counter()
+    for text in abstracts:
+        words = _WORD.findall(match_ascii_case(text))
+        capital = [word[0].isupper() for word in words] + [False]
+        for at, word in enumerate(words):
+            run = capital[at] and (capital[at - 1] and at or capital[at + 1]) and word[1:].islower()
+            (in_runs if run else elsewhere)[word] += 1
+    return commonest(in_titles) | commonest(in_runs) | commonest(elsewhere)
 
 
 def match_ascii_case(text: str) -> str:

@@ -241,7 +241,7 @@ def test_names_are_phrases_the_papers_write(three_subjects_file):
     for name in names:
         parts = name.split(" and ")
         assert 1 <= len(parts) <= 2 and all(part.strip() == part and part for part in parts), name
-    assert "3D Gaussian Splatting" in names  # as WildGaussians and StyleSplat write it
+    assert "3D Gaussian splatting" in names  # "Splatting" is capitalised only in the name "3D Gaussian Splatting"
     assert any("speech" in name.lower() for name in names)  # "Text-to-speech": most of them say TTS
     assert any(name.lower().startswith("robot") for name in names)
     taxonomy = parse_taxonomy(three_subjects_file, "topics.toml")
@@ -430,3 +430,16 @@ def test_a_word_written_within_a_long_form_is_named_by_it_with_its_abbreviation(
     """Papers write "thought" mostly in "chain-of-thought": the name is the long form, with the
     abbreviation the papers define, rather than "Thought"."""
     assert case_name(naming_cases, "thought")[0] == "chain-of-thought (CoT)"
+
+
+def test_a_word_capitalised_only_in_a_name_written_in_title_case_is_shown_in_lower_case():
+    """ "Graphical User Interface (GUI)" is a name in title case: "graphical" as the abstracts
+    write it elsewhere. "Gaussian" is capitalised wherever it is written, and keeps its capital."""
+    from paper_catalogue.topic_suggest import surface_forms
+    abstracts = ["Agents act through a Graphical User Interface (GUI).",
+                 "A graphical user interface agent clicks buttons.",
+                 "We fit 3D Gaussian Splatting to scenes; Gaussian primitives are splatted.",
+                 "Gaussian splatting renders fast."]
+    forms = surface_forms(["Agents for GUIs", "3D Gaussian Splatting"], abstracts)
+    assert (forms["graphical"], forms["user"], forms["gaussian"], forms["splatting"]) == (
+        "graphical", "user", "Gaussian", "splatting")
