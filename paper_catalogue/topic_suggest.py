@@ -741,7 +741,7 @@ class Namer:
 
     def _head(self, column: int) -> bool:
         """Whether the papers mostly write a word at the end of a phrase, as a noun is written
-        ("memory", "co-design"), rather than before another word, as an adjective or a verb is
+        ("quantization", "translation"), rather than before another word, as an adjective or a verb is
         ("discrete tokens", "deep networks", "evaluating LLMs", "evaluating the"): a lone word joins
         a name only as a noun."""
         word = str(self.terms[column])
