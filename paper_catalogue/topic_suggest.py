@@ -735,8 +735,8 @@ class Namer:
         model" must be written so to name a topic, and "low-resource language" is no "resource
         language" (but "non-English language" is an "English language" that grows a "non")."""
         words = term.split()
-        tails = [bool(joined) and joined[0] not in WORD_PARTS
-                 for joined in (_HYPHEN_BEFORE.findall(before) for before, _ in self._found(" ".join(words[:2]), words))]
+        joined = [_HYPHEN_BEFORE.search(before) for before, _ in self._found(" ".join(words[:2]), words)]
+        tails = [found is not None and found.group(1) not in WORD_PARTS for found in joined]
         return len(tails) - sum(tails) >= max(MIN_PAPERS_PER_TERM, sum(tails))
 
     def _head(self, column: int) -> bool:
@@ -746,7 +746,8 @@ class Namer:
         a name only as a noun."""
         word = str(self.terms[column])
         following = [_WORD_AFTER.match(after) for _, after in self._found(word, [word])]
-        ends = [found is None or found.group(1) in _STOP and found.group(1) not in _DETERMINERS for found in following]
+        ends = [found is None or found.group(1) in _STOP and found.group(1) not in _DETERMINERS
+                for found in following]
         return 2 * sum(ends) >= len(ends)
 
     def _unit(self, word: str) -> bool:
@@ -776,9 +777,9 @@ class Namer:
             # before a match is looked at afterwards.
             *head, last = map(re.escape, words)
             pattern = re.compile("[ -]".join([*head, last + "(?:e?s)?"]) + r"\b")
-            self._matches[key] = [(text[max(0, found.start() - _CONTEXT):found.start()], text[found.end():found.end() + _CONTEXT])
-                                  for found in pattern.finditer(text)
-                                  if not found.start() or not text[found.start() - 1].isalnum()]
+            self._matches[key] = [(text[max(0, start - _CONTEXT):start], text[end:end + _CONTEXT])
+                                  for start, end in (found.span() for found in pattern.finditer(text))
+                                  if not start or not text[start - 1].isalnum()]
         return self._matches[key]
 
     def _spelt_within(self, column: int, have: np.ndarray) -> str:
@@ -793,7 +794,6 @@ class Namer:
         if self.shown[column] != self.surfaces.get(word, word):  # an abbreviation spelt out
             return self._abbreviated(self.shown[column], word)
         return self.shown[column]
-
 
     def hyphenated(self, phrases: list[str]) -> list[str]:
         """The phrases with a hyphen between two words wherever the papers mostly write one there
@@ -882,9 +882,9 @@ def surface_forms(titles: Sequence[str], abstracts: Sequence[str]) -> dict[str, 
     elsewhere: Counter = Counter()
     for text in abstracts:
         words = _WORD.findall(match_ascii_case(text))
-        capital = [word[0].isupper() for word in words] + [False]
+        capital = [word[0].isupper() for word in words] + [False]  # the last is both ends' neighbour
         for at, word in enumerate(words):
-            run = capital[at] and (capital[at - 1] and at or capital[at + 1]) and word[1:].islower()
+            run = capital[at] and (capital[at - 1] or capital[at + 1]) and word[1:].islower()
             (in_runs if run else elsewhere)[word] += 1
     return commonest(in_titles) | commonest(in_runs) | commonest(elsewhere)
 
