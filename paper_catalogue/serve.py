@@ -342,6 +342,12 @@ class PreviewState:
         with self._changed:
             return self._changes, self.site
 
+    def failure_at(self) -> tuple[int, str]:
+        """The change count and the last failure, read together: a page opened while an edit is
+        failing is told once, whether the failure came before it opened or after."""
+        with self._changed:
+            return self._changes, self.failure
+
     def listening(self, page: str, change: int) -> None:
         with self._changed:
             self._open[page] += change
@@ -477,12 +483,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
-        changes, _ = state.current()
+        changes, failure = state.failure_at()
         state.listening(page, +1)
         try:
             self._event("build", respond(state, page).version)
-            if state.failure:  # a page opened while an edit is failing shows why at once
-                self._event("failed", state.failure)
+            if failure:  # a page opened while an edit is failing shows why at once
+                self._event("failed", failure)
             quiet_since = time.monotonic()
             while not state.closing and not self._peer_gone():
                 now = state.wait_for_change(changes, self.POLL)

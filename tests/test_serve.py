@@ -237,6 +237,30 @@ def test_a_failure_is_announced_with_its_lines_and_a_good_edit_clears_it(served,
         each.close()
 
 
+def test_a_failure_that_comes_while_a_page_opens_its_events_is_told_once(served, monkeypatch):
+    """A failure published between the moment a page's event stream starts and its first event is
+    one "failed" event, not two: the stream reads the change count and the failure together."""
+    import paper_catalogue.serve as serve
+
+    problem = Diagnostic("site_src/site.toml", 2, "bad", "error")
+    answer = serve.respond
+
+    def failing_meanwhile(state, path, query=""):
+        if path == "/" and not state.failure:
+            state.fail(str(problem), [problem])
+        return answer(state, path, query)
+
+    monkeypatch.setattr(serve, "respond", failing_meanwhile)
+    connection, response = open_events(served.root, "/")
+    name, home = read_event(response)
+    assert name == "build" and read_event(response)[0] == "failed"
+    monkeypatch.setattr(serve, "respond", answer)
+    served.update(PAGES)
+    assert read_event(response) == ("build", home)
+    response.close()
+    connection.close()
+
+
 def test_a_template_error_fails_the_update_at_its_line_and_the_last_good_site_stays(served):
     good = get(served.paper_url())[2]
     template = served.options.templates / "paper.html"
