@@ -507,7 +507,7 @@ def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: As
     assigned = primary_topics(scores, rules)
     if not rules.named_first or not chosen:
         return assigned, rules
-    named = np.column_stack([namer.holding(namer.words(namer.name(np.flatnonzero(assigned == group))[0]))
+    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group))[0]))))
                              for group in range(len(chosen))])
     rules = fitted_rules(scores, rules, named if unnamed_apart else None)
     return primary_topics(scores, rules, named), rules
@@ -632,9 +632,8 @@ class Namer:
                 for word in dict.fromkeys(words):
                     self.long_forms.setdefault(word, []).append((column_of[short], long_form))
         self.abstract_texts = [match_ascii(abstract) for abstract in abstracts]
-        self.prose = "\n".join(self.abstract_texts)
         self._matches: dict[tuple[str, str], list] = {}
-        self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", self.prose))
+        self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", "\n".join(self.abstract_texts)))
         """A word -> how often the abstracts write it right after a number ("4-bit")."""
 
     def name(self, members: np.ndarray) -> tuple[list[str], float, np.ndarray]:
@@ -661,7 +660,7 @@ class Namer:
             words = set(name_words(_ABBREVIATED.sub("", phrase)))  # "(CoT)" beside its long form adds no subject
             if not words - NAME_GENERIC or any(words == other for _, _, other, _, _ in found):
                 continue
-            found.append((column, phrase, words, self.holding(self.words([phrase]))[members], precision[column]))
+            found.append((column, phrase, words, self.holding(set(name_words(phrase)))[members], precision[column]))
         # The name: the best phrase that a good share of the papers hold, then the phrase going
         # with it that names most of the papers it does not (a phrase of words before a word).
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)
@@ -680,11 +679,6 @@ class Namer:
         _, other_phrase, _, held, _ = found[-second[-1]]
         holds = holds | held
         return [phrase, other_phrase], float(holds.mean()), holds
-
-    @staticmethod
-    def words(parts: list[str]) -> set[str]:
-        """The words of a name's parts that name_fit looks for."""
-        return {word for part in parts for word in name_words(part)}
 
     def holding(self, words: set[str]) -> np.ndarray:
         """Which papers hold any of these words of a name, as topics.name_fit finds them: a word
@@ -803,7 +797,7 @@ class Namer:
             return list(phrases)
         pattern = re.compile(r"\b(?:" + "|".join(sorted(rf"{re.escape(a)}[ -]{re.escape(b)}" for a, b in pairs))
                              + r")\b", re.IGNORECASE)
-        written = Counter(found.lower() for found in pattern.findall(self.prose))
+        written = Counter(found.lower() for found in pattern.findall("\n".join(self.abstract_texts)))
 
         def joined(phrase: str) -> str:
             words = phrase.split()
