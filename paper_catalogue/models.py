@@ -148,6 +148,10 @@ class SiteConfig(Record):
     """Papers per page of papers/ and of each topic's page. 500 compact rows make a page of about
     160 KB (25 KB gzipped), where one page of every paper was 3 MB at 10,000 papers and 30 MB at
     100,000; a reading list of a few hundred papers, like the seeds, stays on one page."""
+    search_pages_per_index: int = Field(default=50_000, ge=10)
+    """Papers per part of the search index. Pagefind holds about 100 KB a page while it indexes,
+    so a larger catalogue is indexed in parts, one after the other (about 5 GB each at 50,000),
+    and the search page searches them all; lower it for a machine with less memory."""
 
     @field_validator("base_url")
     @classmethod

@@ -37,7 +37,7 @@ from .diagnostics import BuildError, Diagnostic
 from .export import export_files
 from .models import Catalogue, Entry, SiteConfig
 from .render import MarkdownPage, Renderer, make_environment, static_files
-from .search import BUNDLE_DIR, PagefindRun, search_key
+from .search import BUNDLE_DIR, PagefindRun, index_parts, search_key
 from .api_records import is_api_seed, read_api_file
 from .seeds import FileResult, read_seed_file, seed_digest, seed_files, seed_name
 from .topics import Taxonomy, TopicOverrides, TopicReport, assign_topics, load_taxonomy, load_topic_overrides
@@ -178,7 +178,7 @@ def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildRe
     with staged_site(options.out) as site:
         with stage("write"):
             site.write(paper_pages)
-        indexing = index_stage(paper_pages, site.folder, len(catalogue.papers), cache) if options.search_index \
+        indexing = index_stage(paper_pages, site.folder, catalogue, inputs.config, cache) if options.search_index \
             else nullcontext(None)
         # Written, and read by Pagefind from the disk: from here on only their paths are needed.
         paper_paths = list(paper_pages)
@@ -321,7 +321,7 @@ def hosting_files(config: SiteConfig) -> Files:
     return files
 
 
-def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache
+def index_stage(pages: Files, site: Path, catalogue: Catalogue, config: SiteConfig, cache: Cache
                 ) -> AbstractContextManager[Callable[[], bool]]:
     """Stage 6, over the paper pages already written under `site`: Pagefind starts at once and
     indexes them while the build makes the rest of the site; the call this yields waits for it.
@@ -331,7 +331,8 @@ def index_stage(pages: Files, site: Path, expected_pages: int, cache: Cache
     What the run needs of the pages' bytes (the cache key, the check that each is marked for
     Pagefind) is taken here, so the context manager holds none of them: at 100,000 papers they
     are about a gigabyte the rest of the build need not keep."""
-    return _indexing(search_key(pages), PagefindRun(site, pages, expected_pages), site, cache)
+    parts = index_parts((paper.id for paper in catalogue.papers), config.search_pages_per_index)
+    return _indexing(search_key(pages, parts), PagefindRun(site, pages, len(catalogue.papers), parts), site, cache)
 
 
 @contextmanager

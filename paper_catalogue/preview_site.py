@@ -221,7 +221,7 @@ class Version:
         if previous is not None and previous.catalogue is data.catalogue:  # made from the catalogue alone
             self.order, self.position = previous.order, previous.position
         else:
-            self.order = date_order(data.catalogue)
+            self.order = date_order(data.catalogue, renderer.config.search_pages_per_index)
             self.position = {paper.id: index for index, paper in enumerate(self.order.papers)}
         self.search_bundle: Path | None = None
         """Pagefind's bundle for these paper pages, once the search indexer has made it."""

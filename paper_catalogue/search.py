@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -32,6 +34,48 @@ EXCLUDED_FROM_INDEX = (
 PAPER_PAGES = f"{PAPERS_URL}*/index.html"
 """What Pagefind reads: the paper pages only (no other page has data-pagefind-body), so it can
 start as soon as they are written, while the lists, topic pages and feeds are still being made."""
+
+
+def in_parts(papers: int, pages_per_part: int) -> bool:
+    """Whether a catalogue of `papers` papers is indexed in more than one part (`index_parts`)."""
+    return papers > pages_per_part
+
+
+def index_parts(paper_ids: Iterable[str], pages_per_part: int) -> tuple[str, ...]:
+    """The paper pages each part of the search index reads, as Pagefind globs: one part for all
+    of them up to `pages_per_part` papers; beyond, parts of at most that many, each the papers
+    whose ids begin with one of a run of prefixes, so no page is in two parts.
+
+    Pagefind holds about 100 KB a paper page while it indexes (BENCHMARKS.md, "100,000 papers")
+    and has no option that bounds it; parts indexed one after the other bound it, and the search
+    page searches every part (static/search.js)."""
+    ids = sorted(paper_ids)
+    if not in_parts(len(ids), pages_per_part):
+        return (PAPER_PAGES,)
+    # Prefixes short enough to keep the globs short, long enough that no prefix holds more than
+    # half a part, so the parts come out of about equal size.
+    length = 1
+    while max((groups := Counter(paper_id[:length] for paper_id in ids)).values()) > pages_per_part // 2:
+        length += 1
+    target = -(-len(ids) // -(-len(ids) // pages_per_part))
+    parts: list[list[str]] = [[]]
+    size = 0
+    for prefix, count in sorted(groups.items()):
+        if parts[-1] and (size >= target or size + count > pages_per_part):
+            parts.append([])
+            size = 0
+        # A prefix as long as the others stands for every id that begins with it; a shorter one
+        # is a whole id (ids are ASCII letters, digits and hyphens: nothing a glob reads).
+        parts[-1].append(prefix + "*" if len(prefix) == length else prefix)
+        size += count
+    return tuple(f"{PAPERS_URL}{{{','.join(patterns)}}}/index.html" for patterns in parts)
+
+
+def part_folder(part: int) -> str:
+    """Where part `part` (from 0) of the search index goes, inside the site: the first in
+    BUNDLE_DIR itself, so an index in one part is where it always was; the others beside its
+    files, in BUNDLE_DIR/2/ and on."""
+    return BUNDLE_DIR if part == 0 else f"{BUNDLE_DIR}/{part + 1}"
 
 
 def is_paper_page(path: str | PurePosixPath) -> bool:
@@ -131,9 +175,10 @@ def pagefind_binary() -> str:
     return str(binary)
 
 
-def pagefind_command(site: str, output: str) -> list[str]:
-    """Pagefind's CLI over the paper pages under `site`, writing its bundle to `output`."""
-    command = [pagefind_binary(), "--site", site, "--glob", PAPER_PAGES, "--output-path", output, "--silent"]
+def pagefind_command(site: str, output: str, pages: str = PAPER_PAGES) -> list[str]:
+    """Pagefind's CLI over the paper pages under `site` that the glob `pages` matches, writing its
+    bundle to `output`."""
+    command = [pagefind_binary(), "--site", site, "--glob", pages, "--output-path", output, "--silent"]
     for selector in EXCLUDED_FROM_INDEX:
         command += ["--exclude-selectors", selector]
     return command
@@ -154,26 +199,29 @@ def indexed_part(page: bytes) -> bytes:
     return page[html:page.find(b">", html) + 1] + page[body:end]
 
 
-def search_key(files: dict[PurePosixPath, bytes]) -> str:
+def search_key(files: dict[PurePosixPath, bytes], parts: Sequence[str] = (PAPER_PAGES,)) -> str:
     """A digest of everything Pagefind is given: equal keys, an equal index. A change to a page
     outside its indexed part (the header, the related papers, a style sheet) leaves it equal."""
     from importlib.metadata import version
 
     pages = sorted(path for path in files if is_paper_page(path))
-    return digest(version("pagefind"), *EXCLUDED_FROM_INDEX, PAPER_PAGES,
+    return digest(version("pagefind"), *EXCLUDED_FROM_INDEX, *parts,
                   *(part for path in pages for part in (str(path), indexed_part(files[path]))))
 
 
 class PagefindRun:
-    """Pagefind's CLI indexing the paper pages written under `site` into `site/pagefind/`, in a
-    child process: it reads only PAPER_PAGES, so the build makes and writes the rest of the site
-    meanwhile. As a context manager, leaving the block stops a run that was not finished.
+    """Pagefind's CLI indexing the paper pages written under `site` into `site/pagefind/`, in
+    child processes: it reads only the paper pages, so the build makes and writes the rest of the
+    site meanwhile. An index in several parts (`index_parts`) is made one part after the other,
+    by a thread, so that only one Pagefind holds its pages at a time. As a context manager,
+    leaving the block stops a run that was not finished.
 
     Every paper page must carry data-pagefind-body (Pagefind skips a page without it, and the
     search would silently miss that paper): a template that lost the marker fails the build.
     """
 
-    def __init__(self, site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
+    def __init__(self, site: Path, files: dict[PurePosixPath, bytes], expected_pages: int,
+                 parts: Sequence[str] = (PAPER_PAGES,)) -> None:
         pages = [path for path in files if is_paper_page(path)]
         unmarked = sorted(str(path) for path in pages if BODY_MARKER not in files[path])
         if unmarked or len(pages) != expected_pages:
@@ -181,36 +229,57 @@ class PagefindRun:
                              f"be missing from the index (first: {unmarked[0] if unmarked else 'none written'}); "
                              "is data-pagefind-body missing from templates/paper.html?")
         self.site = site
+        self.parts = tuple(parts)
+        self._thread: threading.Thread | None = None
         self._process: subprocess.Popen | None = None
+        self._stopped = False
+        self._failure: str | None = None
         # A file, not a pipe, for what Pagefind prints: a pipe nobody reads until the end could fill up.
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
 
     def start(self) -> None:
-        if self._process is not None:
+        if self._thread is not None:
             return
-        # Run inside the site, with paths relative to it: an output folder's name need not be UTF-8,
-        # and Pagefind refuses arguments that are not; nor can a pagefind.yml in the working folder
-        # change the index.
-        try:
-            self._process = subprocess.Popen(pagefind_command(".", BUNDLE_DIR), cwd=self.site,
-                                             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        except OSError as error:
-            raise BuildError(f"search index: could not run Pagefind: {error}") from error
+        self._thread = threading.Thread(target=self._run_parts, name="pagefind", daemon=True)
+        self._thread.start()
+
+    def _run_parts(self) -> None:
+        for part, pages in enumerate(self.parts):
+            if self._stopped:
+                return
+            # Run inside the site, with paths relative to it: an output folder's name need not be
+            # UTF-8, and Pagefind refuses arguments that are not; nor can a pagefind.yml in the
+            # working folder change the index.
+            try:
+                process = subprocess.Popen(pagefind_command(".", part_folder(part), pages), cwd=self.site,
+                                           stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+            except OSError as error:
+                self._failure = f"could not run Pagefind: {error}"
+                return
+            self._process = process
+            if self._stopped:  # stopped while this part was starting
+                process.kill()
+            returncode = process.wait()
+            if returncode != 0 or self._stopped:
+                self._log.seek(0)
+                detail = self._log.read().strip().splitlines()[-5:]
+                self._failure = f"Pagefind failed (exit {returncode}): {' / '.join(detail)}"
+                return
 
     def finish(self) -> None:
         """Wait for the run (starting it first if need be); a failure is a BuildError with Pagefind's words."""
         self.start()
-        returncode = self._process.wait()
-        if returncode != 0:
-            self._log.seek(0)
-            detail = self._log.read().strip().splitlines()[-5:]
-            raise BuildError(f"search index: Pagefind failed (exit {returncode}): {' / '.join(detail)}")
+        self._thread.join()
+        if self._failure:
+            raise BuildError(f"search index: {self._failure}")
 
     def __enter__(self) -> PagefindRun:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        if self._thread is not None and self._thread.is_alive():
+            self._stopped = True
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+            self._thread.join()
         self._log.close()

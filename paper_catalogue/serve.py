@@ -677,7 +677,7 @@ def make_search_bundle(version: Version, target: Path, cache: Cache) -> None:
     site = target / "site"
     site.mkdir()
     StagedSite(site).write(pages)
-    with index_stage(pages, site, len(version.catalogue.papers), cache) as finish:
+    with index_stage(pages, site, version.catalogue, version.renderer.config, cache) as finish:
         finish()
     (site / BUNDLE_DIR).rename(target / BUNDLE_DIR)
     shutil.rmtree(site, ignore_errors=True)

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from . import citations
 from .models import Catalogue, Paper, SiteConfig, Source
-from .search import SearchFacets, day_ranks, search_facets
+from .search import SearchFacets, day_ranks, in_parts, search_facets
 from .text import spoken, title_html, title_text
 from .urls import (BIB_URL, EXPORT_URL, FAVICON_URL, FEED_URL, HOME_URL, PAPERS_URL, SCRIPT_URL, SEARCH_URL,
                    STYLESHEET_URL, TOPICS_URL, absolute_url, paper_cite_url, paper_url, site_link, topic_url)
@@ -141,16 +141,19 @@ class SearchTags:
 
 
 def search_tags(facets: SearchFacets, date_human: str | None, title: str | None = None,
-                byline: str | None = None) -> SearchTags:
+                byline: str | None = None, sort_meta: bool = False) -> SearchTags:
     """SearchTags for a paper's facets: the same keys and values as one span per key would give.
     `title` is the plain title a result shows (Pagefind would otherwise take the <h1>'s text,
-    which reads MathML as its bare characters)."""
+    which reads MathML as its bare characters). With `sort_meta` (an index in parts) it also
+    carries its sort key as `order` metadata: the search page merges the parts' sorted results by it."""
     sort = [("upvotes", facets.upvotes_sort), ("date", facets.date_sort)]
     # No `topics` metadata: the search page shows a result's topics from its topic filter values
     # and the topic names it is given once (data-topic-names).
     # No `upvotes` metadata here either: the page's "Upvotes" line gives it, so a paper the
     # listing gave no count for has none, rather than a zero nobody counted.
-    meta = [("title", title)] if title else []
+    meta = [("order", facets.upvotes_sort)] if sort_meta else []  # holds the date key too, after the count
+    if title:
+        meta.append(("title", title))
     if byline:
         meta.append(("authors", byline))
     if date_human:
@@ -322,12 +325,15 @@ class DateOrder:
     by_id: dict[str, Paper]
     ranks: dict[str, str]
     cite_keys: dict[str, str]
+    in_parts: bool = False
+    """Whether the search index is in parts (`search.index_parts`), so results carry their sort keys."""
 
 
-def date_order(catalogue: Catalogue) -> DateOrder:
+def date_order(catalogue: Catalogue, pages_per_index: int = SiteConfig.model_fields["search_pages_per_index"].default
+               ) -> DateOrder:
     papers = catalogue.papers
     return DateOrder(by_date(papers), {paper.id: paper for paper in papers}, day_ranks(papers),
-                     citations.cite_keys(papers))
+                     citations.cite_keys(papers), in_parts(len(papers), pages_per_index))
 
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
@@ -369,7 +375,7 @@ def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
             next=paper_row(following, site) if following else None,
             search=search_tags(search_facets(paper, ranks[paper.id], has_code(paper)),
                                human_date(paper.published) if paper.published else None, result_title,
-                               citations.byline(paper)),
+                               citations.byline(paper), order.in_parts),
             meta=page_meta(site, title, paper_url(paper.id), description),
             cite=Citation(citations.bibtex(paper, keys[paper.id]), site.link(paper_cite_url(paper.id)),
                           citations.scholar_tags(paper),

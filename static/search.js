@@ -79,17 +79,89 @@ function remember(state, how) {
 
 let pagefindReady = null;
 function loadPagefind() {
-  // The bundle's path comes from the page, never from the script's own URL, so a site served
+  // The bundles' paths come from the page, never from the script's own URL, so a site served
   // under a subpath (https://user.github.io/repo/) finds its index.
   // Pagefind searches in its web worker, its default. Its noWorker option would save the
   // worker's script (12 KB with gzip) on a first search, but at 10,000 papers a search for
   // common words then holds this page's thread for 0.7 s while the visitor may be typing.
-  pagefindReady ??= import(root.dataset.bundle + "pagefind.js").then(async (pagefind) => {
+  pagefindReady ??= Promise.all(root.dataset.bundles.split(" ").map(async (bundle) => {
+    const pagefind = await import(bundle + "pagefind.js");
     await pagefind.options({ baseUrl: root.dataset.base });
     await pagefind.init();
     return pagefind;
-  });
+  })).then((parts) => (parts.length === 1 ? parts[0] : partsAsOne(parts)));
   return pagefindReady;
+}
+
+// --- An index in parts -----------------------------------------------------------------------
+
+// A large catalogue is indexed in parts (search_pages_per_index in site.toml), each a bundle of
+// its own. They answer here as one index: every part is searched, the filter counts are added
+// up, and the results are merged in the order one index would give. Best match merges by
+// Pagefind's score, as its own mergeIndex does. A sort merges by each paper's sort key, which
+// results of an index in parts carry as `order` metadata ("upvotes date rank"): only the heads
+// of the parts' sorted lists are loaded to compare them.
+const ORDER_KEYS = {
+  upvotes: (order) => order,
+  date: (order) => order.slice(order.indexOf(" ") + 1),
+};
+
+function partsAsOne(parts) {
+  return {
+    filters: async () => addedUp(await Promise.all(parts.map((part) => part.filters()))),
+    search: async (term, options) => {
+      const searches = await Promise.all(parts.map((part) => part.search(term, options)));
+      const lists = searches.map((search) => search.results);
+      const [sort] = Object.keys(options.sort || {});
+      return {
+        results: sort ? mergedBy(ORDER_KEYS[sort], lists) : lists.flat().sort((a, b) => b.score - a.score),
+        totalFilters: addedUp(searches.map((search) => search.totalFilters || {})),
+      };
+    },
+  };
+}
+
+function addedUp(countsOfParts) {
+  const total = {};
+  for (const counts of countsOfParts) {
+    for (const [key, values] of Object.entries(counts)) {
+      total[key] ??= {};
+      for (const [value, count] of Object.entries(values)) total[key][value] = (total[key][value] || 0) + count;
+    }
+  }
+  return total;
+}
+
+// Results in the order of `key` (highest first) over lists each already in that order. Result i
+// is worked out when its data is asked for: the data of every result up to it, and of the head
+// of each list, is loaded by then.
+function mergedBy(key, lists) {
+  const heads = lists.map(() => 0);
+  const loaded = new Map();
+  const load = (result) => {
+    if (!loaded.has(result)) loaded.set(result, result.data());
+    return loaded.get(result);
+  };
+  const merged = [];
+  let done = Promise.resolve();
+  async function upTo(index) {
+    // The lists' next results, loaded side by side rather than one round trip at a time.
+    lists.forEach((list, i) => list.slice(heads[i], heads[i] + index + 1 - merged.length).forEach(load));
+    while (merged.length <= index) {
+      let best = -1;
+      let bestKey = "";
+      for (let i = 0; i < lists.length; i++) {
+        if (heads[i] >= lists[i].length) continue;
+        const candidate = key((await load(lists[i][heads[i]])).meta.order);
+        if (best < 0 || candidate > bestKey) [best, bestKey] = [i, candidate];
+      }
+      merged.push(await load(lists[best][heads[best]++]));
+    }
+  }
+  const total = lists.reduce((sum, list) => sum + list.length, 0);
+  return Array.from({ length: total }, (_, index) => ({
+    data: () => (done = done.then(() => upTo(index))).then(() => merged[index]),
+  }));
 }
 
 // The filter values and their counts cost every filter's index (105 KB at 10,000 papers), so

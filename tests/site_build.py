@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, SITE_SEEDS, SITE_SRC
 from paper_catalogue.pipeline import BuildOptions, build
-from paper_catalogue.search import PagefindRun
+from paper_catalogue.search import PAPER_PAGES, PagefindRun
 from paper_catalogue.writer import staged_site
 
 FIXTURE_SITE_SRC = ROOT / "tests" / "fixtures" / "site_src"
@@ -36,9 +36,10 @@ def write_site(files: Mapping[PurePosixPath, bytes], out_dir: Path,
             finish(site.folder)
 
 
-def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int) -> None:
-    """Pagefind over the paper pages written under `site`, waiting for it."""
-    with PagefindRun(site, files, expected_pages) as run:
+def index_site(site: Path, files: dict[PurePosixPath, bytes], expected_pages: int,
+               parts: tuple[str, ...] = (PAPER_PAGES,)) -> None:
+    """Pagefind over the paper pages written under `site` (in `parts`, see `index_parts`), waiting for it."""
+    with PagefindRun(site, files, expected_pages, parts) as run:
         run.finish()
 
 

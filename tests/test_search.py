@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
 import re
 from collections import Counter
@@ -19,7 +20,7 @@ from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
 from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
-from paper_catalogue.search import day_ranks, search_facets, upvote_bucket
+from paper_catalogue.search import day_ranks, index_parts, search_facets, upvote_bucket
 from paper_catalogue.views import is_code_link, most_upvoted, newest_first
 
 # Topics for the test sites, until topic assignment exists: (slug, name, words that assign it).
@@ -41,15 +42,20 @@ def with_test_topics(catalogue: Catalogue) -> Catalogue:
     return catalogue.model_copy(update={"papers": tuple(papers), "topics": topics})
 
 
-def build_topic_site(out: Path, base_url: str = "http://127.0.0.1:8000/") -> Catalogue:
-    """Build the seeds into `out` through the real stages, with test topics, and index it."""
+def build_topic_site(out: Path, base_url: str = "http://127.0.0.1:8000/", pages_per_index: int | None = None
+                     ) -> Catalogue:
+    """Build the seeds into `out` through the real stages, with test topics, and index it (in
+    parts of `pages_per_index` papers when given)."""
     options = BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                            templates=ROOT / "templates", static=ROOT / "static", base_url=base_url)
     config = load_site_config(options.site_src / "site.toml", base_url)
+    if pages_per_index:
+        config = config.model_copy(update={"search_pages_per_index": pages_per_index})
     catalogue, _ = read_catalogue(options.seeds, config)
     catalogue = with_test_topics(catalogue)
     files = render_files(catalogue, config, options)
-    write_site(files, out, finish=lambda staging: index_site(staging, files, expected_pages=len(catalogue.papers)))
+    parts = index_parts((paper.id for paper in catalogue.papers), config.search_pages_per_index)
+    write_site(files, out, finish=lambda staging: index_site(staging, files, len(catalogue.papers), parts))
     return catalogue
 
 
@@ -280,12 +286,14 @@ def test_search_index_can_be_skipped(tmp_path):
 
 def search_page(**context) -> str:
     renderer = Renderer(make_environment(ROOT / "templates"), SiteConfig(base_url="https://example.org/sub/"))
-    return renderer.page("search.html", "search/", **context)[1].decode("utf-8")
+    return renderer.page("search.html", "search/", **{"search_bundles": ["/sub/pagefind/"], **context})[1].decode("utf-8")
 
 
-def test_search_page_gives_its_script_the_bundle_path_and_base():
+def test_search_page_gives_its_script_the_bundle_paths_and_base():
     html = search_page()
-    assert 'data-bundle="/sub/pagefind/"' in html and 'data-base="/sub/"' in html
+    assert 'data-bundles="/sub/pagefind/"' in html and 'data-base="/sub/"' in html
+    parted = search_page(search_bundles=["/sub/pagefind/", "/sub/pagefind/2/"])
+    assert 'data-bundles="/sub/pagefind/ /sub/pagefind/2/"' in parted
     assert '<script type="module" src="/sub/static/search.js"></script>' in html
     assert '<link rel="stylesheet" href="/sub/static/search.css">' in html
     assert "<script>" not in html and not re.search(r"<[^>]+\son[a-z]+=", html)  # no inline code (CSP)
@@ -328,3 +336,26 @@ def test_one_hidden_element_gives_pagefind_every_value_even_with_commas_and_colo
                                "organisation": ["Org, Inc: [Labs]"]}
     assert "upvotes" not in bare["meta"] and "date" not in bare["meta"] and "topics" not in bare["meta"]
     assert bare["filters"] == {"year": ["undated"], "upvotes": ["0"]}
+
+
+def _matched(glob: str, paper_id: str) -> bool:
+    """Whether a part's glob (papers/{a*,b}/index.html) takes the page of `paper_id`."""
+    inner = glob.removeprefix("papers/{").removesuffix("}/index.html")
+    return any(fnmatch.fnmatchcase(paper_id, pattern) for pattern in inner.split(","))
+
+
+def test_a_catalogue_up_to_the_part_size_is_indexed_in_one_part():
+    assert index_parts([f"paper-{i}" for i in range(100)], 100) == ("papers/*/index.html",)
+
+
+@pytest.mark.parametrize("count, per_part", [(101, 100), (1000, 300), (5000, 10)])
+def test_a_larger_catalogue_is_indexed_in_parts_that_hold_every_page_once(count, per_part):
+    # Real ids share prefixes unevenly; short ids are whole ids that other ids begin with.
+    ids = [f"{word}-{i}" for i in range(count - 2) for word in ["a", "attention", "b", "zeta", "9"][i % 5:i % 5 + 1]]
+    ids += ["a", "at"]
+    parts = index_parts(ids, per_part)
+    assert len(parts) >= 2 and len(set(parts)) == len(parts)
+    sizes = [sum(_matched(glob, paper_id) for paper_id in ids) for glob in parts]
+    assert max(sizes) <= per_part and sum(sizes) == count
+    assert all(sum(_matched(glob, paper_id) for glob in parts) == 1 for paper_id in ids)
+    assert len(parts) <= 2 * -(-count // per_part)  # about as many parts as the size needs

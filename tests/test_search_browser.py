@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
+import json
 import http.server
 import re
 import threading
@@ -72,6 +74,16 @@ def sub_site(tmp_path_factory):
     catalogue = build_topic_site(out, base_url="https://example.org/sub/")
     server, url = serve(out, "/sub/")
     yield url, catalogue
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def parted_site(tmp_path_factory):
+    """The same catalogue with its search index in parts of at most 100 papers (three parts)."""
+    out = tmp_path_factory.mktemp("search-parts") / "_site"
+    catalogue = build_topic_site(out, pages_per_index=100)
+    server, url = serve(out, "/")
+    yield url, catalogue, out
     server.shutdown()
 
 
@@ -430,3 +442,60 @@ def test_closest_words_in_a_longer_query_link_to_that_query_with_the_word_in_pla
     assert spelling(page) == "Closest words in the catalogue: snap, snapkv, snapkvs."
     href = page.get_attribute("#search-spelling a >> nth=1", "href")
     assert parse_qs(urlsplit(href).query) == {"q": ["decoding snapkv"], "sort": ["date"]}
+
+
+# --- An index in parts -------------------------------------------------------------------------
+
+def part_of(site: Path) -> dict[str, int]:
+    """Each paper's part of the index, from the fragments each part's bundle holds."""
+    bundles = [site / "pagefind", *sorted(path for path in (site / "pagefind").iterdir() if path.name.isdigit())]
+    parts = {}
+    for number, bundle in enumerate(bundles):
+        for fragment in (bundle / "fragment").iterdir():
+            url = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])["url"]
+            parts[url.rstrip("/").rsplit("/", 1)[-1]] = number
+    return parts
+
+
+@pytest.mark.parametrize("sort", ["date", "upvotes"])
+def test_an_index_in_parts_sorts_as_one_index_does(root_site, parted_site, browser, sort):
+    """The parts' sorted results merge into exactly the one index's order, "more" pages included."""
+    whole, catalogue = root_site
+    parted, _, site = parted_site
+    parts = part_of(site)
+    assert sorted(set(parts.values())) == [0, 1, 2] and len(parts) == len(catalogue.papers)
+    orders = []
+    for base in (whole, parted):
+        context = browser.new_context()
+        page = context.new_page()
+        search(page, base, f"?q=language&sort={sort}")
+        show_all(page)
+        orders.append(result_ids(page))
+        context.close()
+    assert len(orders[0]) > 30 and orders[1] == orders[0]
+    assert len({parts[paper_id] for paper_id in orders[1][:10]}) > 1  # the first page draws on several parts
+
+
+def test_an_index_in_parts_finds_what_one_index_finds_with_the_same_filter_counts(root_site, parted_site, browser):
+    whole, _ = root_site
+    parted, _, _ = parted_site
+    found, counts = [], []
+    for base in (whole, parted):
+        context = browser.new_context()
+        page = context.new_page()
+        search(page, base, "?q=model")
+        page.click("#search-filters-box summary")
+        page.wait_for_selector("#filter-topic-efficiency")
+        show_all(page)
+        found.append(set(result_ids(page)))
+        counts.append(page.eval_on_selector_all("#search-filters label", "labels => labels.map(l => l.textContent)"))
+        context.close()
+    assert len(found[0]) > 30 and found[1] == found[0]
+    assert len(counts[0]) > 5 and counts[1] == counts[0]
+
+
+def test_an_index_in_parts_corrects_a_typo_and_ranks_the_paper_first(parted_site, page):
+    parted, _, _ = parted_site
+    search(page, parted, "?q=SnapVK")
+    assert page.inner_text("#search-spelling").startswith("Showing results for snapkv.")
+    assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
