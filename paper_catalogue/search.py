@@ -6,6 +6,7 @@ import subprocess
 import tempfile
 import threading
 from collections import Counter
+from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -53,22 +54,26 @@ def index_parts(paper_ids: Iterable[str], pages_per_part: int) -> tuple[str, ...
     if not in_parts(len(ids), pages_per_part):
         return (PAPER_PAGES,)
     # Prefixes short enough to keep the globs short, long enough that no prefix holds more than
-    # half a part, so the parts come out of about equal size.
+    # half a part, so the parts can come out of about equal size.
     length = 1
     while max((groups := Counter(paper_id[:length] for paper_id in ids)).values()) > pages_per_part // 2:
         length += 1
-    target = -(-len(ids) // -(-len(ids) // pages_per_part))
-    parts: list[list[str]] = [[]]
-    size = 0
-    for prefix, count in sorted(groups.items()):
-        if parts[-1] and (size >= target or size + count > pages_per_part):
-            parts.append([])
-            size = 0
-        # A prefix as long as the others stands for every id that begins with it; a shorter one
-        # is a whole id (ids are ASCII letters, digits and hyphens: nothing a glob reads).
-        parts[-1].append(prefix + "*" if len(prefix) == length else prefix)
-        size += count
-    return tuple(f"{PAPERS_URL}{{{','.join(patterns)}}}/index.html" for patterns in parts)
+    prefixes = sorted(groups)
+    before = list(accumulate((groups[prefix] for prefix in prefixes), initial=0))  # ids before each prefix
+    # As few parts as the size allows, each cut at the prefix nearest an equal share.
+    count = -(-len(ids) // pages_per_part)
+    while True:
+        cuts = sorted({min(range(1, len(prefixes)), key=lambda at: abs(before[at] - len(ids) * k / count))
+                       for k in range(1, count)})
+        bounds = [0, *cuts, len(prefixes)]
+        if all(before[end] - before[start] <= pages_per_part for start, end in zip(bounds, bounds[1:])):
+            break
+        count += 1
+    # A prefix as long as the others stands for every id that begins with it; a shorter one is a
+    # whole id (ids are ASCII letters, digits and hyphens: nothing a glob reads).
+    patterns = [prefix + "*" if len(prefix) == length else prefix for prefix in prefixes]
+    return tuple(f"{PAPERS_URL}{{{','.join(patterns[start:end])}}}/index.html"
+                 for start, end in zip(bounds, bounds[1:]))
 
 
 def part_folder(part: int) -> str:
