@@ -150,7 +150,7 @@ class SiteConfig(Record):
     100,000; a reading list of a few hundred papers, like the seeds, stays on one page."""
     search_pages_per_index: int = Field(default=50_000, ge=10)
     """Papers per part of the search index. Pagefind holds about 100 KB a page while it indexes,
-    so a larger catalogue is indexed in parts, one after the other (about 5 GB each at 50,000),
+    so a larger catalogue is indexed in parts, one after the other (about 5.5 GB each at 50,000),
     and the search page searches them all; lower it for a machine with less memory."""
 
     @field_validator("base_url")
