@@ -203,12 +203,14 @@ def main(argv: list[str] | None = None) -> int:
             fetches_on_correct.append(sizes["vocabulary"] + sizes["spelling.js"])
             correct_ms.append(seconds * 1000)
         added_ms, beyond_uncorrected, beyond_exact, spelling_bytes = [], [], [], []
+        largest: tuple[int, str, dict, dict] = (-1, "", {}, {})
         for typo, query in rng.sample(typo_queries, min(args.timed, len(typo_queries))):
             corrected_s, corrected_sizes = cold_run(browser, root, typo, False)
             _, plain_sizes = cold_run(browser, root, typo, True)
             _, exact_sizes = cold_run(browser, root, query, False)
             added_ms.append(corrected_s * 1000)
             beyond_uncorrected.append(sum(corrected_sizes.values()) - sum(plain_sizes.values()))
+            largest = max(largest, (beyond_uncorrected[-1], typo, corrected_sizes, plain_sizes), key=lambda t: t[0])
             beyond_exact.append(sum(corrected_sizes.values()) - sum(exact_sizes.values()))
             spelling_bytes.append(corrected_sizes["vocabulary"] + corrected_sizes["spelling.js"])
         browser.close()
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{statistics.median(spelling_bytes):,.0f} B, max {max(spelling_bytes):,} B; everything beyond the "
           f"uncorrected run median {statistics.median(beyond_uncorrected):,.0f} B, max {max(beyond_uncorrected):,} B; "
           f"beyond the query spelt right median {statistics.median(beyond_exact):,.0f} B, max {max(beyond_exact):,} B")
+    print(f"largest beyond the uncorrected run: {largest[1]!r}, by kind of file, corrected {largest[2]}, "
+          f"uncorrected {largest[3]}")
     print(f"from Pagefind's answer to the page's, cold: correct queries median {statistics.median(correct_ms):.0f} ms, "
           f"max {max(correct_ms):.0f} ms; misspelt queries (correction) median {statistics.median(added_ms):.0f} ms, "
           f"max {max(added_ms):.0f} ms, over {len(correct_ms)} and {len(added_ms)} queries")
