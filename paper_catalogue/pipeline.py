@@ -76,7 +76,8 @@ class BuildResult:
     """Wall seconds per stage, in pipeline order."""
     cpu: dict[str, float] = field(default_factory=dict)
     """CPU seconds per stage (user and system) of this process and the children it waited for in
-    the stage: the render pool's workers in render, Pagefind in index, where it is waited for."""
+    the stage: the render pool's workers in render, Pagefind in the stage it ends in (index, where it
+    is waited for; a part of an index in parts may end while the other pages are made)."""
     topic_report: TopicReport | None = None
     """Papers per topic; None when site_src has no topics.toml."""
     up_to_date: bool = False

@@ -84,52 +84,49 @@ function loadPagefind() {
   // Pagefind searches in its web worker, its default. Its noWorker option would save the
   // worker's script (12 KB with gzip) on a first search, but at 10,000 papers a search for
   // common words then holds this page's thread for 0.7 s while the visitor may be typing.
-  pagefindReady ??= Promise.all(root.dataset.bundles.split(" ").map(async (bundle) => {
-    const pagefind = await import(bundle + "pagefind.js");
+  const [first, ...others] = root.dataset.bundles.split(" ");
+  pagefindReady ??= import(first + "pagefind.js").then(async (pagefind) => {
     await pagefind.options({ baseUrl: root.dataset.base });
     await pagefind.init();
-    return pagefind;
-  })).then((parts) => (parts.length === 1 ? parts[0] : partsAsOne(parts)));
+    if (!others.length) return pagefind;
+    await pagefind.options({ mergeFilter: { [PART]: "1" } });
+    for (const [i, bundle] of others.entries()) {
+      await pagefind.mergeIndex(bundle, { baseUrl: root.dataset.base, mergeFilter: { [PART]: String(i + 2) } });
+    }
+    return partsAsOne(pagefind, others.length + 1);
+  });
   return pagefindReady;
 }
 
 // --- An index in parts -----------------------------------------------------------------------
 
 // A large catalogue is indexed in parts (search_pages_per_index in site.toml), each a bundle of
-// its own. They answer here as one index: every part is searched, the filter counts are added
-// up, and the results are merged in the order one index would give. Best match merges by
-// Pagefind's score, as its own mergeIndex does. A sort merges by each paper's sort key, which
-// results of an index in parts carry as `order` metadata ("upvotes date rank"): only the heads
-// of the parts' sorted lists are loaded to compare them.
+// its own. Pagefind's mergeIndex searches them as one, with one runtime: best match orders the
+// parts' results by score, and filter counts add up. But under a sort a result's score is its
+// place in its own part, so "newest first" would interleave the parts wrongly. So each part
+// marks its pages with a filter of its own, a sorted search asks each part apart, and the page
+// merges their lists by each paper's sort key, which results of an index in parts carry as
+// `order` metadata ("upvotes date rank"): only the heads of the lists are loaded to compare.
+const PART = "part";
 const ORDER_KEYS = {
   upvotes: (order) => order,
   date: (order) => order.slice(order.indexOf(" ") + 1),
 };
 
-function partsAsOne(parts) {
+function partsAsOne(pagefind, count) {
+  const parts = Array.from({ length: count }, (_, i) => String(i + 1));
   return {
-    filters: async () => addedUp(await Promise.all(parts.map((part) => part.filters()))),
+    filters: () => pagefind.filters(),
     search: async (term, options) => {
-      const searches = await Promise.all(parts.map((part) => part.search(term, options)));
-      const lists = searches.map((search) => search.results);
       const [sort] = Object.keys(options.sort || {});
-      return {
-        results: sort ? mergedBy(ORDER_KEYS[sort], lists) : lists.flat().sort((a, b) => b.score - a.score),
-        totalFilters: addedUp(searches.map((search) => search.totalFilters || {})),
-      };
+      if (!sort) return pagefind.search(term, options);
+      const searches = await Promise.all(parts.map((part) =>
+        pagefind.search(term, { ...options, filters: { ...options.filters, [PART]: part } })));
+      // Counts that disregard the filters, the part's too: those of the whole catalogue.
+      return { results: mergedBy(ORDER_KEYS[sort], searches.map((search) => search.results)),
+        totalFilters: searches[0].totalFilters };
     },
   };
-}
-
-function addedUp(countsOfParts) {
-  const total = {};
-  for (const counts of countsOfParts) {
-    for (const [key, values] of Object.entries(counts)) {
-      total[key] ??= {};
-      for (const [value, count] of Object.entries(values)) total[key][value] = (total[key][value] || 0) + count;
-    }
-  }
-  return total;
 }
 
 // Results in the order of `key` (highest first) over lists each already in that order. Result i

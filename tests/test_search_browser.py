@@ -476,14 +476,16 @@ def test_an_index_in_parts_sorts_as_one_index_does(root_site, parted_site, brows
     assert len({parts[paper_id] for paper_id in orders[1][:10]}) > 1  # the first page draws on several parts
 
 
-def test_an_index_in_parts_finds_what_one_index_finds_with_the_same_filter_counts(root_site, parted_site, browser):
+@pytest.mark.parametrize("sort", ["", "date"])
+def test_an_index_in_parts_finds_what_one_index_finds_with_the_same_filter_counts(root_site, parted_site, browser,
+                                                                                   sort):
     whole, _ = root_site
     parted, _, _ = parted_site
     found, counts = [], []
     for base in (whole, parted):
         context = browser.new_context()
         page = context.new_page()
-        search(page, base, "?q=model")
+        search(page, base, f"?q=model&sort={sort}")
         page.click("#search-filters-box summary")
         page.wait_for_selector("#filter-topic-efficiency")
         show_all(page)
@@ -499,3 +501,16 @@ def test_an_index_in_parts_corrects_a_typo_and_ranks_the_paper_first(parted_site
     search(page, parted, "?q=SnapVK")
     assert page.inner_text("#search-spelling").startswith("Showing results for snapkv.")
     assert result_ids(page)[0] == "snapkv-llm-knows-what-you-are-looking-for-before-generation"
+
+
+def test_an_index_in_parts_works_under_a_subpath(tmp_path, page):
+    out = tmp_path / "_site"
+    build_topic_site(out, base_url="https://example.org/sub/", pages_per_index=100)
+    server, base = serve(out, "/sub/")
+    try:
+        for sort in ("", "upvotes"):
+            search(page, base, f"?q=SnapKV&sort={sort}")
+            href = page.get_attribute(".search-result h2 a", "href")
+            assert href == "/sub/papers/snapkv-llm-knows-what-you-are-looking-for-before-generation/"
+    finally:
+        server.shutdown()
