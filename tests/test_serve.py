@@ -19,10 +19,11 @@ import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, REAL_SEEDS, ROOT
 from paper_catalogue.diagnostics import Diagnostic
 from paper_catalogue.pipeline import BuildOptions
 from paper_catalogue.preview_site import PAGES, STATIC, TEMPLATES, MemoryCache, PreviewSite
@@ -711,4 +712,21 @@ def test_the_search_page_says_its_index_is_being_made_and_reloads_when_it_is_rea
                                                                 timeout=30_000)
     finally:
         page.close()
+    assert running.interrupt() == 0
+
+
+def test_a_catalogue_indexed_in_parts_is_previewed_with_every_part(tmp_path, preview):
+    copy_inputs(tmp_path)
+    shutil.rmtree(tmp_path / "seeds")
+    shutil.copytree(REAL_SEEDS, tmp_path / "seeds")
+    with (tmp_path / "site_src" / "site.toml").open("a", encoding="utf-8") as settings:
+        settings.write("\nsearch_pages_per_index = 100\n")
+    running = preview("--quiet")
+    running.wait_for_line("search index ready")
+    _, _, search_page = get(running.url + "search/")
+    mount = urlsplit(running.url).path
+    assert f'data-bundles="{mount}pagefind/ {mount}pagefind/2/ {mount}pagefind/3/"'.encode() in search_page
+    for bundle in ("pagefind/", "pagefind/2/", "pagefind/3/"):
+        status, _, body = get(running.url + bundle + "pagefind-entry.json")
+        assert status == 200 and b'"languages"' in body
     assert running.interrupt() == 0
