@@ -6,9 +6,9 @@ import subprocess
 import tempfile
 import threading
 from collections import Counter
-from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import BuildError

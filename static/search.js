@@ -106,7 +106,7 @@ function loadPagefind() {
 // place in its own part, so "newest first" would interleave the parts wrongly. So each part
 // marks its pages with a filter of its own, a sorted search asks each part apart, and the page
 // merges their lists by each paper's sort key, which results of an index in parts carry as
-// `order` metadata ("upvotes date rank"): only the heads of the lists are loaded to compare.
+// `order` metadata ("upvotes date rank").
 const PART = "part";
 const ORDER_KEYS = {
   upvotes: (order) => order,
@@ -130,8 +130,10 @@ function partsAsOne(pagefind, count) {
 }
 
 // Results in the order of `key` (highest first) over lists each already in that order. Result i
-// is worked out when its data is asked for: the data of every result up to it, and of the head
-// of each list, is loaded by then.
+// is worked out when its data is asked for, from the data of the lists' heads. The page asks
+// for a page of results at once; each list's next results, as many as the page holds, are then
+// loaded side by side: a few more fragments than the page shows, in one round trip rather than
+// one a result.
 function mergedBy(key, lists) {
   const heads = lists.map(() => 0);
   const loaded = new Map();
@@ -140,10 +142,10 @@ function mergedBy(key, lists) {
     return loaded.get(result);
   };
   const merged = [];
+  let wanted = -1;
   let done = Promise.resolve();
   async function upTo(index) {
-    // The lists' next results, loaded side by side rather than one round trip at a time.
-    lists.forEach((list, i) => list.slice(heads[i], heads[i] + index + 1 - merged.length).forEach(load));
+    lists.forEach((list, i) => list.slice(heads[i], heads[i] + wanted + 1 - merged.length).forEach(load));
     while (merged.length <= index) {
       let best = -1;
       let bestKey = "";
@@ -157,7 +159,10 @@ function mergedBy(key, lists) {
   }
   const total = lists.reduce((sum, list) => sum + list.length, 0);
   return Array.from({ length: total }, (_, index) => ({
-    data: () => (done = done.then(() => upTo(index))).then(() => merged[index]),
+    data: () => {
+      wanted = Math.max(wanted, index);
+      return (done = done.then(() => upTo(index))).then(() => merged[index]);
+    },
   }));
 }
 
