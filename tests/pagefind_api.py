@@ -36,16 +36,16 @@ def chromium() -> Iterator[object]:
 class PagefindIndex:
     """The Pagefind bundle of one served site, loaded in a page of its own as a script on the site would."""
 
-    def __init__(self, browser, root_url: str) -> None:
+    def __init__(self, browser, root_url: str, bundle: str = "/pagefind/") -> None:
         self.page = browser.new_page()
         self.page.set_default_timeout(30_000)
         self.page.goto(root_url)
         # baseUrl "/", as the search page passes its own base: result URLs are site paths.
-        self.page.evaluate("""async () => {
-          window.pagefind = await import('/pagefind/pagefind.js');
+        self.page.evaluate("""async (bundle) => {
+          window.pagefind = await import(bundle + 'pagefind.js');
           await window.pagefind.options({baseUrl: '/'});
           await window.pagefind.init();
-        }""")
+        }""", bundle)
 
     def search(self, term: str | None, filters: dict | None = None, sort: dict | None = None) -> list[dict]:
         """Each result's data() (url, meta, filters, content, excerpt, word_count...), in rank or sort order."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gzip
-import json
 import http.server
 import re
 import threading
@@ -14,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pagefind_api import chromium
+from pagefind_api import PagefindIndex, chromium
 from test_search import build_topic_site
 
 from paper_catalogue.vocabulary import tail_list
@@ -446,14 +444,17 @@ def test_closest_words_in_a_longer_query_link_to_that_query_with_the_word_in_pla
 
 # --- An index in parts -------------------------------------------------------------------------
 
-def part_of(site: Path) -> dict[str, int]:
-    """Each paper's part of the index, from the fragments each part's bundle holds."""
-    bundles = [site / "pagefind", *sorted(path for path in (site / "pagefind").iterdir() if path.name.isdigit())]
+def part_of(browser, base: str, site: Path) -> dict[str, int]:
+    """Each paper's part of the index, from what each part's bundle holds, asked through
+    Pagefind's JavaScript API."""
+    bundles = ["/pagefind/", *sorted(f"/pagefind/{path.name}/" for path in (site / "pagefind").iterdir()
+                                     if path.name.isdigit())]
     parts = {}
     for number, bundle in enumerate(bundles):
-        for fragment in (bundle / "fragment").iterdir():
-            url = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])["url"]
-            parts[url.rstrip("/").rsplit("/", 1)[-1]] = number
+        index = PagefindIndex(browser, base, bundle)
+        for data in index.every_page("year"):
+            parts[data["url"].rstrip("/").rsplit("/", 1)[-1]] = number
+        index.page.close()
     return parts
 
 
@@ -462,7 +463,7 @@ def test_an_index_in_parts_sorts_as_one_index_does(root_site, parted_site, brows
     """The parts' sorted results merge into exactly the one index's order, "more" pages included."""
     whole, catalogue = root_site
     parted, _, site = parted_site
-    parts = part_of(site)
+    parts = part_of(browser, parted, site)
     assert sorted(set(parts.values())) == [0, 1, 2] and len(parts) == len(catalogue.papers)
     orders = []
     for base in (whole, parted):
