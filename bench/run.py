@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ from bench.hugo_content import write_content  # noqa: E402
 from bench.corpus_seeds import write_corpus_seeds  # noqa: E402
 from bench.synth import write_catalogue  # noqa: E402
 from paper_catalogue.export import read_export  # noqa: E402
-from paper_catalogue.search import pagefind_binary  # noqa: E402
+from paper_catalogue.search import pagefind_binary, part_folder  # noqa: E402
 
 STAGES = ("read", "topics", "related", "render", "write", "index")
 """The pipeline's stages, as columns; a stage a build skipped shows as '-'."""
@@ -143,25 +144,30 @@ def first_query_bytes(site: Path) -> int | None:
     Pagefind loads pagefind.js, its worker, pagefind-entry.json, the language's WebAssembly and
     metadata (`pagefind.<hash>.pf_meta`), then one index chunk and the fragments of the results
     shown. One median-sized index chunk and ten median-sized fragments stand for a typical word.
-    bench/first_query.py measures the same in Chromium, query by query.
+    An index in parts (docs/search.md) adds each further part's entry, metadata and one chunk;
+    the search page loads the runtime once. bench/first_query.py measures the same in Chromium,
+    query by query.
     """
-    bundle = site / "pagefind"
-    entry_path = bundle / "pagefind-entry.json"
-    if not entry_path.exists():
-        return None
-    entry = json.loads(entry_path.read_text())
-    language, details = sorted(entry["languages"].items())[0]
-    runtime = [entry_path, bundle / "pagefind.js", bundle / "pagefind-worker.js",
-               bundle / f"wasm.{details.get('wasm') or language}.pagefind",
-               bundle / f"pagefind.{details['hash']}.pf_meta"]
-    missing = [path.name for path in runtime if not path.is_file()]
-    if missing:  # a Pagefind whose bundle is laid out otherwise: say so rather than under-count
-        raise FileNotFoundError(f"{bundle}: no {', '.join(missing)} (a different Pagefind bundle layout?)")
-    total = sum(served_bytes(path) for path in runtime)
-    for kind, suffix, count in (("index", "pf_index", 1), ("fragment", "pf_fragment", RESULTS_SHOWN)):
-        sizes = sorted(path.stat().st_size for path in (bundle / kind).glob(f"*.{suffix}"))
-        total += sizes[len(sizes) // 2] * min(count, len(sizes)) if sizes else 0
-    return total
+    total = 0
+    for part in itertools.count():
+        bundle = site / part_folder(part)
+        entry_path = bundle / "pagefind-entry.json"
+        if not entry_path.exists():
+            return total or None
+        entry = json.loads(entry_path.read_text())
+        language, details = sorted(entry["languages"].items())[0]
+        runtime = [entry_path, bundle / f"pagefind.{details['hash']}.pf_meta"]
+        if part == 0:
+            runtime += [bundle / "pagefind.js", bundle / "pagefind-worker.js",
+                        bundle / f"wasm.{details.get('wasm') or language}.pagefind"]
+        missing = [path.name for path in runtime if not path.is_file()]
+        if missing:  # a Pagefind whose bundle is laid out otherwise: say so rather than under-count
+            raise FileNotFoundError(f"{bundle}: no {', '.join(missing)} (a different Pagefind bundle layout?)")
+        total += sum(served_bytes(path) for path in runtime)
+        fragments = RESULTS_SHOWN if part == 0 else 0  # the results shown, counted once
+        for kind, suffix, count in (("index", "pf_index", 1), ("fragment", "pf_fragment", fragments)):
+            sizes = sorted(path.stat().st_size for path in (bundle / kind).glob(f"*.{suffix}"))
+            total += sizes[len(sizes) // 2] * min(count, len(sizes)) if sizes else 0
 
 
 RECENTLY_DELETED_SECONDS = 65
