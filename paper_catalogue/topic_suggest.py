@@ -482,8 +482,8 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         if order == list(range(len(chosen))):
             break
         chosen = [chosen[group] for group in order]
-    assigned, rules = _assigned(counts.hits, chosen, rules, namer)
-    named = [namer.name(np.flatnonzero(assigned == group)) for group in range(len(chosen))]
+    assigned, rules = _assigned(counts.hits, chosen, rules, namer, careful=True)
+    named = [namer.name(np.flatnonzero(assigned == group), careful=True) for group in range(len(chosen))]
     topics = []
     for group, picked in enumerate(chosen):
         members = np.flatnonzero(assigned == group)
@@ -498,16 +498,16 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
 
 
 def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: AssignmentRules,
-              namer: Namer, unnamed_apart: bool = True) -> tuple[np.ndarray, AssignmentRules]:
+              namer: Namer, unnamed_apart: bool = True, careful: bool = False) -> tuple[np.ndarray, AssignmentRules]:
     """Each paper's primary topic as the build would assign it from these terms, and the rules
     fitted to them; with named_first, the names are those the papers placed by score alone give
-    each topic."""
+    each topic (careful ones, Namer.name, for the topics as written)."""
     scores = score_papers(hits, chosen)
     rules = fitted_rules(scores, rules)
     assigned = primary_topics(scores, rules)
     if not rules.named_first or not chosen:
         return assigned, rules
-    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group))[0]))))
+    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group), careful)[0]))))
                              for group in range(len(chosen))])
     rules = fitted_rules(scores, rules, named if unnamed_apart else None)
     return primary_topics(scores, rules, named), rules
@@ -573,6 +573,10 @@ JOIN_GAIN = 0.05
 JOIN_PRECISION = 0.3
 """...when at least this share of the catalogue's papers holding it are in the topic: a second
 subject of the topic, not a word every topic has ("training", "evaluating");"""
+WRITTEN_JOIN_PRECISION = 0.5
+"""...in a careful name (Namer.name), when most of the catalogue's papers holding it are in the
+topic: in the earlier half of the 2024 corpus, "reasoning capabilities" (a third of its papers in
+the topic) gave way to "mathematical reasoning";"""
 SECOND_WORD_RANK = 5
 """...and, for a single word, when it is among the topic's best few terms: further down, single
 words are verbs and adjectives ("evaluating", "activated") more often than subjects."""
@@ -636,9 +640,27 @@ class Namer:
         self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", "\n".join(self.abstract_texts)))
         """A word -> how often the abstracts write it right after a number ("4-bit")."""
 
-    def name(self, members: np.ndarray) -> tuple[list[str], float, np.ndarray]:
+    def name(self, members: np.ndarray, careful: bool = False) -> tuple[list[str], float, np.ndarray]:
         """The parts of a name for these papers (one phrase, or two that go together), the share of
-        the papers holding a word of it (topics.name_fit), and which do."""
+        the papers holding a word of it (topics.name_fit), and which do.
+
+        A careful name is the one written for the owner. It is held to how a person writes a
+        heading, past what the plainer name needs:
+        - no part rests on generic words in the plural either ("capabilities");
+        - a second phrase ends where the papers end it ("image-text" is written before "pairs");
+        - a second phrase is one most of the catalogue's papers holding it are in the topic
+          (WRITTEN_JOIN_PRECISION): a second subject, not a phrase many topics share;
+        - a lone word that most of its papers here write beside the second phrase is part of
+          that subject: "Draft and speculative decoding" is "Speculative decoding".
+        Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the plainer name
+        stands. Whether a group is one subject is judged by the plainer name, so the wording never
+        changes which topics there are."""
+        if careful:
+            written = self._name(members, careful=True)
+            return written if written[1] >= NAME_FIT_KEEP else self._name(members)
+        return self._name(members)
+
+    def _name(self, members: np.ndarray, careful: bool = False) -> tuple[list[str], float, np.ndarray]:
         if not len(members):
             return [], 0.0, np.zeros(0, dtype=bool)
         have = np.asarray(self.present[members].sum(axis=0)).ravel()
@@ -658,7 +680,8 @@ class Namer:
                 continue
             column, phrase = grown
             words = set(name_words(_ABBREVIATED.sub("", phrase)))  # "(CoT)" beside its long form adds no subject
-            if not words - NAME_GENERIC or any(words == other for _, _, other, _, _ in found):
+            generic = {word for word in words if _generic(word)} if careful else words & NAME_GENERIC
+            if not words - generic or any(words == other for _, _, other, _, _ in found):
                 continue
             found.append((column, phrase, words, self.holding(set(name_words(phrase)))[members], precision[column]))
         # The name: the best phrase that a good share of the papers hold, then the phrase going
@@ -670,13 +693,18 @@ class Namer:
         least_gain = max(2, JOIN_GAIN * len(members))
         second = max(((" " in _ABBREVIATED.sub("", phrase_of), int((held & ~holds).sum()), -j)
                       for j, (other_column, phrase_of, other, held, share) in enumerate(found)
-                      if j != first and share >= JOIN_PRECISION and not _prefixes(words) & _prefixes(other)
+                      if j != first and share >= (WRITTEN_JOIN_PRECISION if careful else JOIN_PRECISION)
+                      and not _prefixes(words) & _prefixes(other)
                       and (" " in self.terms[other_column] or (j < SECOND_WORD_RANK and self._head(other_column)))
+                      and (not careful or self._head(other_column, phrase_of))
                       and (held & ~holds).sum() >= least_gain
                       and self._overlap(column, other_column) >= JOIN_OVERLAP), default=None)
         if second is None:
             return [phrase], float(holds.mean()), holds
-        _, other_phrase, _, held, _ = found[-second[-1]]
+        other_column, other_phrase, _, held, _ = found[-second[-1]]
+        if careful and " " not in str(self.terms[column]) and " " in str(self.terms[other_column]) \
+                and self._within_phrase(column, other_column, members):
+            return [other_phrase], float(held.mean()), held
         holds = holds | held
         return [phrase, other_phrase], float(holds.mean()), holds
 
@@ -733,13 +761,16 @@ class Namer:
         tails = [found is not None and found.group(1) not in WORD_PARTS for found in joined]
         return len(tails) - sum(tails) >= max(MIN_PAPERS_PER_TERM, sum(tails))
 
-    def _head(self, column: int) -> bool:
-        """Whether the papers mostly write a word at the end of a phrase, as a noun is written
+    def _head(self, column: int, phrase: str | None = None) -> bool:
+        """Whether the papers mostly write a term at the end of a phrase, as a noun is written
         ("quantization", "translation"), rather than before another word, as an adjective or a verb is
-        ("discrete tokens", "deep networks", "evaluating LLMs", "evaluating the"): a lone word joins
-        a name only as a noun."""
-        word = str(self.terms[column])
-        following = [_WORD_AFTER.match(after) for _, after in self._found(word, [word])]
+        ("discrete tokens", "deep networks", "evaluating LLMs", "evaluating the", "image-text
+        pairs"): a lone word joins a name only as a noun. Given the phrase a term grew into, a
+        phrase that grew past the term's last word ("vision-language model") passes."""
+        term = str(self.terms[column])
+        if phrase is not None and match_text(_ABBREVIATED.sub("", phrase)).split()[-1:] != term.split()[-1:]:
+            return True
+        following = [_WORD_AFTER.match(after) for _, after in self._found(term, term.split())]
         ends = [found is None or found.group(1) in _STOP and found.group(1) not in _DETERMINERS
                 for found in following]
         return 2 * sum(ends) >= len(ends)
@@ -824,6 +855,14 @@ class Namer:
         both = int(np.isin(one, two, assume_unique=True).sum())
         return both >= MIN_PAPERS_PER_TERM and both >= PHRASE_SHARE * len(one)
 
+    def _within_phrase(self, word: int, phrase: int, members: np.ndarray) -> bool:
+        """Whether most of these papers holding a word hold a phrase too: "draft" beside
+        "speculative decoding" is a part of its subject, not a second one."""
+        rows = self.present[members]
+        has_word = rows[:, word].toarray().ravel() > 0
+        both = int((has_word & (rows[:, phrase].toarray().ravel() > 0)).sum())
+        return both >= PHRASE_SHARE * has_word.sum()
+
     def _overlap(self, a: int, b: int) -> float:
         """Share of the papers holding the rarer of two terms that hold the other too (0 when
         fewer than MIN_PAPERS_PER_TERM papers hold both: a chance meeting)."""
@@ -843,6 +882,12 @@ class Namer:
         """A long form standing alone as a name part, with its abbreviation, as a person writes
         a heading ("chain-of-thought (CoT)"): papers that write only "CoT" hold the name too."""
         return f"{long_form} ({self.surfaces.get(short, short)})"
+
+
+def _generic(word: str) -> bool:
+    """Whether a word of a name is generic (NAME_GENERIC), in the singular or the plural ("capabilities")."""
+    return any(form in NAME_GENERIC for form in
+               (word, word[:-3] + "y" if word.endswith("ies") else word, word[:-1] if word.endswith("s") else word))
 
 
 def _prefixes(words: set[str]) -> set[str]:

@@ -443,3 +443,59 @@ def test_a_word_capitalised_only_in_a_name_written_in_title_case_is_shown_in_low
     forms = surface_forms(["Agents for GUIs", "3D Gaussian Splatting"], abstracts)
     assert (forms["graphical"], forms["user"], forms["gaussian"], forms["splatting"]) == (
         "graphical", "user", "Gaussian", "splatting")
+
+
+@pytest.fixture(scope="module")
+def sample_groups():
+    """The Namer over the sample seeds, and each suggested topic's primary papers (row numbers) as
+    the build assigns them, by the topic's written name."""
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import Namer, TermCounts
+    catalogue, _ = read_catalogue(REAL_SEEDS, SiteConfig())
+    suggestion = suggest_taxonomy(catalogue)
+    assigned = assign_topics(catalogue, parse_taxonomy(taxonomy_toml(suggestion), "topics.toml")).catalogue
+    texts = [paper_texts(paper) for paper in assigned.papers]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    return namer, {topic.name: np.array([i for i, paper in enumerate(assigned.papers) if paper.topics[0] == topic.slug])
+                   for topic in suggestion.topics}
+
+
+def test_a_lone_word_its_papers_write_beside_the_second_phrase_is_part_of_that_subject(sample_groups):
+    """The sample's speculative-decoding papers nearly all write "draft" (the draft model) and
+    "speculative decoding": the plainer name pairs them, the written one names the subject."""
+    namer, groups = sample_groups
+    assert "Speculative decoding" in groups
+    members = groups["Speculative decoding"]
+    assert namer.name(members)[0] == ["draft", "speculative decoding"]
+    assert namer.name(members, careful=True)[0] == ["speculative decoding"]
+
+
+def test_a_careful_name_too_few_papers_hold_gives_way_to_the_plainer_one(sample_groups):
+    """General language-model papers: without the generic "capabilities" no name holds most of
+    them, and the plainer name stands rather than one that misdescribes the topic."""
+    from paper_catalogue.topic_suggest import NAME_FIT_KEEP, _generic
+    namer, groups = sample_groups
+    assert _generic("capabilities") and _generic("capability") and not _generic("translation")
+    members = groups["GPT and capabilities"]
+    parts, fit, _ = namer._name(members, careful=True)
+    assert parts == ["GPT"] and fit < NAME_FIT_KEEP
+    assert namer.name(members, careful=True)[0] == namer.name(members)[0] == ["GPT", "capabilities"]
+
+
+def test_a_second_phrase_joins_a_careful_name_only_as_the_papers_end_it():
+    """Vision-language papers of late 2024 write "image-text" before "pairs" and "data": the plainer
+    name took it as a second part ("Vision-language model and image-text"); as "image-text pair",
+    a phrase the papers end, it may join."""
+    import json
+
+    from paper_catalogue.topic_suggest import Namer, TermCounts
+    rows = [json.loads(line) for line in (ROOT / "tests" / "fixtures" / "naming_vision_language.jsonl")
+            .read_text(encoding="utf-8").splitlines()]
+    texts = [paper_texts(paper(row["title"], row["abstract"])) for row in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    column = namer.column_of["image text"]
+    assert not namer._head(column) and not namer._head(column, "image-text")
+    assert namer._head(column, "image-text pair")
