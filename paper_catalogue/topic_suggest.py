@@ -20,7 +20,9 @@ How, and why this way:
    lone word only if the papers write it as a noun). A name is judged by the share of the topic's
    papers holding a word of it (topics.name_fit, the report's name fit): a group named for too few
    of its papers is a grab-bag, and is grouped again (a second pass); a topic still named for too
-   few is dropped.
+   few is dropped. The name written into the file is held further to how a person writes a
+   heading (Namer.name, careful): groups are judged by the plainer name, so that wording never
+   changes which topics there are.
 5. A paper's primary topic is the first of its topics whose name it holds (named_first), so a
    topic's page leads with papers its name describes.
 6. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
