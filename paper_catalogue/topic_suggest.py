@@ -509,8 +509,8 @@ def _assigned(hits: sparse.csc_matrix, chosen: list[dict[int, float]], rules: As
     assigned = primary_topics(scores, rules)
     if not rules.named_first or not chosen:
         return assigned, rules
-    named = np.column_stack([namer.holding(set(name_words(" ".join(namer.name(np.flatnonzero(assigned == group), careful)[0]))))
-                             for group in range(len(chosen))])
+    names = [namer.name(np.flatnonzero(assigned == group), careful)[0] for group in range(len(chosen))]
+    named = np.column_stack([namer.holding(set(name_words(" ".join(parts)))) for parts in names])
     rules = fitted_rules(scores, rules, named if unnamed_apart else None)
     return primary_topics(scores, rules, named), rules
 
