@@ -499,3 +499,25 @@ def test_a_second_phrase_joins_a_careful_name_only_as_the_papers_end_it():
     column = namer.column_of["image text"]
     assert not namer._head(column) and not namer._head(column, "image-text")
     assert namer._head(column, "image-text pair")
+
+
+def test_a_careful_name_takes_a_second_phrase_only_if_most_of_its_papers_are_in_the_topic():
+    """ "feature steering" names 8 of a topic's papers that "sparse autoencoder" does not, but 20
+    of the 37 papers holding it are elsewhere: the plainer name takes it, the written one does not."""
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import JOIN_PRECISION, WRITTEN_JOIN_PRECISION, Namer, TermCounts
+    rows = ([(f"Sparse autoencoder {i}", "We train a sparse autoencoder.") for i in range(21)]
+            + [(f"Sparse autoencoder {i}", "We train a sparse autoencoder for feature steering.") for i in range(9)]
+            + [(f"Feature steering {i}", "We use feature steering.") for i in range(8)]
+            + [(f"Paper {i}", "We see.") for i in range(2)]
+            + [(f"Image generation {i}", "We use feature steering for image generation.") for i in range(20)]
+            + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
+    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    topic = np.arange(40)
+    held = namer.present[:, namer.column_of["feature steering"]].toarray().ravel() > 0
+    assert JOIN_PRECISION <= held[topic].sum() / held.sum() < WRITTEN_JOIN_PRECISION  # 17 of 37
+    assert namer.name(topic)[0] == ["sparse autoencoder", "feature steering"]
+    assert namer.name(topic, careful=True)[0] == ["sparse autoencoder"]
