@@ -46,6 +46,8 @@ CHROMIUM = "/usr/bin/chromium"
 SETTLED = "() => !/Searching|Type a word/.test(document.getElementById('search-status').textContent)"
 TYPOS = ("dropped", "added", "swapped", "substituted")
 PLACES = ("anywhere", "first letter")
+PAGEFIND_KINDS = {"index": "pagefind index", "fragment": "pagefind fragments", "filter": "pagefind filters"}
+"""Pagefind's bundle folders, by what a query loads from them."""
 
 
 # --- Queries ---------------------------------------------------------------------------------
@@ -101,7 +103,8 @@ def ranked(page, root: str, query: str, verbatim: bool) -> list[str]:
 
 def cold_run(browser, root: str, query: str, verbatim: bool) -> tuple[float, dict[str, int]]:
     """A fresh browser context: seconds from Pagefind's answer to the page's, and the bytes on
-    the wire per kind of file (vocabulary, spelling.js, pagefind, other)."""
+    the wire per kind of file: vocabulary, spelling.js, Pagefind's (its index chunks, result
+    fragments, filters, and the rest: runtime and metadata), other."""
     context = browser.new_context()
     page = context.new_page()
     requests = []
@@ -115,11 +118,16 @@ def cold_run(browser, root: str, query: str, verbatim: bool) -> tuple[float, dic
         const last = (name) => performance.getEntriesByName(name).at(-1).startTime;
         return (last('search-shown') - last('search-answered')) / 1000; }""")
     page.wait_for_load_state("networkidle")
-    sizes = {"vocabulary": 0, "spelling.js": 0, "pagefind": 0, "other": 0}
+    sizes = dict.fromkeys(("vocabulary", "spelling.js", *PAGEFIND_KINDS.values(), "pagefind runtime", "other"), 0)
     for request in requests:
         url = request.url
-        kind = ("vocabulary" if "/vocabulary/" in url else "spelling.js" if url.endswith("/spelling.js")
-                else "pagefind" if "/pagefind/" in url else "other")
+        if "/pagefind/" in url:
+            folders = url.split("/pagefind/", 1)[1].split("/")
+            folder = folders[1] if folders[0].isdigit() and len(folders) > 1 else folders[0]  # pagefind/2/index/...
+            kind = PAGEFIND_KINDS.get(folder, "pagefind runtime")
+        else:
+            kind = ("vocabulary" if "/vocabulary/" in url else "spelling.js" if url.endswith("/spelling.js")
+                    else "other")
         sizes[kind] += _wire_bytes(request)
     context.close()
     return elapsed, sizes
