@@ -107,7 +107,7 @@ def api_in_build(site: Site, out: Path) -> None:
     threading.Thread(target=loop.run_forever, daemon=True).start()
     call = lambda coroutine: asyncio.run_coroutine_threadsafe(coroutine, loop)  # noqa: E731
     index = call(_index(out / BUNDLE_DIR).__aenter__()).result()
-    order = render.date_order(site.catalogue)
+    order = render.date_order(site.catalogue, renderer.config.search_pages_per_index)
     _RENDER = lambda span: renderer.paper_pages(site.catalogue, span, order)  # noqa: E731
     pages, added = {}, []
     try:

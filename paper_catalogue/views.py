@@ -329,19 +329,18 @@ class DateOrder:
     """Whether the search index is in parts (`search.index_parts`), so results carry their sort keys."""
 
 
-def date_order(catalogue: Catalogue, pages_per_index: int = SiteConfig.model_fields["search_pages_per_index"].default
-               ) -> DateOrder:
+def date_order(catalogue: Catalogue, pages_per_index: int) -> DateOrder:
+    """The catalogue's DateOrder; `pages_per_index` is the site's search_pages_per_index."""
     papers = catalogue.papers
     return DateOrder(by_date(papers), {paper.id: paper for paper in papers}, day_ranks(papers),
                      citations.cite_keys(papers), in_parts(len(papers), pages_per_index))
 
 
 def paper_views(catalogue: Catalogue, site: SiteView, describe, render_abstract,
-                plain_text, span: slice = slice(None), order: DateOrder | None = None) -> list[PaperView]:
+                plain_text, span: slice, order: DateOrder) -> list[PaperView]:
     """One view per paper, with previous/next by date; text policy comes in as functions
     (`describe` shortens the plain text that `plain_text` made of the abstract). `span` picks a
     part of the date order, so workers can share the catalogue and its `order`, made once."""
-    order = order or date_order(catalogue)
     ordered, by_id, ranks, keys = order.papers, order.by_id, order.ranks, order.cite_keys
     topic_names = {topic.slug: topic.name for topic in catalogue.topics}
     views = []
