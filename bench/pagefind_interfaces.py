@@ -84,11 +84,13 @@ def api_alone(site: Path, out: Path) -> None:
 
 def cli_in_build(site: Site, out: Path) -> None:
     renderer, site_pages, staged = site.start(out)
-    pages = renderer.paper_pages(site.catalogue)
+    order = render.date_order(site.catalogue, renderer.config.search_pages_per_index)
+    pages = renderer.paper_pages(site.catalogue, order=order)
     staged.write(pages)
     with PagefindRun(out, pages, len(site.catalogue.papers)) as pagefind:
         pagefind.start()
-        staged.write(pipeline.other_files(renderer, site.catalogue, site_pages, site.options, pages))
+        staged.write(pipeline.other_files(renderer, site.catalogue, site_pages, site.options, pages,
+                                          order.cite_keys))
         pagefind.finish()
 
 
@@ -119,7 +121,8 @@ def api_in_build(site: Site, out: Path) -> None:
                 added.append(call(index.add_directory(str(out), glob=f"papers/{{{ids}}}/index.html")))
     finally:
         _RENDER = None
-    staged.write(pipeline.other_files(renderer, site.catalogue, site_pages, site.options, pages))
+    staged.write(pipeline.other_files(renderer, site.catalogue, site_pages, site.options, pages,
+                                      order.cite_keys))
     indexed = sum(future.result()["page_count"] for future in added)
     if indexed != len(site.catalogue.papers):
         raise SystemExit(f"the API indexed {indexed} of {len(site.catalogue.papers)} paper pages")

@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from .cache import Cache, code_version, digest, file_digest, folder_digest
 from .catalogue import author_macro_note, merge_entries
-from .citations import bib_files, cite_keys
+from .citations import bib_files
 from .config import load_site_config
 from .diagnostics import BuildError, Diagnostic
 from .export import export_files
@@ -41,6 +41,7 @@ from .search import BUNDLE_DIR, PagefindRun, index_parts, search_key
 from .api_records import is_api_seed, read_api_file
 from .seeds import FileResult, read_seed_file, seed_digest, seed_files, seed_name
 from .topics import Taxonomy, TopicOverrides, TopicReport, assign_topics, load_taxonomy, load_topic_overrides
+from .views import DateOrder, date_order
 from .vocabulary import vocabulary_files
 from .writer import check_output_folder, remove_leftovers, staged_site
 
@@ -174,7 +175,7 @@ def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildRe
 
     with stage("render"):
         ticker("render", f"rendering {len(catalogue.papers):,} paper pages")
-        renderer, site_pages, paper_pages = render_paper_pages(catalogue, inputs.config, options)
+        renderer, site_pages, order, paper_pages = render_paper_pages(catalogue, inputs.config, options)
 
     with staged_site(options.out) as site:
         with stage("write"):
@@ -187,7 +188,7 @@ def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildRe
         with indexing as indexed:
             # Pagefind reads the paper pages while the rest of the site is made and written.
             with stage("render"):
-                files = other_files(renderer, catalogue, site_pages, options, paper_paths)
+                files = other_files(renderer, catalogue, site_pages, options, paper_paths, order.cite_keys)
             progress("render", f"{len(paper_paths)} paper pages, {len(files)} other files")
             with stage("write"):
                 site.write(files)
@@ -286,26 +287,28 @@ def related_stage(catalogue: Catalogue, catalogue_key: str, cache: Cache) -> Cat
 
 def render_files(catalogue: Catalogue, config: SiteConfig, options: BuildOptions) -> Files:
     """Every output file at once, from the same two parts a build renders apart."""
-    renderer, site_pages, paper_pages = render_paper_pages(catalogue, config, options)
-    return {**paper_pages, **other_files(renderer, catalogue, site_pages, options, paper_pages)}
+    renderer, site_pages, order, paper_pages = render_paper_pages(catalogue, config, options)
+    return {**paper_pages, **other_files(renderer, catalogue, site_pages, options, paper_pages, order.cite_keys)}
 
 
 def render_paper_pages(catalogue: Catalogue, config: SiteConfig, options: BuildOptions
-                       ) -> tuple[Renderer, list[MarkdownPage], Files]:
-    """Stage 4, first part: the paper pages, and the renderer and site_src pages the rest needs."""
+                       ) -> tuple[Renderer, list[MarkdownPage], DateOrder, Files]:
+    """Stage 4, first part: the paper pages, and the renderer, site_src pages and date order
+    (with the cite keys) the rest needs."""
     renderer = Renderer(make_environment(options.templates), config)
     site_pages = renderer.start_site(catalogue, options.site_src)
-    return renderer, site_pages, renderer.paper_pages(catalogue)
+    order = date_order(catalogue, config.search_pages_per_index)
+    return renderer, site_pages, order, renderer.paper_pages(catalogue, order=order)
 
 
 def other_files(renderer: Renderer, catalogue: Catalogue, site_pages: list[MarkdownPage],
-                options: BuildOptions, paper_pages: Iterable[PurePosixPath]) -> Files:
+                options: BuildOptions, paper_pages: Iterable[PurePosixPath], keys: dict[str, str]) -> Files:
     """Stage 4, after the paper pages: every other output file, as bytes keyed by its path.
-    `paper_pages` are the paper pages' paths (or the pages, keyed by them)."""
+    `paper_pages` are the paper pages' paths (or the pages, keyed by them); `keys` the papers'
+    cite keys, as the paper pages' date order holds them."""
     files = renderer.other_pages(catalogue, site_pages)
     files.update(renderer.machine_files([*paper_pages, *files], catalogue))  # the sitemap lists every page
     files.update(static_files(options.static))
-    keys = cite_keys(catalogue.papers)  # once, for the export and the BibTeX files alike
     files.update(export_files(catalogue, keys))
     files.update(bib_files(catalogue, keys))
     files.update(vocabulary_files(catalogue))  # the search page's spelling correction

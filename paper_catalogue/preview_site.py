@@ -309,7 +309,7 @@ class Version:
         with self._lock:
             if self._rest is None:
                 self._rest = other_files(deferring(self.renderer), self.data.related.whole(), self.site_pages,
-                                         self.options, PaperFiles(self))
+                                         self.options, PaperFiles(self), self.order.cite_keys)
             return self._rest
 
     def all_paper_files(self) -> Files:
