@@ -21,11 +21,12 @@ LIST_KEYS = tuple("0123456789abcdefghijklmnopqrstuvwxyz")
 is left out, and the search page does not try to correct one."""
 TAILS_DIR = VOCABULARY_DIR / "tails"
 """Where the same words go again, keyed by their tail: the word less its first letter."""
-TAIL_LISTS = 251
+TAIL_LISTS = 1021
 """How many tail lists there are (static/spelling.js holds the same number). A typo at the first
 letter puts the word meant in another first-letter list, but leaves its tail whole: the page
-fetches the four tail lists a one-letter slip there could come from, about 600 bytes each with
-gzip at 2,212 papers, instead of other first-letter lists of up to 8 KB."""
+fetches the four tail lists a one-letter slip there could come from, about 130 bytes each with
+gzip at 2,212 papers, instead of other first-letter lists of up to 8 KB. A prime number, which
+spreads the words evenly (tail_list); 251 lists made each about 380 bytes."""
 
 # Pagefind's indexer (pagefind/src/fossick/mod.rs) splits the page text on whitespace, then keeps
 # each word with every character outside \w removed, lower-cased. A word that changed on the way

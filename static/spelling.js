@@ -6,7 +6,7 @@
 const KEYS = /^[a-z0-9]$/;
 const CLOSEST = 3;
 // paper_catalogue/vocabulary.py's TAIL_LISTS: the build writes this many tail lists.
-const TAIL_LISTS = 251;
+const TAIL_LISTS = 1021;
 const lists = new Map();
 
 // Each list is fetched once per page; a missing or unreadable list counts as empty.

@@ -131,14 +131,14 @@ def test_a_slip_at_the_first_letter_leaves_the_tail_whole_so_one_tail_list_holds
 
 def test_tail_lists_spread_the_words_evenly():
     """The hash leaves no list much fuller than the rest, so each download stays small."""
-    tails = [f"{a}{b}{c}{d}{e}" for a in "aeiouy" for b in "bcdfglmnprstvz" for c in "aeiou" for d in "nrstlm"
-             for e in ("ing", "ion", "er", "ed", "s")]
+    tails = [f"{a}{b}{c}{d}{e}{f}" for a in "aeiouy" for b in "bcdfglmnprstvz" for c in "aeiou" for d in "nrstlm"
+             for e in "aeiou" for f in ("ing", "ion", "er", "ed", "s")]
     buckets = [0] * TAIL_LISTS
     for tail in tails:
         buckets[tail_list(tail)] += 1
     mean = len(tails) / TAIL_LISTS
     assert 0.5 * mean < min(buckets) and max(buckets) < 1.5 * mean
-    assert tail_list("iffusion") == 168  # the same number static/spelling.js computes
+    assert tail_list("iffusion") == 161  # the same number static/spelling.js computes
 
 
 def test_the_build_writes_the_lists_byte_identical_twice(tmp_path):
