@@ -83,7 +83,8 @@ def one_sequence(args: argparse.Namespace) -> list[tuple[float, dict[str, float]
             time.sleep(args.settle)
         wall, timings = build(seeds, out, cache, args.site_src, templates)
         results.append((wall, timings))
-        print(f"{label}: {wall:.2f} s", file=sys.stderr)
+        stages = ", ".join(f"{stage} {timings[stage]:.2f}" for stage in STAGES if stage in timings)
+        print(f"{label}: {wall:.2f} s ({stages})", file=sys.stderr)
         wait_for_discarded(out)
     return results
 
