@@ -22,7 +22,8 @@ How, and why this way:
    of its papers is a grab-bag, and is grouped again (a second pass); a topic still named for too
    few is dropped. The name written into the file is held further to how a person writes a
    heading (Namer.name, careful): groups are judged by the plainer name, so that wording never
-   changes which topics there are.
+   changes which topics there are. Its last word is in the plural where the papers mostly end
+   the phrase so ("Agents"; Namer.in_number).
 5. A paper's primary topic is the first of its topics whose name it holds (named_first), so a
    topic's page leads with papers its name describes.
 6. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
@@ -39,6 +40,7 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -494,7 +496,8 @@ def _suggest(catalogue: Catalogue, count: int | None, rules: AssignmentRules) ->
         central = _central(vectors, members)
         topics.append((len(members), named[group][0], terms, tuple(papers[i] for i in central)))
     written = iter(namer.hyphenated([part for _, parts, _, _ in topics for part in parts]))
-    topics = [(size, [next(written) for _ in parts], terms, central) for size, parts, terms, central in topics]
+    topics = [(size, namer.in_number([next(written) for _ in parts]), terms, central)
+              for size, parts, terms, central in topics]
     return Suggestion(topics=tuple(_named(topics)), rules=rules, total=len(papers),
                       unassigned=int(np.sum(assigned < 0)))
 
@@ -844,6 +847,55 @@ class Namer:
             return " ".join(out)
 
         return [joined(phrase) for phrase in phrases]
+
+    def in_number(self, parts: list[str]) -> list[str]:
+        """A name's parts with the last word in the plural where the papers, ending the phrase with
+        it, mostly write it so (at least MIN_PAPERS_PER_TERM times): a heading names a kind of
+        thing in the plural ("Vision-language models", "Agents"), and a subject that has no plural
+        as it is ("Video generation", "Key-value cache"). Left as they are: a part ending in an
+        abbreviation or a name (capitalised); a lone word before a second part, which reads as
+        sharing its noun ("Preference and reward modeling"); and a word whose plural the name fit
+        reads differently ("language" is left out of it, "languages" is not)."""
+        return [part if len(parts) > 1 and at == 0 and " " not in part else self._counted(part)
+                for at, part in enumerate(parts)]
+
+    @cached_property
+    def lower_abstracts(self) -> str:
+        """The abstracts as one lower-case text, for the searches that read them all."""
+        return "\n".join(self.abstract_texts).lower()
+
+    def _counted(self, phrase: str) -> str:
+        words = phrase.split()
+        last = words[-1] if words else ""
+        if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", last) or last.endswith("s"):
+            return phrase
+        head = [re.escape(word.lower()) for word in match_text(phrase).split()]
+        if not head or head[-1] != re.escape(last.rsplit("-", 1)[-1]):
+            return phrase
+        plural = rf"{head[-1][:-1]}ies" if re.search(r"[^aeiou]y$", last) else rf"{head[-1]}(?:es|s)"
+        # Begun by a word's letters, which the regex engine finds fast; what is before a match is
+        # looked at afterwards.
+        pattern = re.compile("[ -]".join(head[:-1] + [rf"(?P<last>{head[-1]}|{plural})"])
+                             + r"\b(?! ?-)( [a-z0-9]+)?")
+        text = self.lower_abstracts
+        singular = plurals = 0
+        forms: Counter = Counter()
+        for found in pattern.finditer(text):
+            if found.start() and (text[found.start() - 1].isalnum() or text[found.start() - 1] in "-_"):
+                continue  # within a word, or the tail of a hyphenated one
+            after = found.group(2)
+            if after is not None and (after[1:] not in _STOP or after[1:] in _DETERMINERS):
+                continue  # a word before another: "image" in "image generation"
+            if found.group("last") == head[-1]:
+                singular += 1
+            else:
+                plurals += 1
+                forms[found.group("last")] += 1
+        if plurals <= singular or plurals < MIN_PAPERS_PER_TERM:
+            return phrase
+        counted = phrase[: len(phrase) - len(last.rsplit("-", 1)[-1])] + forms.most_common(1)[0][0]
+        same_fit = _prefixes(set(name_words(counted))) == _prefixes(set(name_words(phrase)))
+        return counted if same_fit else phrase
 
     def _grows(self, column: int, longer: int, have: np.ndarray) -> bool:
         """Whether a term's papers, here and in the whole catalogue, mostly write it within the longer one."""

@@ -407,6 +407,22 @@ def test_a_unit_written_after_a_number_never_names_a_topic(naming_cases):
     assert case_name(naming_cases, "quantization")[0] == "quantization"
 
 
+def test_a_name_counts_a_kind_of_thing_in_the_plural_as_the_papers_do(naming_cases):
+    """Headings name kinds of thing in the plural ("Agents", "Diffusion models") and subjects as
+    they are ("Video generation"); the papers decide which, by how they end the phrase. Untouched:
+    an abbreviation, a lone word sharing the next part's noun, a word the name fit reads apart
+    from its plural ("language")."""
+    namer, _ = naming_cases
+    assert namer.in_number(["agent"]) == ["agents"]
+    assert namer.in_number(["diffusion model"]) == ["diffusion models"]
+    assert namer.in_number(["policy"]) == ["policies"]
+    assert namer.in_number(["video generation"]) == ["video generation"]
+    assert namer.in_number(["quantization"]) == ["quantization"]
+    assert namer.in_number(["LLM"]) == ["LLM"]
+    assert namer.in_number(["agent", "diffusion model"]) == ["agent", "diffusion models"]
+    assert namer.in_number(["multilingual", "non-English language"]) == ["multilingual", "non-English language"]
+
+
 def test_a_phrase_names_a_topic_only_as_the_papers_write_it(naming_cases):
     """ "image visual generation" is no phrase the papers write ("image and visual generation");
     "low-resource language" is no "resource language"; "non-English language" keeps its "non"."""
