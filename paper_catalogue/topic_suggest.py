@@ -582,6 +582,11 @@ WRITTEN_JOIN_PRECISION = 0.5
 """...in a careful name (Namer.name), when most of the catalogue's papers holding it are in the
 topic: in the earlier half of the 2024 corpus, "reasoning capabilities" (a third of its papers in
 the topic) gave way to "mathematical reasoning";"""
+LONE_WORD_IN_PHRASE = 0.4
+"""In a careful name, a lone first word gives way to a phrase of it that names at least as many of
+the papers, when at least this share of the topic's papers holding the word hold the phrase: in
+the earlier half of the 2024 corpus, 48% of a topic's "question" papers write "question
+answering", and "Question and ..." became "Question answering and ..."."""
 SECOND_WORD_RANK = 5
 """...and, for a single word, when it is among the topic's best few terms: further down, single
 words are verbs and adjectives ("evaluating", "activated") more often than subjects."""
@@ -656,7 +661,9 @@ class Namer:
         - a second phrase is one most of the catalogue's papers holding it are in the topic
           (WRITTEN_JOIN_PRECISION): a second subject, not a phrase many topics share;
         - a lone word that most of its papers here write beside the second phrase is part of
-          that subject: "Draft and speculative decoding" is "Speculative decoding".
+          that subject: "Draft and speculative decoding" is "Speculative decoding";
+        - a lone first word gives way to a phrase of it that many of its papers write and that
+          names as many papers (LONE_WORD_IN_PHRASE): "Question answering and ...".
         Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the plainer name
         stands. Whether a group is one subject is judged by the plainer name, so the wording never
         changes which topics there are."""
@@ -694,6 +701,11 @@ class Namer:
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)
         if first is None:
             return [], 0.0, np.zeros(len(members), dtype=bool)
+        if careful and " " not in _ABBREVIATED.sub("", found[first][1]):
+            first = next((i for i, (c, _, other, held, _) in enumerate(found)
+                          if " " in str(self.terms[c]) and found[first][2] < other
+                          and have[c] >= LONE_WORD_IN_PHRASE * have[found[first][0]]
+                          and held.sum() >= found[first][3].sum()), first)
         column, phrase, words, holds, _ = found[first]
         least_gain = max(2, JOIN_GAIN * len(members))
         second = max(((" " in _ABBREVIATED.sub("", phrase_of), int((held & ~holds).sum()), -j)

@@ -537,3 +537,21 @@ def test_a_careful_name_takes_a_second_phrase_only_if_most_of_its_papers_are_in_
     assert JOIN_PRECISION <= held[topic].sum() / held.sum() < WRITTEN_JOIN_PRECISION  # 17 of 37
     assert namer.name(topic)[0] == ["sparse autoencoder", "feature steering"]
     assert namer.name(topic, careful=True)[0] == ["sparse autoencoder"]
+
+
+def test_a_careful_name_writes_a_lone_first_word_as_the_phrase_many_of_its_papers_write():
+    """Nearly half the topic's papers write "question" in "question answering", and the phrase names
+    as many of them as the word: the plainer name rests on the word, the written one on the phrase."""
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import LONE_WORD_IN_PHRASE, Namer, TermCounts
+    rows = ([(f"Question study {i}", "We study the question of robustness.") for i in range(20)]
+            + [(f"Question study {i}", "We improve question answering.") for i in range(18)]
+            + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
+    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    topic = np.arange(38)
+    assert 18 >= LONE_WORD_IN_PHRASE * 38
+    assert namer.name(topic)[0] == ["question"]
+    assert namer.name(topic, careful=True)[0] == ["question answering"]
