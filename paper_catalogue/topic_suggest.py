@@ -663,7 +663,9 @@ class Namer:
         - a lone word that most of its papers here write beside the second phrase is part of
           that subject: "Draft and speculative decoding" is "Speculative decoding";
         - a lone first word gives way to a phrase of it that many of its papers write and that
-          names as many papers (LONE_WORD_IN_PHRASE): "Question answering and ...".
+          names as many papers (LONE_WORD_IN_PHRASE): "Question answering and ...";
+        - a second phrase few of its papers write gives way to a common noun of it that names
+          about as many: "PDF document" to "document".
         Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the plainer name
         stands. Whether a group is one subject is judged by the plainer name, so the wording never
         changes which topics there are."""
@@ -708,14 +710,27 @@ class Namer:
                           and held.sum() >= found[first][3].sum()), first)
         column, phrase, words, holds, _ = found[first]
         least_gain = max(2, JOIN_GAIN * len(members))
-        second = max(((" " in _ABBREVIATED.sub("", phrase_of), int((held & ~holds).sum()), -j)
-                      for j, (other_column, phrase_of, other, held, share) in enumerate(found)
-                      if j != first and share >= (WRITTEN_JOIN_PRECISION if careful else JOIN_PRECISION)
-                      and not _prefixes(words) & _prefixes(other)
-                      and (" " in self.terms[other_column] or (j < SECOND_WORD_RANK and self._head(other_column)))
-                      and (not careful or self._head(other_column, phrase_of))
-                      and (held & ~holds).sum() >= least_gain
-                      and self._overlap(column, other_column) >= JOIN_OVERLAP), default=None)
+        joinable = {j: (other_column, other, int((held & ~holds).sum()))
+                    for j, (other_column, phrase_of, other, held, share) in enumerate(found)
+                    if j != first and share >= (WRITTEN_JOIN_PRECISION if careful else JOIN_PRECISION)
+                    and not _prefixes(words) & _prefixes(other)
+                    and (" " in self.terms[other_column] or (j < SECOND_WORD_RANK and self._head(other_column)))
+                    and (not careful or self._head(other_column, phrase_of))
+                    and (held & ~holds).sum() >= least_gain
+                    and self._overlap(column, other_column) >= JOIN_OVERLAP}
+        # A phrase is preferred to a lone word, but in a careful name not to a common noun of it
+        # that names about as many papers alone and that few of its papers write in the phrase:
+        # "PDF document" is a "document" most of the papers never call so.
+        plain_nouns = [(c, other, gain) for c, other, gain in joinable.values()
+                       if careful and len(other) == 1 and self.shown[c].islower()]
+
+        def as_phrase(j: int) -> bool:
+            other_column, other, gain = joinable[j]
+            return " " in _ABBREVIATED.sub("", found[j][1]) and not any(
+                word <= other and gain_of + least_gain > gain and have[other_column] < PHRASE_SHARE * have[c]
+                for c, word, gain_of in plain_nouns)
+
+        second = max(((as_phrase(j), gain, -j) for j, (_, _, gain) in joinable.items()), default=None)
         if second is None:
             return [phrase], float(holds.mean()), holds
         other_column, other_phrase, _, held, _ = found[-second[-1]]

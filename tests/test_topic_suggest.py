@@ -555,3 +555,23 @@ def test_a_careful_name_writes_a_lone_first_word_as_the_phrase_many_of_its_paper
     assert 18 >= LONE_WORD_IN_PHRASE * 38
     assert namer.name(topic)[0] == ["question"]
     assert namer.name(topic, careful=True)[0] == ["question answering"]
+
+
+def test_a_careful_name_takes_a_common_noun_rather_than_a_phrase_few_of_its_papers_write():
+    """Three of a topic's 18 document papers write "PDF document", which names no more of them than
+    "document" does: the plainer name takes the phrase, the written one the noun."""
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import Namer, TermCounts
+    rows = ([(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) with rerankers.") for i in range(25)]
+            + [(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) over documents.") for i in range(5)]
+            + [(f"Parsing study {i}", "We parse each document into chunks.") for i in range(10)]
+            + [(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) over each PDF document.")
+               for i in range(3)]
+            + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
+    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    topic = np.arange(43)
+    assert namer.name(topic)[0] == ["retrieval augmented generation", "PDF document"]
+    assert namer.name(topic, careful=True)[0] == ["retrieval augmented generation", "document"]
