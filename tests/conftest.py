@@ -8,6 +8,7 @@ that resolve, escaping) build the site's own SITE_SEEDS and SITE_SRC."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,11 @@ def outputs_under_hash_seeds(script: str, seeds: tuple[str, ...] = ("1", "2")) -
                        env={"PYTHONHASHSEED": seed, "PATH": ""}, check=True).stdout
         for seed in seeds
     ]
+
+
+def as_from_a_terminal() -> None:
+    """For Popen's preexec_fn: Ctrl-C as a terminal delivers it. A shell starts background jobs with
+    SIGINT ignored, and a process inherits that; a program run from a terminal has the default,
+    which Python turns into KeyboardInterrupt. Tests that send SIGINT start the program so,
+    however pytest itself was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

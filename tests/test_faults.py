@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT, as_from_a_terminal
 
 OVERRIDES = """\
 # Pins: the first paper is in the catalogue; the second is not (a fork's sample pin), which is fine.
@@ -200,7 +200,7 @@ class Preview:
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0"],
             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_from_a_terminal)
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self.seen: list[tuple[str, str]] = []
         for name, stream in (("out", self.process.stdout), ("err", self.process.stderr)):

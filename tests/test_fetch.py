@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from api_replay import DAYS, RECORDED, replaying
-from conftest import ROOT
+from conftest import ROOT, as_from_a_terminal
 from paper_catalogue import fetch
 from paper_catalogue.cli import main, make_parser
 
@@ -277,7 +277,8 @@ def closed_port() -> int:
 def run_build(*args, env_extra: dict[str, str]) -> subprocess.Popen:
     env = {"PATH": "", "PYTHONPATH": str(ROOT), **env_extra}
     return subprocess.Popen([sys.executable, str(ROOT / "build.py"), "fetch", *map(str, args)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_from_a_terminal)
 
 
 def test_nothing_listening_is_one_line_and_no_traceback(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT
+from conftest import FIXTURE_SEEDS, REAL_SEEDS, REAL_SITE_SRC, ROOT, as_from_a_terminal
 from site_build import write_site
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.export import read_export
@@ -196,12 +196,6 @@ def test_full_disk_leaves_previous_site(small_tmpfs):
 # --- Ctrl-C, SIGTERM and SIGKILL on a real build ------------------------------------------------
 
 
-def _as_from_a_terminal() -> None:
-    # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored; a build
-    # run from a terminal has the default, which Python turns into KeyboardInterrupt.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _start_build_and_stop_mid_write(seeds: Path, out: Path, before: dict) -> subprocess.Popen:
     """Start a real build and freeze it (SIGSTOP) while it is writing its staging folder.
 
@@ -211,7 +205,7 @@ def _start_build_and_stop_mid_write(seeds: Path, out: Path, before: dict) -> sub
     for _attempt in range(5):
         process = subprocess.Popen([*BUILD, "--seeds", str(seeds), "--out", str(out), "--quiet"],
                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   preexec_fn=_as_from_a_terminal)
+                                   preexec_fn=as_from_a_terminal)
         while process.poll() is None:
             staging = list(out.parent.glob(f".{out.name}.building-*"))
             if staging and any(staging[0].iterdir()):

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, REAL_SEEDS, ROOT
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, REAL_SEEDS, ROOT, as_from_a_terminal
 from paper_catalogue.diagnostics import Diagnostic
 from paper_catalogue.pipeline import BuildOptions
 from paper_catalogue.preview_site import PAGES, STATIC, TEMPLATES, MemoryCache, PreviewSite
@@ -329,7 +329,7 @@ class Preview:
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--cache", str(tmp_path / "cache"),
              *extra],
             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_from_a_terminal,
         )
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
