@@ -665,7 +665,9 @@ class Namer:
         - a lone first word gives way to a phrase of it that many of its papers write and that
           names as many papers (LONE_WORD_IN_PHRASE): "Question answering and ...";
         - a second phrase few of its papers write gives way to a common noun of it that names
-          about as many: "PDF document" to "document".
+          about as many: "PDF document" to "document";
+        - no phrase only adds generic words to another: "retrieval-augmented generation system"
+          gives way to "retrieval-augmented generation (RAG)".
         Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the plainer name
         stands. Whether a group is one subject is judged by the plainer name, so the wording never
         changes which topics there are."""
@@ -698,6 +700,12 @@ class Namer:
             if not words - generic or any(words == other for _, _, other, _, _ in found):
                 continue
             found.append((column, phrase, words, self.holding(set(name_words(phrase)))[members], precision[column]))
+        if careful:
+            # A phrase that only adds generic words to another names no more than it does, only
+            # more papers by chance: "retrieval-augmented generation system" is "... (RAG)".
+            found = [entry for entry in found
+                     if not any(other < entry[2] and all(_generic(word) for word in entry[2] - other)
+                                for _, _, other, _, _ in found)]
         # The name: the best phrase that a good share of the papers hold, then the phrase going
         # with it that names most of the papers it does not (a phrase of words before a word).
         first = next((i for i, (_, _, _, held, _) in enumerate(found) if held.mean() >= FIRST_COVERAGE), None)

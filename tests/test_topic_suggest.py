@@ -575,3 +575,24 @@ def test_a_careful_name_takes_a_common_noun_rather_than_a_phrase_few_of_its_pape
     topic = np.arange(43)
     assert namer.name(topic)[0] == ["retrieval augmented generation", "PDF document"]
     assert namer.name(topic, careful=True)[0] == ["retrieval augmented generation", "document"]
+
+
+def test_a_careful_name_takes_no_phrase_that_only_adds_a_generic_word_to_another():
+    """ "RAG system" names the topic's "dialogue systems" papers too, through "system", which says
+    nothing of their subject: the plainer name takes it, the written one the phrase without it."""
+    import numpy as np
+
+    from paper_catalogue.topic_suggest import Namer, TermCounts, _generic
+    rows = ([(f"Answering study {i}", "We improve question answering on hard benchmarks.") for i in range(30)]
+            + [(f"Retrieval study {i}", "We study retrieval-augmented generation (RAG) for long documents.")
+               for i in range(8)]
+            + [(f"System study {i}", "Our RAG system improves question answering.") for i in range(6)]
+            + [(f"Dialogue study {i}", "We build dialogue systems.") for i in range(5)]
+            + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
+    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    topic = np.arange(49)
+    assert _generic("system")
+    assert namer.name(topic)[0] == ["question answering", "retrieval-augmented generation system"]
+    assert namer.name(topic, careful=True)[0] == ["question answering", "retrieval-augmented generation (RAG)"]
