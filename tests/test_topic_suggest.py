@@ -274,6 +274,14 @@ def paper(title: str, abstract: str) -> Paper:
     return Paper(id=paper_id(title), title=title, abstract=abstract, sources=(Source(file="x.txt", line=1),))
 
 
+def namer_of(rows: list[tuple[str, str]]):
+    """The Namer over papers given as (title, abstract) rows."""
+    from paper_catalogue.topic_suggest import Namer, TermCounts
+    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
+    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
+    return Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+
+
 def test_a_topic_named_by_an_abbreviation_is_named_by_its_long_form():
     """Papers that mostly write "CoT" give a topic named "chain-of-thought", as two of them define
     it, and the abbreviation beside it, which names the papers that write only "CoT"."""
@@ -384,11 +392,8 @@ def naming_cases():
 
     import numpy as np
 
-    from paper_catalogue.topic_suggest import Namer, TermCounts
     rows = [json.loads(line) for line in NAMING_CASES.read_text(encoding="utf-8").splitlines()]
-    texts = [paper_texts(paper(row["title"], row["abstract"])) for row in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of([(row["title"], row["abstract"]) for row in rows])
     subjects = {row["subject"] for row in rows} - {""}
     return namer, {subject: np.array([i for i, row in enumerate(rows) if row["subject"] == subject])
                    for subject in subjects}
@@ -506,12 +511,9 @@ def test_a_second_phrase_joins_a_careful_name_only_as_the_papers_end_it():
     a phrase the papers end, it may join."""
     import json
 
-    from paper_catalogue.topic_suggest import Namer, TermCounts
     rows = [json.loads(line) for line in (ROOT / "tests" / "fixtures" / "naming_vision_language.jsonl")
             .read_text(encoding="utf-8").splitlines()]
-    texts = [paper_texts(paper(row["title"], row["abstract"])) for row in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of([(row["title"], row["abstract"]) for row in rows])
     column = namer.column_of["image text"]
     assert not namer._head(column) and not namer._head(column, "image-text")
     assert namer._head(column, "image-text pair")
@@ -522,16 +524,14 @@ def test_a_careful_name_takes_a_second_phrase_only_if_most_of_its_papers_are_in_
     of the 37 papers holding it are elsewhere: the plainer name takes it, the written one does not."""
     import numpy as np
 
-    from paper_catalogue.topic_suggest import JOIN_PRECISION, WRITTEN_JOIN_PRECISION, Namer, TermCounts
+    from paper_catalogue.topic_suggest import JOIN_PRECISION, WRITTEN_JOIN_PRECISION
     rows = ([(f"Sparse autoencoder {i}", "We train a sparse autoencoder.") for i in range(21)]
             + [(f"Sparse autoencoder {i}", "We train a sparse autoencoder for feature steering.") for i in range(9)]
             + [(f"Feature steering {i}", "We use feature steering.") for i in range(8)]
             + [(f"Paper {i}", "We see.") for i in range(2)]
             + [(f"Image generation {i}", "We use feature steering for image generation.") for i in range(20)]
             + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
-    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of(rows)
     topic = np.arange(40)
     held = namer.present[:, namer.column_of["feature steering"]].toarray().ravel() > 0
     assert JOIN_PRECISION <= held[topic].sum() / held.sum() < WRITTEN_JOIN_PRECISION  # 17 of 37
@@ -544,13 +544,11 @@ def test_a_careful_name_writes_a_lone_first_word_as_the_phrase_many_of_its_paper
     as many of them as the word: the plainer name rests on the word, the written one on the phrase."""
     import numpy as np
 
-    from paper_catalogue.topic_suggest import LONE_WORD_IN_PHRASE, Namer, TermCounts
+    from paper_catalogue.topic_suggest import LONE_WORD_IN_PHRASE
     rows = ([(f"Question study {i}", "We study the question of robustness.") for i in range(20)]
             + [(f"Question study {i}", "We improve question answering.") for i in range(18)]
             + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
-    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of(rows)
     topic = np.arange(38)
     assert 18 >= LONE_WORD_IN_PHRASE * 38
     assert namer.name(topic)[0] == ["question"]
@@ -562,16 +560,13 @@ def test_a_careful_name_takes_a_common_noun_rather_than_a_phrase_few_of_its_pape
     "document" does: the plainer name takes the phrase, the written one the noun."""
     import numpy as np
 
-    from paper_catalogue.topic_suggest import Namer, TermCounts
     rows = ([(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) with rerankers.") for i in range(25)]
             + [(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) over documents.") for i in range(5)]
             + [(f"Parsing study {i}", "We parse each document into chunks.") for i in range(10)]
             + [(f"Retrieval study {i}", "We improve retrieval-augmented generation (RAG) over each PDF document.")
                for i in range(3)]
             + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
-    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of(rows)
     topic = np.arange(43)
     assert namer.name(topic)[0] == ["retrieval augmented generation", "PDF document"]
     assert namer.name(topic, careful=True)[0] == ["retrieval augmented generation", "document"]
@@ -582,16 +577,14 @@ def test_a_careful_name_takes_no_phrase_that_only_adds_a_generic_word_to_another
     nothing of their subject: the plainer name takes it, the written one the phrase without it."""
     import numpy as np
 
-    from paper_catalogue.topic_suggest import Namer, TermCounts, _generic
+    from paper_catalogue.topic_suggest import _generic
     rows = ([(f"Answering study {i}", "We improve question answering on hard benchmarks.") for i in range(30)]
             + [(f"Retrieval study {i}", "We study retrieval-augmented generation (RAG) for long documents.")
                for i in range(8)]
             + [(f"System study {i}", "Our RAG system improves question answering.") for i in range(6)]
             + [(f"Dialogue study {i}", "We build dialogue systems.") for i in range(5)]
             + [(f"Graph networks {i}", "We train graph networks on molecules.") for i in range(40)])
-    texts = [paper_texts(paper(title, abstract)) for title, abstract in rows]
-    titles, abstracts = [title for title, _ in texts], [abstract for _, abstract in texts]
-    namer = Namer(titles, abstracts, TermCounts(titles, abstracts, RULES))
+    namer = namer_of(rows)
     topic = np.arange(49)
     assert _generic("system")
     assert namer.name(topic)[0] == ["question answering", "retrieval-augmented generation system"]
