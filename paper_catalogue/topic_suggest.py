@@ -867,8 +867,8 @@ class Namer:
         if not pairs:
             return list(phrases)
         pattern = re.compile(r"\b(?:" + "|".join(sorted(rf"{re.escape(a)}[ -]{re.escape(b)}" for a, b in pairs))
-                             + r")\b", re.IGNORECASE)
-        written = Counter(found.lower() for found in pattern.findall("\n".join(self.abstract_texts)))
+                             + r")\b")
+        written = Counter(pattern.findall(self.all_abstracts))
 
         def joined(phrase: str) -> str:
             words = phrase.split()
@@ -895,9 +895,10 @@ class Namer:
                 for at, part in enumerate(parts)]
 
     @cached_property
-    def lower_abstracts(self) -> str:
-        """The abstracts as one lower-case text, for the searches that read them all."""
-        return "\n".join(self.abstract_texts).lower()
+    def all_abstracts(self) -> str:
+        """The abstracts as one text (lower-case ASCII, as match_ascii leaves them), for the
+        searches that read them all."""
+        return "\n".join(self.abstract_texts)
 
     def _counted(self, phrase: str) -> str:
         words = phrase.split()
@@ -912,7 +913,7 @@ class Namer:
         # looked at afterwards.
         pattern = re.compile("[ -]".join(head[:-1] + [rf"(?P<last>{head[-1]}|{plural})"])
                              + r"\b(?! ?-)( [a-z0-9]+)?")
-        text = self.lower_abstracts
+        text = self.all_abstracts
         singular = plurals = 0
         forms: Counter = Counter()
         for found in pattern.finditer(text):
