@@ -905,8 +905,8 @@ class Namer:
         last = words[-1] if words else ""
         if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", last) or last.endswith("s"):
             return phrase
-        head = [re.escape(word.lower()) for word in match_text(phrase).split()]
-        if not head or head[-1] != re.escape(last.rsplit("-", 1)[-1]):
+        head = match_text(phrase).split()  # lower-case letters and digits: nothing a pattern reads
+        if not head or head[-1] != last.rsplit("-", 1)[-1]:
             return phrase
         plural = rf"{head[-1][:-1]}ies" if re.search(r"[^aeiou]y$", last) else rf"{head[-1]}(?:es|s)"
         # Begun by a word's letters, which the regex engine finds fast; what is before a match is
