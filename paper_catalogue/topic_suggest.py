@@ -22,8 +22,9 @@ How, and why this way:
    of its papers is a grab-bag, and is grouped again (a second pass); a topic still named for too
    few is dropped. The name written into the file is held further to how a person writes a
    heading (Namer.name, careful): groups are judged by the plainer name, so that wording never
-   changes which topics there are. Its last word is in the plural where the papers mostly end
-   the phrase so ("Agents"; Namer.in_number).
+   changes which topics there are. Where no such name fits, the word the topic's titles share
+   names it ("Evaluation"; Namer._titled). Its last word is in the plural where the papers
+   mostly end the phrase so ("Agents"; Namer.in_number).
 5. A paper's primary topic is the first of its topics whose name it holds (named_first), so a
    topic's page leads with papers its name describes.
 6. min_score is raised until no more than CATCH_ALL_SHARE of the papers, those the topics fit
@@ -587,6 +588,12 @@ LONE_WORD_IN_PHRASE = 0.4
 the papers, when at least this share of the topic's papers holding the word hold the phrase: in
 the earlier half of the 2024 corpus, 48% of a topic's "question" papers write "question
 answering", and "Question and ..." became "Question answering and ..."."""
+TITLE_NAME_SHARE = 0.25
+"""Where no careful name fits a topic, a word at least this share of its papers' titles hold may
+name it (Namer._titled): on the seeds, 12 of the 34 titles of a group of papers on evaluating
+language models hold "evaluat...", which its abstracts write as prose;"""
+TITLE_NAME_PRECISION = 0.5
+"""...when at least this share of the catalogue's titles holding the word are the topic's: 12 of 17."""
 SECOND_WORD_RANK = 5
 """...and, for a single word, when it is among the topic's best few terms: further down, single
 words are verbs and adjectives ("evaluating", "activated") more often than subjects."""
@@ -645,6 +652,11 @@ class Namer:
             if short in column_of and len(words) > 1:
                 for word in dict.fromkeys(words):
                     self.long_forms.setdefault(word, []).append((column_of[short], long_form))
+        title_words = [[word for word in match_text(title).split() if _title_word(word)] for title in titles]
+        self.title_prefixes = [{word[:NAME_FIT_PREFIX] for word in words} for words in title_words]
+        """Each paper's title words a title name may rest on (_titled), by their first NAME_FIT_PREFIX letters."""
+        self.title_df = Counter(prefix for prefixes in self.title_prefixes for prefix in prefixes)
+        self.title_forms = Counter(word for words in title_words for word in words)
         self.abstract_texts = [match_ascii(abstract) for abstract in abstracts]
         self._matches: dict[tuple[str, str], list] = {}
         self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", "\n".join(self.abstract_texts)))
@@ -668,13 +680,37 @@ class Namer:
           about as many: "PDF document" to "document";
         - no phrase only adds generic words to another: "retrieval-augmented generation system"
           gives way to "retrieval-augmented generation (RAG)".
-        Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the plainer name
-        stands. Whether a group is one subject is judged by the plainer name, so the wording never
-        changes which topics there are."""
+        Where that leaves a name fewer than NAME_FIT_KEEP of the papers hold, the word their titles
+        share names them, if one does (_titled: "Evaluation" rather than "GPT and capabilities"),
+        and else the plainer name stands. Whether a group is one subject is judged by the plainer
+        name, so the wording never changes which topics there are."""
         if careful:
             written = self._name(members, careful=True)
-            return written if written[1] >= NAME_FIT_KEEP else self._name(members)
+            if written[1] >= NAME_FIT_KEEP:
+                return written
+            titled = self._titled(members)
+            return titled if titled[1] >= NAME_FIT_KEEP else self._name(members)
         return self._name(members)
+
+    def _titled(self, members: np.ndarray) -> tuple[list[str], float, np.ndarray]:
+        """A name from the word most telling in these papers' titles, where a title says what a
+        paper is about: a word at least TITLE_NAME_SHARE of their titles hold, and most titles
+        holding it in the catalogue are theirs (TITLE_NAME_PRECISION). A prose word may name a
+        topic so: what the terms leave out as boilerplate of abstracts ("evaluation") is a
+        subject in a title ("Evaluating Large Language Models ..."). The word is written in the
+        form the abstracts write most ("evaluation" for "evaluating")."""
+        have = Counter(prefix for member in members.tolist() for prefix in self.title_prefixes[member])
+        least = max(MIN_PAPERS_PER_TERM, TITLE_NAME_SHARE * len(members))
+        telling = [((have[prefix] / self.title_df[prefix]) ** 2 * have[prefix], prefix) for prefix in have
+                   if have[prefix] >= least and have[prefix] >= TITLE_NAME_PRECISION * self.title_df[prefix]]
+        if not telling:
+            return [], 0.0, np.zeros(len(members), dtype=bool)
+        best = min(telling, key=lambda scored: (-scored[0], scored[1]))[1]  # the alphabetically first of equals
+        forms = Counter(re.findall(rf"\b{best}[a-z0-9]*\b", self.all_abstracts)) or \
+            Counter({form: times for form, times in self.title_forms.items() if form[:NAME_FIT_PREFIX] == best})
+        word = min(forms, key=lambda form: (-forms[form], form))
+        held = self.holding({word})[members]
+        return [self._shown(word)], float(held.mean()), held
 
     def _name(self, members: np.ndarray, careful: bool = False) -> tuple[list[str], float, np.ndarray]:
         if not len(members):
@@ -978,6 +1014,13 @@ def _generic(word: str) -> bool:
     """Whether a word of a name is generic (NAME_GENERIC), in the singular or the plural ("capabilities")."""
     return any(form in NAME_GENERIC for form in
                (word, word[:-3] + "y" if word.endswith("ies") else word, word[:-1] if word.endswith("s") else word))
+
+
+def _title_word(word: str) -> bool:
+    """Whether a word of a title may name a topic alone: a word of prose is (_titled), but not a
+    joining word, boilerplate, a generic word, a number or half of a hyphenated word."""
+    return (word not in STOP_WORDS and word not in WORD_PARTS and not _generic(word)
+            and not _NUMBERISH.fullmatch(word))
 
 
 def _prefixes(words: set[str]) -> set[str]:

@@ -99,8 +99,11 @@ def test_names_and_terms_leave_out_url_parts_boilerplate_and_numbers():
              if part != "and" and "-" not in part for word in re.findall(r"[a-z0-9]+", part)]
     assert said
     for word in said:
-        assert word not in STOP_WORDS | EXTRA_STOP_WORDS, word  # https, github, com, propose, results...
+        assert word not in STOP_WORDS, word  # https, github, com, propose, results...
         assert not re.fullmatch(r"\d+|\d+[bkmx]", word), word
+    # The terms leave out the prose of abstracts too; a name may hold a prose word its topic's
+    # titles share ("Evaluation": Namer._titled).
+    assert not {term for topic in data["topic"] for term in topic.get("terms", {})} & EXTRA_STOP_WORDS
     single_words = [term for topic in data["topic"] for term in topic.get("terms", {}) if " " not in term]
     assert not set(single_words) & WORD_PARTS
 
@@ -493,16 +496,45 @@ def test_a_lone_word_its_papers_write_beside_the_second_phrase_is_part_of_that_s
     assert namer.name(members, careful=True)[0] == ["speculative decoding"]
 
 
-def test_a_careful_name_too_few_papers_hold_gives_way_to_the_plainer_one(sample_groups):
-    """General language-model papers: without the generic "capabilities" no name holds most of
-    them, and the plainer name stands rather than one that misdescribes the topic."""
-    from paper_catalogue.topic_suggest import NAME_FIT_KEEP, _generic
+def test_a_careful_name_too_few_papers_hold_gives_way_to_the_word_their_titles_share(sample_groups):
+    """The sample's papers on evaluating language models: of their terms, without the generic
+    "capabilities" no name holds most of them. Their titles say what they are
+    about ("Evaluating ...", "... Evaluation ..."), and the abstracts' commonest form of that word
+    names them, though the terms leave it out as the prose of every abstract."""
+    from paper_catalogue.topic_suggest import EXTRA_STOP_WORDS, NAME_FIT_KEEP, _generic
     namer, groups = sample_groups
     assert _generic("capabilities") and _generic("capability") and not _generic("translation")
-    members = groups["GPT and capabilities"]
+    members = groups["Evaluation"]
     parts, fit, _ = namer._name(members, careful=True)
-    assert parts == ["GPT"] and fit < NAME_FIT_KEEP
-    assert namer.name(members, careful=True)[0] == namer.name(members)[0] == ["GPT", "capabilities"]
+    assert fit < NAME_FIT_KEEP
+    assert "capabilities" in namer.name(members)[0]
+    parts, fit, held = namer.name(members, careful=True)
+    assert parts == ["evaluation"] and "evaluation" in EXTRA_STOP_WORDS
+    assert fit >= 0.9 and fit == held.mean()
+
+
+def test_a_title_word_names_a_topic_only_where_its_titles_are_mostly_the_topics():
+    """A word many of a group's titles hold names it only if the catalogue's other titles seldom
+    do. "Jailbreak" is in 4 of a group's 5 titles and in no other; "Evaluating", in 4 titles of
+    another group and in 6 titles elsewhere, says nothing of it. A word only titles hold is
+    written as the titles write it."""
+    import numpy as np
+
+    group = [("Evaluating Jailbreak Attacks on Chat Assistants", "We study jailbreak prompts."),
+             ("Jailbreak Defences", "Jailbreak prompts and defences are evaluated."),
+             ("Refusal under Jailbreak Prompts", "A jailbreak benchmark of refusals."),
+             ("Red Teaming with Jailbreaks", "Red teaming finds weak prompts."),
+             ("Prompt Injection in Agents", "Agents follow injected prompts.")]
+    evaluating = [(f"Evaluating {subject}", f"We study {subject.lower()}.")
+                  for subject in ("Protein Folding", "Graph Networks", "Code Models", "Speech Recognition")]
+    others = [(f"Evaluating Translation {i}", "Sentences are translated.") for i in range(6)]
+    namer = namer_of(group + evaluating + others)
+    parts, fit, held = namer._titled(np.arange(len(group)))
+    assert parts == ["jailbreak"] and fit == 0.8 and held.tolist() == [True, True, True, True, False]
+    assert namer._titled(np.arange(len(group), len(group) + 4))[0] == []
+    only_titled = namer_of([("Foldingwise Proteins", "x"), ("Foldingwise Graphs", "y"), ("Foldingwise Codes", "z"),
+                            ("Speech", "w"), ("Music", "v"), ("Video", "u")])
+    assert only_titled._titled(np.arange(3))[0] == ["Foldingwise"]
 
 
 def test_a_second_phrase_joins_a_careful_name_only_as_the_papers_end_it():
