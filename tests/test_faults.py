@@ -4,16 +4,10 @@ leaves the output alone; the preview keeps serving, shows the error, and recover
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
-import os
-import queue
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT, as_from_a_terminal
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, ROOT
+from serve_process import ServeProcess
 
 OVERRIDES = """\
 # Pins: the first paper is in the catalogue; the second is not (a fork's sample pin), which is fine.
@@ -193,91 +188,13 @@ def test_a_fault_stops_the_build_with_a_located_error_and_the_output_untouched(f
 # --- the preview ----------------------------------------------------------------------------
 
 
-class Preview:
-    """`python build.py serve --port 0` in a project folder; its output lines, as they come."""
-
-    def __init__(self, project: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0"],
-            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_from_a_terminal)
-        self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
-        self.seen: list[tuple[str, str]] = []
-        for name, stream in (("out", self.process.stdout), ("err", self.process.stderr)):
-            threading.Thread(target=self._pump, args=(name, stream), daemon=True).start()
-        line = self.wait_for("out", "serving ")
-        self.url = line.split(" at ", 1)[1].split()[0]
-        self.host, self.port = self.url.removeprefix("http://").rstrip("/").split(":")
-
-    def _pump(self, name: str, stream) -> None:
-        for line in stream:
-            self.lines.put((name, line))
-
-    def wait_for(self, stream: str, text: str | tuple[str, ...], since: int = 0, timeout: float = 120) -> str:
-        """The first line on `stream` holding `text` (or one of several) from line `since` of
-        everything printed (the two streams are read by two threads, so their lines interleave in
-        any order)."""
-        texts = (text,) if isinstance(text, str) else text
-        deadline = time.monotonic() + timeout
-        checked = since
-        while True:
-            for name, line in self.seen[checked:]:
-                if name == stream and any(text in line for text in texts):
-                    return line
-            checked = max(checked, len(self.seen))
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {text!r} on std{stream}: {self.seen[since:][-20:]}")
-            try:
-                self.seen.append(self.lines.get(timeout=0.2))
-            except queue.Empty:
-                assert self.process.poll() is None, self.seen
-
-    def get(self, path: str = "") -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
-        try:
-            connection.request("GET", "/" + path)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-    def events(self, wait: float) -> list[tuple[str, str]]:
-        """The events a page opening now receives within `wait` seconds."""
-        found: list[tuple[str, str]] = []
-        with socket.create_connection((self.host, int(self.port)), timeout=30) as connection:
-            connection.sendall(b"GET /__livereload HTTP/1.1\r\nHost: preview\r\n\r\n")
-            connection.settimeout(wait)
-            data = b""
-            try:
-                while True:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            except TimeoutError:
-                pass
-        for block in data.decode().split("\r\n\r\n", 1)[-1].split("\n\n"):
-            name = next((line[7:] for line in block.splitlines() if line.startswith("event: ")), None)
-            payload = "\n".join(line[6:] for line in block.splitlines() if line.startswith("data: "))
-            if name:
-                found.append((name, payload))
-        return found
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
-
-
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("preview") / "project")
-    running = Preview(project)
+    running = ServeProcess(project)
     running.project = project
     yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait(timeout=30)
+    running.kill()
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=str)
@@ -315,12 +232,11 @@ def test_the_preview_shows_a_fault_keeps_serving_and_recovers(fault, preview):
 
 def test_ctrl_c_stops_the_preview_with_exit_0_while_a_build_is_failing(tmp_path):
     project = make_project(tmp_path / "project")
-    running = Preview(project)
+    running = ServeProcess(project)
     try:
         Broken(project, FAULTS[0])
         running.wait_for("err", "the preview shows the last good site")  # the update is failing now
-        assert running.stop() == 0
-        assert "Traceback" not in "".join(line for _, line in running.seen)
+        assert running.interrupt() == 0
+        assert "Traceback" not in running.printed("err") + running.printed("out")
     finally:
-        if running.process.poll() is None:
-            running.process.kill()
+        running.kill()

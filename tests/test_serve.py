@@ -6,14 +6,12 @@ import gzip
 import http.client
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, REAL_SEEDS, ROOT, as_from_a_terminal
+from conftest import FIXTURE_SEEDS, FIXTURE_SITE_SRC, REAL_SEEDS, ROOT
+from serve_process import ServeProcess
 from paper_catalogue.diagnostics import Diagnostic
 from paper_catalogue.pipeline import BuildOptions
 from paper_catalogue.preview_site import PAGES, STATIC, TEMPLATES, MemoryCache, PreviewSite
@@ -315,67 +314,34 @@ BAD_DATE = "Impossible Dates in Listings\n\nAn abstract long enough to read.\n\n
 STILL_SERVED = "the preview shows the last good site"
 
 
-class Preview:
-    """`python build.py serve --port 0` in a temp folder holding copies of the fixture seeds and
-    site_src and of the project's templates and static files, which a test may edit; stopped
-    with Ctrl-C."""
+class Preview(ServeProcess):
+    """The preview in a temp folder holding copies of the fixture seeds and site_src and of the
+    project's templates and static files, which a test may edit, with a cache folder of its own."""
 
     def __init__(self, tmp_path: Path, *extra: str) -> None:
         self.folder = tmp_path
         if not (tmp_path / "seeds").exists():
             copy_inputs(tmp_path)
         self.seeds, self.site_src, self.templates = tmp_path / "seeds", tmp_path / "site_src", tmp_path / "templates"
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--cache", str(tmp_path / "cache"),
-             *extra],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_from_a_terminal,
-        )
-        self.stdout: queue.Queue[str] = queue.Queue()
-        self.stderr: list[str] = []
-        self.out_lines: list[str] = []
-        threading.Thread(target=self._pump, args=(self.process.stdout, self.stdout.put), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.process.stderr, self.stderr.append), daemon=True).start()
-        line = self.wait_for_line("serving ")
-        self.url = line.split(" at ", 1)[1].split()[0]
-
-    @staticmethod
-    def _pump(stream, put) -> None:
-        for line in stream:
-            put(line)
+        super().__init__(tmp_path, "--cache", str(tmp_path / "cache"), *extra)
+        self.cursor = self.find("out", "serving ") + 1
+        """Where in `seen` the next wait_for_line starts: after the last line it found."""
 
     def wait_for_line(self, text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.stdout.get(timeout=0.2)
-            except queue.Empty:
-                assert self.process.poll() is None, "".join(self.stderr)
-                continue
-            self.out_lines.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"no {text!r} in {self.out_lines} / {self.stderr}")
+        """The next line on stdout holding `text`, after those earlier waits found."""
+        at = self.find("out", text, since=self.cursor, timeout=timeout)
+        self.cursor = at + 1
+        return self.seen[at][1]
 
     def wait_for_stderr(self, text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            joined = "".join(self.stderr)
-            if text in joined:
-                return joined
-            time.sleep(0.1)
-        raise AssertionError(f"no {text!r} in stderr: {self.stderr}")
+        """All of stderr so far, once a line of it holds `text`."""
+        self.find("err", text, timeout=timeout)
+        return self.printed("err")
 
     def stdout_after_exit(self) -> list[str]:
-        """What the stopped command printed that no wait has read yet."""
-        lines = []
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (not lines or lines[-1] != "stopped\n"):
-            try:
-                lines.append(self.stdout.get(timeout=0.2))
-            except queue.Empty:
-                continue
-        return lines
+        """What the stopped command printed on stdout that no wait has found yet, up to "stopped"."""
+        at = self.find("out", "stopped", since=self.cursor, timeout=10)
+        return [line for name, line in self.seen[self.cursor:at + 1] if name == "out"]
 
     def papers(self) -> list[dict]:
         """Every paper record the preview serves: papers.json, then each part it lists."""
@@ -390,16 +356,6 @@ class Preview:
             return json.loads(gzip.decompress(body))
         assert status == 200 and headers["Content-Type"] == "application/json"
         return json.loads(body)
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=30)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
 
 @pytest.fixture
 def preview(tmp_path):
@@ -426,7 +382,7 @@ def test_serve_prints_its_url_serves_the_site_writes_no_site_and_stops_cleanly_o
     assert not (tmp_path / "_site").exists()
     assert not [path for path in tmp_path.rglob("*.html") if "templates" not in path.parts]
     assert running.interrupt() == 0
-    assert "Traceback" not in "".join(running.stderr)
+    assert "Traceback" not in running.printed("err")
     assert running.stdout_after_exit()[-1] == "stopped\n"
     with pytest.raises(OSError):
         urllib.request.urlopen(running.url, timeout=5)
@@ -438,7 +394,7 @@ def test_a_second_ctrl_c_during_shutdown_still_stops_cleanly(preview):
     running.process.send_signal(signal.SIGINT)
     running.process.send_signal(signal.SIGINT)  # as a terminal signalling the process group does
     assert running.process.wait(timeout=30) == 0
-    assert "Traceback" not in "".join(running.stderr)
+    assert "Traceback" not in running.printed("err")
 
 
 def test_a_new_seed_file_is_read_and_the_new_paper_served(preview):
@@ -466,7 +422,7 @@ def test_a_broken_seed_is_reported_and_the_last_good_site_stays(preview):
     running.wait_for_line("updated ")
     assert "Impossible Dates in Listings" in titles(running.papers())
     assert running.interrupt() == 0
-    assert "Traceback" not in "".join(running.stderr)
+    assert "Traceback" not in running.printed("err")
 
 
 def test_a_broken_site_toml_is_reported_with_its_line_and_the_site_stays(preview):
@@ -560,7 +516,7 @@ def test_a_seeds_folder_removed_and_made_again_is_still_watched(preview):
     running.wait_for_line("updated ")
     assert "Zebra Finches Teach Transformers to Sing" in titles(running.papers())
     assert running.interrupt() == 0
-    assert "Traceback" not in "".join(running.stderr)
+    assert "Traceback" not in running.printed("err")
 
 
 # --- two builds for different base URLs -----------------------------------------------------
