@@ -1,5 +1,7 @@
 """One real build in this process, for the harness: pipeline.build(), then its stage timings (wall and CPU) as JSON.
 
+The build is this process's whole work, as under the command line (BuildOptions.own_process).
+
 run.py starts this in a fresh interpreter per run, so start-up and imports count in the wall time
 and the peak memory of exactly one build can be read when the process ends.
 """
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="build cache (default: none, a cold build)")
     args = parser.parse_args(argv)
     result = build(BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                                templates=args.templates, cache=args.cache))
+                                templates=args.templates, cache=args.cache, own_process=True))
     json.dump({
         "timings": result.timings,
         "cpu": result.cpu,

@@ -138,7 +138,7 @@ def add_topics_command(commands) -> None:
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(seeds=args.seeds, out=args.out, site_src=args.site_src,
-                        base_url=args.base_url, strict=args.strict, cache=args.cache)
+                        base_url=args.base_url, strict=args.strict, cache=args.cache, own_process=True)
 
 
 class TerminalProgress:

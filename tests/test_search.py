@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import json
+import multiprocessing
+import os
 import re
 from collections import Counter
+from dataclasses import replace
 from html import unescape as html_unescape
 from pathlib import Path, PurePosixPath
 
@@ -18,7 +21,8 @@ from site_build import index_site, write_site
 from paper_catalogue.config import load_site_config
 from paper_catalogue.diagnostics import BuildError
 from paper_catalogue.models import Catalogue, Organization, Paper, SiteConfig, Source, Topic
-from paper_catalogue.pipeline import BuildOptions, build, read_catalogue, render_files
+from paper_catalogue.cli import make_parser, options_from
+from paper_catalogue.pipeline import BESIDE_INDEX_NICENESS, BuildOptions, build, read_catalogue, render_files
 from paper_catalogue.render import Renderer, make_environment
 from paper_catalogue.search import day_ranks, index_parts, search_facets, upvote_bucket
 from paper_catalogue.views import is_code_link, most_upvoted, newest_first
@@ -270,11 +274,39 @@ def test_a_paper_page_without_the_index_marker_fails_and_keeps_the_previous_site
 
 def test_build_indexes_last_and_times_the_index_stage(tmp_path):
     out = tmp_path / "_site"
+    priority = os.nice(0)
     result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                                 templates=ROOT / "templates", static=ROOT / "static"))
     assert (out / "pagefind" / "pagefind.js").is_file()
     assert list(result.timings) == ["read", "topics", "related", "render", "write", "index"]
     assert all(seconds >= 0 for seconds in result.timings.values())
+    assert os.nice(0) == priority  # a caller that goes on after the build keeps its priority
+
+
+def test_the_command_lines_build_yields_the_cores_to_pagefind_once_it_runs(tmp_path):
+    """The command line's build is all its process does: once Pagefind runs, the process lowers its
+    own priority, so the rest of the site is made in the time Pagefind leaves."""
+    options = options_from(make_parser().parse_args(["--out", str(tmp_path / "_site")]))
+    assert options.own_process
+    options = replace(options, seeds=REAL_SEEDS, site_src=REAL_SITE_SRC, templates=ROOT / "templates",
+                      static=ROOT / "static")
+    context = multiprocessing.get_context("fork")
+    answer = context.SimpleQueue()
+
+    def build_alone() -> None:
+        before = os.nice(0)
+        build(options)
+        answer.put((before, os.nice(0)))
+
+    process = context.Process(target=build_alone)
+    process.start()
+    process.join(timeout=300)
+    assert process.exitcode == 0
+    before, after = answer.get()
+    if before == 19:
+        pytest.skip("the tests run at the lowest priority already: no build can lower it")
+    assert after == min(before + BESIDE_INDEX_NICENESS, 19)
+    assert (tmp_path / "_site" / "pagefind" / "pagefind.js").is_file()
 
 
 def test_search_index_can_be_skipped(tmp_path):
