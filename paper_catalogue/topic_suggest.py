@@ -659,7 +659,7 @@ class Namer:
         self.title_forms = Counter(word for words in title_words for word in words)
         self.abstract_texts = [match_ascii(abstract) for abstract in abstracts]
         self._matches: dict[tuple[str, str], list] = {}
-        self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", "\n".join(self.abstract_texts)))
+        self.after_numbers = Counter(re.findall(r"\d[ -]?([a-z]+)", self.all_abstracts))
         """A word -> how often the abstracts write it right after a number ("4-bit")."""
 
     def name(self, members: np.ndarray, careful: bool = False) -> tuple[list[str], float, np.ndarray]:
