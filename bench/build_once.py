@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": result.cpu,
         "papers": len(result.catalogue.papers),
         "files": result.files,
+        "index_start": result.index_start,
         "warnings": len(result.warnings),
     }, sys.stdout)
     print()

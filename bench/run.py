@@ -6,7 +6,9 @@ Each run is a fresh interpreter (bench/build_once.py), so start-up and imports c
 time and the peak memory (max RSS of the build process and anything it waited for, e.g. Pagefind)
 belongs to one build. Stage times come from the pipeline's own BuildResult.timings. Figures are
 medians of the runs; with --hugo, Hugo builds the same papers in the same loop, run for run, and
-Pagefind indexes its output: the reference time to a searchable site.
+Pagefind indexes its output: the reference time to a searchable site. "index starts" is how far
+into our build Pagefind began, and "before index cpu" the CPU spent until then: Pagefind reads the
+paper pages, so everything that makes them comes first.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ class Row:
     """Our time to a searchable site over Hugo's plus Pagefind's, from the same runs."""
     paper_page_bytes: int | None = None
     """The median size of a paper page (papers/<id>/index.html) as written."""
+    index_start: tuple[float, float] | None = None
+    """Wall and CPU seconds from the build's start to Pagefind's (BuildResult.index_start), medians:
+    the work that has to be done before the search index can begin."""
 
 
 def measure(command: list[str], cwd: Path = ROOT) -> Measured:
@@ -235,6 +240,9 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
     stage_cpu = {name: statistics.median(report.get("cpu", {}).get(name, 0.0) for _, report in runs)
                  for name in names}
     startup = statistics.median(m.wall - sum(report["timings"].values()) for m, report in runs)
+    starts = [report["index_start"] for _, report in runs if report.get("index_start")]
+    index_start = (statistics.median(wall for wall, _ in starts), statistics.median(cpu for _, cpu in starts)) \
+        if starts else None
     output, files, pages = tree_size(site)
     papers = {report["papers"] for _, report in runs}
     if papers != {count}:
@@ -243,7 +251,7 @@ def _our_row(count: int, runs: list[tuple[Measured, dict]], site: Path) -> Row:
                cpu=statistics.median(m.cpu for m, _ in runs),
                peak_bytes=max(m.peak_bytes for m, _ in runs), pages=pages, output_bytes=output,
                files=files, stages=stages, stage_cpu=stage_cpu, startup=startup, first_query_bytes=first_query_bytes(site),
-               paper_page_bytes=median_paper_page(site))
+               paper_page_bytes=median_paper_page(site), index_start=index_start)
 
 
 def median_paper_page(site: Path) -> int:
@@ -272,14 +280,14 @@ def format_table(rows: list[Row]) -> str:
     extra = [name for row in rows for name in row.stages if name not in STAGES]
     stages = list(STAGES) + list(dict.fromkeys(extra))
     header = (["papers", "build"] + [f"{name} s" for name in stages]
-              + ["start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
+              + ["index starts s", "start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
                  "files", "paper page (median)", "first query (gzip)", "ours / hugo + pagefind"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [f"{row.papers:,}", row.build]
         cells += [_seconds(row.stages.get(name)) for name in stages]
         cells += [
-            _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
+            _seconds(None if row.index_start is None else row.index_start[0]), _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
             f"{row.pages / row.total:,.0f}", f"{row.papers / row.total:,.0f}", _megabytes(row.output_bytes),
             f"{row.files:,}",
             "-" if row.paper_page_bytes is None else f"{row.paper_page_bytes / 1e3:.1f} KB",
@@ -291,16 +299,18 @@ def format_table(rows: list[Row]) -> str:
 
 
 def format_cpu_table(rows: list[Row]) -> str:
-    """CPU seconds per stage of our builds, and what start-up and teardown took beside them
-    (the process's CPU less the stages')."""
+    """CPU seconds per stage of our builds, what start-up and teardown took beside them (the
+    process's CPU less the stages'), and how much of it was spent before Pagefind could start."""
     ours = [row for row in rows if row.stage_cpu]
     stages = list(STAGES) + list(dict.fromkeys(name for row in ours for name in row.stage_cpu if name not in STAGES))
-    header = ["papers"] + [f"{name} cpu s" for name in stages] + ["stages cpu s", "outside stages cpu s", "cpu s"]
+    header = (["papers"] + [f"{name} cpu s" for name in stages]
+              + ["stages cpu s", "outside stages cpu s", "cpu s", "before index cpu s"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in ours:
         inside = sum(row.stage_cpu.values())
         cells = [f"{row.papers:,}"] + [_seconds(row.stage_cpu.get(name)) for name in stages]
-        cells += [_seconds(inside), _seconds(row.cpu - inside), _seconds(row.cpu)]
+        cells += [_seconds(inside), _seconds(row.cpu - inside), _seconds(row.cpu),
+                  _seconds(None if row.index_start is None else row.index_start[1])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

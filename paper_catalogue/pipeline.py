@@ -96,6 +96,10 @@ class BuildResult:
     """Papers per topic; None when site_src has no topics.toml."""
     up_to_date: bool = False
     """Nothing the site depends on changed since the output was built: nothing was written."""
+    index_start: tuple[float, float] | None = None
+    """Wall and CPU seconds (as in `cpu`) from the build's start to the search index's start: the
+    work Pagefind waits for, since it reads the paper pages once they are written. None without a
+    search index."""
 
 
 class StrictFailure(BuildError):
@@ -146,6 +150,7 @@ def build(options: BuildOptions, progress: Progress = _quiet, ticker: Ticker = _
 def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildResult:
     timings: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    began, cpu_began = time.perf_counter(), _cpu_seconds()
 
     @contextmanager
     def stage(name: str) -> Iterator[None]:
@@ -199,6 +204,8 @@ def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildRe
         paper_paths = list(paper_pages)
         del paper_pages
         with indexing as indexed:
+            if indexed is not None:
+                result.index_start = (time.perf_counter() - began, _cpu_seconds() - cpu_began)
             # Pagefind reads the paper pages while the rest of the site is made and written.
             if indexed is not None and options.own_process and hasattr(os, "nice"):
                 os.nice(BESIDE_INDEX_NICENESS)

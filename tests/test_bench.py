@@ -87,6 +87,8 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     assert abs(float(cpu_row["stages cpu s"]) + float(cpu_row["outside stages cpu s"])
                - float(cpu_row["cpu s"])) < 0.002
     assert float(cpu_row["render cpu s"]) > 0 and float(cpu_row["index cpu s"]) > 0
+    # Pagefind starts once the paper pages are written: after some of the build's work, not all of it.
+    assert 0 < float(cpu_row["before index cpu s"]) < float(cpu_row["stages cpu s"])
     lines = table.splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[:2] == ["papers", "build"]
@@ -99,6 +101,7 @@ def test_harness_builds_n_papers_and_prints_the_table(tmp_path, capsys):
     row = dict(zip(header, rows[0]))
     assert row["papers"] == f"{SIZE}" and row["build"] == "ours"
     assert row["read s"] != "-"  # the pipeline's own timing of a stage it runs
+    assert 0 < float(row["index starts s"]) < float(row["total s"])
     assert int(row["files"].replace(",", "")) >= 1
     assert row["ours / hugo + pagefind"] == "-"  # no --hugo
     pages = [path.stat().st_size for path in (tmp_path / f"catalogue-{SIZE}" / "site").glob("papers/*/index.html")]

@@ -280,6 +280,12 @@ def test_build_indexes_last_and_times_the_index_stage(tmp_path):
     assert (out / "pagefind" / "pagefind.js").is_file()
     assert list(result.timings) == ["read", "topics", "related", "render", "write", "index"]
     assert all(seconds >= 0 for seconds in result.timings.values())
+    # Pagefind starts once the paper pages are written: after read, topics, related papers and
+    # their pages, before the rest of the site is made.
+    wall, cpu = result.index_start
+    before_pages = sum(result.timings[name] for name in ("read", "topics", "related"))
+    assert before_pages < wall < sum(result.timings.values())
+    assert 0 < cpu < sum(result.cpu.values())
     assert os.nice(0) == priority  # a caller that goes on after the build keeps its priority
 
 
@@ -314,6 +320,7 @@ def test_search_index_can_be_skipped(tmp_path):
     result = build(BuildOptions(seeds=REAL_SEEDS, out=out, site_src=REAL_SITE_SRC,
                                 templates=ROOT / "templates", static=ROOT / "static", search_index=False))
     assert not (out / "pagefind").exists() and "index" not in result.timings
+    assert result.index_start is None
 
 
 def search_page(**context) -> str:
