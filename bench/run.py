@@ -280,14 +280,15 @@ def format_table(rows: list[Row]) -> str:
     extra = [name for row in rows for name in row.stages if name not in STAGES]
     stages = list(STAGES) + list(dict.fromkeys(extra))
     header = (["papers", "build"] + [f"{name} s" for name in stages]
-              + ["index starts s", "start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s", "output",
-                 "files", "paper page (median)", "first query (gzip)", "ours / hugo + pagefind"])
+              + ["index starts s", "start-up s", "total s", "cpu s", "peak RSS", "pages", "pages/s", "papers/s",
+                 "output", "files", "paper page (median)", "first query (gzip)", "ours / hugo + pagefind"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [f"{row.papers:,}", row.build]
         cells += [_seconds(row.stages.get(name)) for name in stages]
         cells += [
-            _seconds(None if row.index_start is None else row.index_start[0]), _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
+            _seconds(None if row.index_start is None else row.index_start[0]),
+            _seconds(row.startup), _seconds(row.total), _seconds(row.cpu), _megabytes(row.peak_bytes), f"{row.pages:,}",
             f"{row.pages / row.total:,.0f}", f"{row.papers / row.total:,.0f}", _megabytes(row.output_bytes),
             f"{row.files:,}",
             "-" if row.paper_page_bytes is None else f"{row.paper_page_bytes / 1e3:.1f} KB",

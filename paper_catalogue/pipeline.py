@@ -98,8 +98,8 @@ class BuildResult:
     """Nothing the site depends on changed since the output was built: nothing was written."""
     index_start: tuple[float, float] | None = None
     """Wall and CPU seconds (as in `cpu`) from the build's start to the search index's start: the
-    work Pagefind waits for, since it reads the paper pages once they are written. None without a
-    search index."""
+    work Pagefind waits for, since it reads the paper pages once they are written (with the bundle
+    from the cache, the point where it would have started). None without a search index."""
 
 
 class StrictFailure(BuildError):
