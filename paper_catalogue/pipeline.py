@@ -204,11 +204,11 @@ def _build(options: BuildOptions, progress: Progress, ticker: Ticker) -> BuildRe
         paper_paths = list(paper_pages)
         del paper_pages
         with indexing as indexed:
+            # Pagefind reads the paper pages while the rest of the site is made and written.
             if indexed is not None:
                 result.index_start = (time.perf_counter() - began, _cpu_seconds() - cpu_began)
-            # Pagefind reads the paper pages while the rest of the site is made and written.
-            if indexed is not None and options.own_process and hasattr(os, "nice"):
-                os.nice(BESIDE_INDEX_NICENESS)
+                if options.own_process and hasattr(os, "nice"):
+                    os.nice(BESIDE_INDEX_NICENESS)
             with stage("render"):
                 files = other_files(renderer, catalogue, site_pages, options, paper_paths, order.cite_keys)
             progress("render", f"{len(paper_paths)} paper pages, {len(files)} other files")
